@@ -1,0 +1,307 @@
+//! Engine commands: catalog, validate, backtest and data tools.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use serde_json::{json, Value};
+use stratagraph_engine::backtest::{self, BacktestResult, Trade};
+use stratagraph_engine::bars::iso8601;
+use stratagraph_engine::catalog::catalog as node_catalog;
+use stratagraph_engine::compile::{compile, CompileError};
+use stratagraph_engine::validate::validate as validate_doc;
+use stratagraph_engine::{import, synth, Bars};
+
+/// `stratagraph catalog`.
+#[derive(Args)]
+pub struct CatalogArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `stratagraph validate`.
+#[derive(Args)]
+pub struct ValidateArgs {
+    /// The graph file (JSON).
+    graph: PathBuf,
+    /// Print the problems as a JSON array.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `stratagraph backtest`.
+#[derive(Args)]
+pub struct BacktestArgs {
+    /// The graph file (JSON).
+    pub graph: PathBuf,
+    /// OHLCV CSV file.
+    #[arg(long, value_name = "FILE.csv")]
+    pub data: PathBuf,
+    /// Set a strategy parameter (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Starting cash (overrides the graph's settings).
+    #[arg(long)]
+    pub cash: Option<f64>,
+    /// Commission as a fraction of traded value, e.g. 0.002 (overrides the graph's settings).
+    #[arg(long)]
+    pub commission: Option<f64>,
+    /// Slippage in basis points (overrides the graph's settings).
+    #[arg(long = "slippage-bps")]
+    pub slippage_bps: Option<f64>,
+    /// Print one JSON document: metrics, trades, equity and hash.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `stratagraph data ...`.
+#[derive(Subcommand)]
+pub enum DataCmd {
+    /// Write a synthetic OHLCV CSV from a seeded random walk (deterministic).
+    Synth {
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Random seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Number of bars.
+        #[arg(long, default_value_t = 2520)]
+        bars: usize,
+        /// Bar length: `day`, `hour` or `minute`.
+        #[arg(long, default_value = "day")]
+        step: String,
+    },
+    /// Import a CSV and print what was found (bars, first and last time).
+    Inspect {
+        /// The CSV file.
+        file: PathBuf,
+    },
+}
+
+/// Prints the node catalog.
+pub fn catalog(a: &CatalogArgs) -> Result<ExitCode, String> {
+    let cat = node_catalog();
+    if a.json {
+        let text = serde_json::to_string_pretty(cat).map_err(|e| e.to_string())?;
+        println!("{text}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = String::new();
+    for s in cat {
+        let ports = |ps: &[stratagraph_engine::catalog::PortSpec]| {
+            ps.iter().map(|p| format!("{}:{}", p.name, p.ty.name())).collect::<Vec<_>>().join(", ")
+        };
+        let params: Vec<String> = s
+            .params
+            .iter()
+            .map(|p| format!("{}={}", p.name, p.default))
+            .collect();
+        out.push_str(&format!(
+            "{:<24} {:<10} in({}) out({}) params({})\n    {}\n",
+            s.kind,
+            format!("{:?}", s.category).to_lowercase(),
+            ports(&s.inputs),
+            ports(&s.outputs),
+            params.join(", "),
+            s.help
+        ));
+    }
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_json(path: &Path) -> Result<Value, String> {
+    let text = fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{} is not valid JSON: {e}", path.display()))
+}
+
+/// Validates a graph file.
+pub fn validate(a: &ValidateArgs) -> Result<ExitCode, String> {
+    let doc = read_json(&a.graph)?;
+    let v = validate_doc(&doc);
+    if a.json {
+        let text = serde_json::to_string_pretty(&v.problems).map_err(|e| e.to_string())?;
+        println!("{text}");
+    } else if v.is_valid() {
+        println!("valid");
+    } else {
+        for p in &v.problems {
+            println!("{p}");
+        }
+    }
+    Ok(if v.is_valid() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Parses `NAME=VALUE` pairs.
+pub fn parse_params(pairs: &[String]) -> Result<BTreeMap<String, f64>, String> {
+    let mut out = BTreeMap::new();
+    for p in pairs {
+        let (name, value) =
+            p.split_once('=').ok_or_else(|| format!("--param {p}: expected NAME=VALUE"))?;
+        let v: f64 = value
+            .trim()
+            .parse()
+            .map_err(|_| format!("--param {p}: \"{value}\" is not a number"))?;
+        if !v.is_finite() {
+            return Err(format!("--param {p}: value must be finite"));
+        }
+        if out.insert(name.trim().to_string(), v).is_some() {
+            return Err(format!("--param {name} is given twice"));
+        }
+    }
+    Ok(out)
+}
+
+/// Loads bars from a CSV file.
+pub fn load_bars(path: &Path) -> Result<Bars, String> {
+    import::import_csv_path(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Validates, compiles and runs a backtest as the arguments say.
+pub fn run_backtest(a: &BacktestArgs) -> Result<(Value, BacktestResult, Bars), String> {
+    let doc = read_json(&a.graph)?;
+    let v = validate_doc(&doc);
+    if !v.is_valid() {
+        let lines: Vec<String> = v.problems.iter().map(ToString::to_string).collect();
+        return Err(format!("{} is invalid:\n{}", a.graph.display(), lines.join("\n")));
+    }
+    let mut graph = v.graph;
+    if let Some(c) = a.cash {
+        graph.settings.initial_cash = c;
+    }
+    if let Some(c) = a.commission {
+        graph.settings.commission = c;
+    }
+    if let Some(s) = a.slippage_bps {
+        graph.settings.slippage_bps = s;
+    }
+    let params = parse_params(&a.params)?;
+    let plan = compile(&graph, &params).map_err(|e| match e {
+        CompileError::Invalid(problems) => {
+            problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+        }
+        other => other.to_string(),
+    })?;
+    let bars = load_bars(&a.data)?;
+    let result = backtest::backtest(&plan, &bars);
+    Ok((doc, result, bars))
+}
+
+/// A trade as the CLI prints it: times in ISO 8601 UTC.
+pub fn trade_json(t: &Trade) -> Value {
+    json!({
+        "side": t.side,
+        "entry_time": iso8601(t.entry_time),
+        "entry_price": t.entry_price,
+        "exit_time": iso8601(t.exit_time),
+        "exit_price": t.exit_price,
+        "size": t.size,
+        "pnl": t.pnl,
+        "pnl_pct": t.pnl_pct,
+        "bars_held": t.bars_held,
+        "commission": t.commission,
+        "exit_reason": t.exit_reason,
+    })
+}
+
+/// The `--json` document of a backtest.
+pub fn result_json(r: &BacktestResult, bars: &Bars) -> Value {
+    let equity: Vec<Value> =
+        bars.time().iter().zip(&r.equity).map(|(&t, &e)| json!([iso8601(t), e])).collect();
+    json!({
+        "metrics": r.metrics,
+        "trades": r.trades.iter().map(trade_json).collect::<Vec<_>>(),
+        "open_trade": r.open_trade.as_ref().map(trade_json),
+        "equity": equity,
+        "params": r.params,
+        "hash": r.hash,
+    })
+}
+
+fn fmt_opt(v: Option<f64>, unit: &str) -> String {
+    v.map_or("-".to_string(), |x| format!("{x:.2}{unit}"))
+}
+
+/// Runs `stratagraph backtest`.
+pub fn backtest(a: &BacktestArgs) -> Result<ExitCode, String> {
+    let (_, r, bars) = run_backtest(a)?;
+    let stdout = io::stdout();
+    let mut w = BufWriter::new(stdout.lock());
+    let res = if a.json {
+        serde_json::to_writer(&mut w, &result_json(&r, &bars))
+            .map_err(|e| e.to_string())
+            .and_then(|_| writeln!(w).map_err(|e| e.to_string()))
+    } else {
+        write_summary(&mut w, &r, &bars).map_err(|e| e.to_string())
+    };
+    res.and_then(|_| w.flush().map_err(|e| e.to_string()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_summary(w: &mut dyn Write, r: &BacktestResult, bars: &Bars) -> io::Result<()> {
+    let m = &r.metrics;
+    let (first, last) = (bars.time().first().copied(), bars.time().last().copied());
+    writeln!(
+        w,
+        "{} bars, {} to {}",
+        bars.len(),
+        first.map(iso8601).unwrap_or_default(),
+        last.map(iso8601).unwrap_or_default()
+    )?;
+    let params: Vec<String> = r.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    writeln!(w, "parameters     {}", if params.is_empty() { "-".into() } else { params.join(" ") })?;
+    writeln!(w, "final equity   {:.2} (from {:.2})", m.final_equity, m.initial_equity)?;
+    writeln!(w, "total return   {:.2}%   buy & hold {:.2}%", m.total_return_pct, m.buy_hold_return_pct)?;
+    writeln!(w, "CAGR           {}", fmt_opt(m.cagr_pct, "%"))?;
+    writeln!(w, "max drawdown   {:.2}% over {} bars ({:.0} days)", m.max_drawdown_pct, m.max_drawdown_bars, m.max_drawdown_days)?;
+    writeln!(w, "volatility     {}", fmt_opt(m.volatility_ann_pct, "%"))?;
+    writeln!(w, "Sharpe         {}   Sortino {}   Calmar {}", fmt_opt(m.sharpe, ""), fmt_opt(m.sortino, ""), fmt_opt(m.calmar, ""))?;
+    writeln!(
+        w,
+        "trades         {} closed{}, win rate {}, profit factor {}",
+        m.trades,
+        if m.open_position { " + 1 open" } else { "" },
+        fmt_opt(m.win_rate_pct, "%"),
+        fmt_opt(m.profit_factor, "")
+    )?;
+    writeln!(w, "avg trade      {}   best {}   worst {}", fmt_opt(m.avg_trade_pct, "%"), fmt_opt(m.best_trade_pct, "%"), fmt_opt(m.worst_trade_pct, "%"))?;
+    writeln!(w, "avg held       {} bars   exposure {:.1}%   commissions {:.2}", fmt_opt(m.avg_bars_held, ""), m.exposure_pct, m.commissions)?;
+    writeln!(w, "hash           {}", r.hash)?;
+    Ok(())
+}
+
+/// Runs `stratagraph data ...`.
+pub fn data(c: &DataCmd) -> Result<ExitCode, String> {
+    match c {
+        DataCmd::Synth { out, seed, bars, step } => {
+            let step_ms = match step.as_str() {
+                "day" => 86_400_000,
+                "hour" => 3_600_000,
+                "minute" => 60_000,
+                other => return Err(format!("--step {other}: expected day, hour or minute")),
+            };
+            let cfg = synth::SynthConfig { seed: *seed, bars: *bars, step_ms, ..Default::default() };
+            let b = synth::random_walk(&cfg).map_err(|e| e.to_string())?;
+            let f = fs::File::create(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+            import::write_csv(&b, BufWriter::new(f)).map_err(|e| format!("{}: {e}", out.display()))?;
+            eprintln!("wrote {} synthetic bars to {}", b.len(), out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        DataCmd::Inspect { file } => {
+            let b = load_bars(file)?;
+            let t = b.time();
+            println!(
+                "{} bars, {} to {}",
+                b.len(),
+                t.first().map(|&x| iso8601(x)).unwrap_or_default(),
+                t.last().map(|&x| iso8601(x)).unwrap_or_default()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

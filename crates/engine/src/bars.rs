@@ -1,0 +1,271 @@
+//! Market data as columns: UTC times and OHLCV prices, checked on construction.
+
+use serde::{Deserialize, Serialize};
+
+/// Formats a time in ms since the Unix epoch as ISO 8601 UTC: `2024-01-31T09:30:00Z`, with
+/// milliseconds only when the time has them.
+pub fn iso8601(ms: i64) -> String {
+    use chrono::{DateTime, SecondsFormat};
+    match DateTime::from_timestamp_millis(ms) {
+        Some(t) if ms.rem_euclid(1000) == 0 => t.to_rfc3339_opts(SecondsFormat::Secs, true),
+        Some(t) => t.to_rfc3339_opts(SecondsFormat::Millis, true),
+        None => format!("{ms}ms"),
+    }
+}
+
+/// One OHLCV column, used to name where a problem in market data lies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Column {
+    /// The bar's timestamp.
+    Time,
+    /// Opening price.
+    Open,
+    /// Highest price.
+    High,
+    /// Lowest price.
+    Low,
+    /// Closing price.
+    Close,
+    /// Traded volume.
+    Volume,
+}
+
+impl Column {
+    /// The column's lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Column::Time => "time",
+            Column::Open => "open",
+            Column::High => "high",
+            Column::Low => "low",
+            Column::Close => "close",
+            Column::Volume => "volume",
+        }
+    }
+}
+
+/// A bar that breaks DESIGN.md's rules, found at `index` (0-based bar index).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("bar {index}, column {}: {reason}", column.name())]
+pub struct BarError {
+    /// 0-based index of the offending bar.
+    pub index: usize,
+    /// The column at fault.
+    pub column: Column,
+    /// What is wrong, in words.
+    pub reason: String,
+}
+
+/// Checks one bar against the previous bar's time; returns the column at fault and why.
+///
+/// Rules: finite positive prices, `high >= low`, high and low bracket open and close,
+/// finite non-negative volume, time strictly after `prev_time`.
+pub fn check_bar(
+    prev_time: Option<i64>,
+    time: i64,
+    [open, high, low, close, volume]: [f64; 5],
+) -> Result<(), (Column, String)> {
+    if let Some(prev) = prev_time {
+        if time == prev {
+            return Err((Column::Time, "duplicate timestamp".into()));
+        }
+        if time < prev {
+            return Err((Column::Time, "timestamp earlier than the previous row".into()));
+        }
+    }
+    for (col, v) in [
+        (Column::Open, open),
+        (Column::High, high),
+        (Column::Low, low),
+        (Column::Close, close),
+    ] {
+        if !v.is_finite() {
+            return Err((col, format!("price is not a finite number ({v})")));
+        }
+        if v <= 0.0 {
+            return Err((col, format!("price must be positive, got {v}")));
+        }
+    }
+    if !volume.is_finite() || volume < 0.0 {
+        return Err((Column::Volume, format!("volume must be a finite number >= 0, got {volume}")));
+    }
+    if high < low {
+        return Err((Column::High, format!("high {high} is below low {low}")));
+    }
+    if high < open || high < close {
+        return Err((Column::High, format!("high {high} is below open {open} or close {close}")));
+    }
+    if low > open || low > close {
+        return Err((Column::Low, format!("low {low} is above open {open} or close {close}")));
+    }
+    Ok(())
+}
+
+/// OHLCV bars in columns, times in milliseconds since the Unix epoch (UTC), strictly increasing.
+///
+/// Built only through [`Bars::new`], which checks every bar, so a `Bars` is always valid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bars {
+    time: Vec<i64>,
+    open: Vec<f64>,
+    high: Vec<f64>,
+    low: Vec<f64>,
+    close: Vec<f64>,
+    volume: Vec<f64>,
+    hash: [u8; 32],
+}
+
+impl Bars {
+    /// Checks and wraps columns of equal length.
+    ///
+    /// # Errors
+    /// A [`BarError`] naming the first bar and column that break the rules of [`check_bar`],
+    /// or columns of different lengths (reported against the shortest column's end).
+    pub fn new(
+        time: Vec<i64>,
+        open: Vec<f64>,
+        high: Vec<f64>,
+        low: Vec<f64>,
+        close: Vec<f64>,
+        volume: Vec<f64>,
+    ) -> Result<Self, BarError> {
+        let n = time.len();
+        for (col, len) in [
+            (Column::Open, open.len()),
+            (Column::High, high.len()),
+            (Column::Low, low.len()),
+            (Column::Close, close.len()),
+            (Column::Volume, volume.len()),
+        ] {
+            if len != n {
+                return Err(BarError {
+                    index: len.min(n),
+                    column: col,
+                    reason: format!("column has {len} values but time has {n}"),
+                });
+            }
+        }
+        for i in 0..n {
+            let prev = if i == 0 { None } else { Some(time[i - 1]) };
+            check_bar(prev, time[i], [open[i], high[i], low[i], close[i], volume[i]])
+                .map_err(|(column, reason)| BarError { index: i, column, reason })?;
+        }
+        let hash = hash_columns(&time, [&open, &high, &low, &close, &volume]);
+        Ok(Bars { time, open, high, low, close, volume, hash })
+    }
+
+    /// Number of bars.
+    pub fn len(&self) -> usize {
+        self.time.len()
+    }
+
+    /// True when there are no bars.
+    pub fn is_empty(&self) -> bool {
+        self.time.is_empty()
+    }
+
+    /// Bar times, milliseconds since the Unix epoch, UTC.
+    pub fn time(&self) -> &[i64] {
+        &self.time
+    }
+    /// Opening prices.
+    pub fn open(&self) -> &[f64] {
+        &self.open
+    }
+    /// Highest prices.
+    pub fn high(&self) -> &[f64] {
+        &self.high
+    }
+    /// Lowest prices.
+    pub fn low(&self) -> &[f64] {
+        &self.low
+    }
+    /// Closing prices.
+    pub fn close(&self) -> &[f64] {
+        &self.close
+    }
+    /// Volumes.
+    pub fn volume(&self) -> &[f64] {
+        &self.volume
+    }
+
+    /// The column named by `col` (times excluded: they are integers).
+    pub fn column(&self, col: Column) -> Option<&[f64]> {
+        match col {
+            Column::Time => None,
+            Column::Open => Some(&self.open),
+            Column::High => Some(&self.high),
+            Column::Low => Some(&self.low),
+            Column::Close => Some(&self.close),
+            Column::Volume => Some(&self.volume),
+        }
+    }
+
+    /// BLAKE3 hash of every time and value, computed once on construction.
+    pub fn hash(&self) -> [u8; 32] {
+        self.hash
+    }
+
+    /// The first `n` bars (all of them when `n >= len`).
+    pub fn truncated(&self, n: usize) -> Bars {
+        let n = n.min(self.len());
+        let time = self.time[..n].to_vec();
+        let cols = [&self.open, &self.high, &self.low, &self.close, &self.volume]
+            .map(|c| c[..n].to_vec());
+        let [open, high, low, close, volume] = cols;
+        let hash = hash_columns(&time, [&open, &high, &low, &close, &volume]);
+        Bars { time, open, high, low, close, volume, hash }
+    }
+}
+
+fn hash_columns(time: &[i64], cols: [&[f64]; 5]) -> [u8; 32] {
+    let mut h = blake3::Hasher::new();
+    h.update(&(time.len() as u64).to_le_bytes());
+    let mut buf = Vec::with_capacity(8 * 4096);
+    for chunk in time.chunks(4096) {
+        buf.clear();
+        for t in chunk {
+            buf.extend_from_slice(&t.to_le_bytes());
+        }
+        h.update(&buf);
+    }
+    for col in cols {
+        for chunk in col.chunks(4096) {
+            buf.clear();
+            for v in chunk {
+                buf.extend_from_slice(&v.to_bits().to_le_bytes());
+            }
+            h.update(&buf);
+        }
+    }
+    *h.finalize().as_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(t: i64, o: f64, h: f64, l: f64, c: f64) -> Result<Bars, BarError> {
+        Bars::new(vec![t], vec![o], vec![h], vec![l], vec![c], vec![1.0])
+    }
+
+    #[test]
+    fn rejects_bad_bars_naming_the_column() {
+        assert_eq!(one(0, 10.0, 9.0, 8.0, 9.5).map_err(|e| e.column), Err(Column::High));
+        assert_eq!(one(0, 10.0, 11.0, 10.5, 10.6).map_err(|e| e.column), Err(Column::Low));
+        assert_eq!(one(0, f64::NAN, 11.0, 9.0, 10.0).map_err(|e| e.column), Err(Column::Open));
+        assert_eq!(one(0, 10.0, 11.0, 0.0, 10.0).map_err(|e| e.column), Err(Column::Low));
+        let dup = Bars::new(vec![5, 5], vec![1.0; 2], vec![1.0; 2], vec![1.0; 2], vec![1.0; 2], vec![0.0; 2]);
+        assert_eq!(dup.map_err(|e| (e.index, e.column)), Err((1, Column::Time)));
+    }
+
+    #[test]
+    fn hash_changes_with_any_value_and_truncation_rehashes() {
+        let a = Bars::new(vec![1, 2], vec![1.0, 2.0], vec![1.0, 2.0], vec![1.0, 2.0], vec![1.0, 2.0], vec![0.0; 2]);
+        let b = Bars::new(vec![1, 2], vec![1.0, 2.0], vec![1.0, 2.0], vec![1.0, 2.0], vec![1.0, 2.0], vec![0.0, 1.0]);
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_ne!(a.hash(), b.hash());
+        assert_eq!(a.truncated(1).hash(), b.truncated(1).hash());
+    }
+}

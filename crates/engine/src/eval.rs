@@ -1,0 +1,321 @@
+//! Evaluates a plan's steps over bars: every slot's series, in topological order.
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::bars::Bars;
+use crate::compile::{CmpOp, MathOp, Op, Plan, Slot};
+use crate::indicators as ind;
+
+/// The run was cancelled through its cancel flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("cancelled")]
+pub struct Cancelled;
+
+/// A computed slot.
+#[derive(Debug, Clone)]
+pub enum SlotValue<'a> {
+    /// Not computed (never read by a valid plan).
+    Empty,
+    /// A bar column, borrowed from the bars.
+    Column(&'a [f64]),
+    /// A computed series, one value per bar.
+    Series(Vec<f64>),
+    /// One number for every bar.
+    Scalar(f64),
+}
+
+/// Every slot of a plan evaluated over some bars.
+#[derive(Debug, Clone)]
+pub struct Evaluation<'a> {
+    slots: Vec<SlotValue<'a>>,
+    len: usize,
+}
+
+#[derive(Clone, Copy)]
+enum In<'b> {
+    S(&'b [f64]),
+    C(f64),
+}
+
+impl In<'_> {
+    #[inline(always)]
+    fn at(self, i: usize) -> f64 {
+        match self {
+            In::S(s) => s[i],
+            In::C(c) => c,
+        }
+    }
+}
+
+impl<'a> Evaluation<'a> {
+    /// Number of bars.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when evaluated over no bars.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The series in `slot`, a scalar repeated on every bar. `None` for an unknown slot.
+    pub fn series(&self, slot: Slot) -> Option<Cow<'_, [f64]>> {
+        match self.slots.get(slot)? {
+            SlotValue::Empty => None,
+            SlotValue::Column(c) => Some(Cow::Borrowed(c)),
+            SlotValue::Series(s) => Some(Cow::Borrowed(s)),
+            SlotValue::Scalar(c) => Some(Cow::Owned(vec![*c; self.len])),
+        }
+    }
+
+    /// The value of `slot` at bar `i`, NaN when missing or out of range.
+    #[inline]
+    pub fn at(&self, slot: Slot, i: usize) -> f64 {
+        match self.slots.get(slot) {
+            Some(SlotValue::Column(c)) => c.get(i).copied().unwrap_or(f64::NAN),
+            Some(SlotValue::Series(s)) => s.get(i).copied().unwrap_or(f64::NAN),
+            Some(SlotValue::Scalar(c)) => *c,
+            _ => f64::NAN,
+        }
+    }
+
+    fn input(&self, slot: Slot) -> In<'_> {
+        match self.slots.get(slot) {
+            Some(SlotValue::Column(c)) => In::S(c),
+            Some(SlotValue::Series(s)) => In::S(s),
+            Some(SlotValue::Scalar(c)) => In::C(*c),
+            _ => In::C(f64::NAN),
+        }
+    }
+
+    fn slice(&self, slot: Slot) -> Cow<'_, [f64]> {
+        self.series(slot).unwrap_or_else(|| Cow::Owned(vec![f64::NAN; self.len]))
+    }
+}
+
+/// Evaluates every step of `plan` over `bars`, checking `cancel` between steps and reporting
+/// the fraction of steps done.
+///
+/// # Errors
+/// [`Cancelled`] when `cancel` is set.
+pub fn evaluate<'a>(
+    plan: &Plan,
+    bars: &'a Bars,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(f64),
+) -> Result<Evaluation<'a>, Cancelled> {
+    let n = bars.len();
+    let mut ev = Evaluation { slots: vec![SlotValue::Empty; plan.slots], len: n };
+    let total = plan.steps.len().max(1) as f64;
+    for (k, step) in plan.steps.iter().enumerate() {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Cancelled);
+        }
+        let values = run_op(&ev, &step.op, bars);
+        for (slot, v) in step.outputs.iter().zip(values) {
+            if let Some(s) = ev.slots.get_mut(*slot) {
+                *s = v;
+            }
+        }
+        progress((k + 1) as f64 / total);
+    }
+    Ok(ev)
+}
+
+fn series(v: Vec<f64>) -> Vec<SlotValue<'static>> {
+    vec![SlotValue::Series(v)]
+}
+
+fn bool_val(b: bool) -> f64 {
+    if b {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+fn run_op<'a>(ev: &Evaluation<'a>, op: &Op, bars: &'a Bars) -> Vec<SlotValue<'a>> {
+    let n = ev.len;
+    match *op {
+        Op::Column(c) => vec![bars.column(c).map_or(SlotValue::Empty, SlotValue::Column)],
+        Op::Const(c) => vec![SlotValue::Scalar(c)],
+        Op::Sma(x, p) => series(ind::sma(&ev.slice(x), p)),
+        Op::Ema(x, p) => series(ind::ema(&ev.slice(x), p)),
+        Op::Wma(x, p) => series(ind::wma(&ev.slice(x), p)),
+        Op::Rsi(x, p) => series(ind::rsi(&ev.slice(x), p)),
+        Op::Macd(x, f, s, g) => {
+            let m = ind::macd(&ev.slice(x), f, s, g);
+            vec![SlotValue::Series(m.line), SlotValue::Series(m.signal), SlotValue::Series(m.hist)]
+        }
+        Op::Bollinger(x, p, k) => {
+            let b = ind::bollinger(&ev.slice(x), p, k);
+            vec![SlotValue::Series(b.upper), SlotValue::Series(b.middle), SlotValue::Series(b.lower)]
+        }
+        Op::Atr(p) => series(ind::atr(bars.high(), bars.low(), bars.close(), p)),
+        Op::Stochastic(k, s, d) => {
+            let st = ind::stochastic(bars.high(), bars.low(), bars.close(), k, s, d);
+            vec![SlotValue::Series(st.k), SlotValue::Series(st.d)]
+        }
+        Op::Roc(x, p) => series(ind::roc(&ev.slice(x), p)),
+        Op::Stddev(x, p) => series(ind::stddev(&ev.slice(x), p)),
+        Op::Highest(x, p) => series(ind::highest(&ev.slice(x), p)),
+        Op::Lowest(x, p) => series(ind::lowest(&ev.slice(x), p)),
+        Op::Obv => series(ind::obv(bars.close(), bars.volume())),
+        Op::Vwap(p) => series(ind::vwap(bars.high(), bars.low(), bars.close(), bars.volume(), p)),
+        Op::Math(m, a, b) => {
+            let f = match m {
+                MathOp::Add => |a: f64, b: f64| a + b,
+                MathOp::Sub => |a: f64, b: f64| a - b,
+                MathOp::Mul => |a: f64, b: f64| a * b,
+                MathOp::Div => |a: f64, b: f64| if b == 0.0 { f64::NAN } else { a / b },
+                // NaN-propagating min/max: a missing operand gives a missing result.
+                MathOp::Min => |a: f64, b: f64| if a.is_nan() || b.is_nan() { f64::NAN } else { a.min(b) },
+                MathOp::Max => |a: f64, b: f64| if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) },
+            };
+            match (ev.input(a), ev.input(b)) {
+                (In::C(x), In::C(y)) => vec![SlotValue::Scalar(f(x, y))],
+                (In::S(x), In::S(y)) => series(x.iter().zip(y).map(|(&x, &y)| f(x, y)).collect()),
+                (In::S(x), In::C(y)) => series(x.iter().map(|&x| f(x, y)).collect()),
+                (In::C(x), In::S(y)) => series(y.iter().map(|&y| f(x, y)).collect()),
+            }
+        }
+        Op::Abs(x) => match ev.input(x) {
+            In::C(c) => vec![SlotValue::Scalar(c.abs())],
+            In::S(s) => series(s.iter().map(|v| v.abs()).collect()),
+        },
+        Op::Cmp(c, a, b) => {
+            let (a, b) = (ev.input(a), ev.input(b));
+            let f = match c {
+                CmpOp::Gt => |a: f64, b: f64| a > b,
+                CmpOp::Lt => |a: f64, b: f64| a < b,
+                CmpOp::Ge => |a: f64, b: f64| a >= b,
+                CmpOp::Le => |a: f64, b: f64| a <= b,
+            };
+            series(
+                (0..n)
+                    .map(|i| {
+                        let (x, y) = (a.at(i), b.at(i));
+                        if x.is_nan() || y.is_nan() {
+                            f64::NAN
+                        } else {
+                            bool_val(f(x, y))
+                        }
+                    })
+                    .collect(),
+            )
+        }
+        Op::CrossAbove(a, b) => series(cross(ev.input(a), ev.input(b), n, 1.0)),
+        Op::CrossBelow(a, b) => series(cross(ev.input(a), ev.input(b), n, -1.0)),
+        Op::Rising(x, p) | Op::Falling(x, p) => {
+            let rising = matches!(op, Op::Rising(..));
+            let s = ev.slice(x);
+            let edge = if rising { ind::highest(&s, p) } else { ind::lowest(&s, p) };
+            let mut out = vec![f64::NAN; n];
+            for i in 1..n {
+                let (v, e) = (s[i], edge[i - 1]);
+                if !(v.is_nan() || e.is_nan()) {
+                    out[i] = bool_val(if rising { v > e } else { v < e });
+                }
+            }
+            series(out)
+        }
+        Op::BarsSince(x) => {
+            let s = ev.input(x);
+            let mut out = vec![f64::NAN; n];
+            let mut last: Option<usize> = None;
+            for (i, o) in out.iter_mut().enumerate() {
+                if s.at(i) == 1.0 {
+                    last = Some(i);
+                }
+                if let Some(l) = last {
+                    *o = (i - l) as f64;
+                }
+            }
+            series(out)
+        }
+        Op::And(a, b) | Op::Or(a, b) => {
+            let and = matches!(op, Op::And(..));
+            let (a, b) = (ev.input(a), ev.input(b));
+            series(
+                (0..n)
+                    .map(|i| {
+                        let (x, y) = (a.at(i), b.at(i));
+                        if x.is_nan() || y.is_nan() {
+                            f64::NAN
+                        } else if and {
+                            bool_val(x == 1.0 && y == 1.0)
+                        } else {
+                            bool_val(x == 1.0 || y == 1.0)
+                        }
+                    })
+                    .collect(),
+            )
+        }
+        Op::Not(x) => {
+            let s = ev.input(x);
+            series((0..n).map(|i| {
+                let v = s.at(i);
+                if v.is_nan() { f64::NAN } else { bool_val(v != 1.0) }
+            }).collect())
+        }
+    }
+}
+
+/// Crosses per DESIGN.md: `a` crosses above `b` at `t` when `a[t] > b[t]` and the last bar
+/// before `t` where they differed had `a < b`, with no missing value since then. A touch
+/// followed by a break is one cross; a touch followed by a retreat is none. `dir` is 1 for
+/// above, -1 for below. Missing where either operand is missing.
+fn cross(a: In<'_>, b: In<'_>, n: usize, dir: f64) -> Vec<f64> {
+    let mut out = vec![f64::NAN; n];
+    // Sign of (a - b) at the last valid bar where they differed; 0 when unknown.
+    let mut last = 0.0;
+    for (i, o) in out.iter_mut().enumerate() {
+        let d = a.at(i) - b.at(i);
+        if d.is_nan() {
+            last = 0.0;
+            continue;
+        }
+        let sign = if d > 0.0 {
+            1.0
+        } else if d < 0.0 {
+            -1.0
+        } else {
+            0.0
+        };
+        *o = bool_val(sign == dir && last == -dir);
+        if sign != 0.0 {
+            last = sign;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cross_of(a: &[f64], b: &[f64], dir: f64) -> Vec<f64> {
+        cross(In::S(a), In::S(b), a.len(), dir)
+    }
+
+    fn bits(v: &[f64]) -> Vec<String> {
+        v.iter().map(|x| if x.is_nan() { "-".into() } else { format!("{x}") }).collect()
+    }
+
+    #[test]
+    fn cross_rules_with_ties_and_missing_values() {
+        let b = [5.0; 6];
+        // Plain cross at bar 2.
+        assert_eq!(bits(&cross_of(&[4.0, 4.5, 6.0, 7.0, 4.0, 6.0], &b, 1.0)), ["0", "0", "1", "0", "0", "1"]);
+        // Touch then break: one cross, on the break.
+        assert_eq!(bits(&cross_of(&[4.0, 5.0, 6.0, 6.0, 6.0, 6.0], &b, 1.0)), ["0", "0", "1", "0", "0", "0"]);
+        // Touch then retreat: no cross either way.
+        let touch = [4.0, 5.0, 4.0, 4.0, 4.0, 4.0];
+        assert_eq!(bits(&cross_of(&touch, &b, 1.0)), ["0"; 6]);
+        assert_eq!(bits(&cross_of(&touch, &b, -1.0)), ["0"; 6]);
+        // Starting equal is not a cross; a missing value resets history.
+        assert_eq!(bits(&cross_of(&[5.0, 6.0, f64::NAN, 4.0, 6.0, 6.0], &b, 1.0)), ["0", "0", "-", "0", "1", "0"]);
+        assert_eq!(bits(&cross_of(&[6.0, f64::NAN, 4.0, 6.0, 4.0, 4.0], &b, -1.0)), ["0", "-", "0", "0", "1", "0"]);
+    }
+}

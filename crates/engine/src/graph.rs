@@ -1,0 +1,131 @@
+//! The strategy graph document (`graph_json`): nodes, edges, parameters and settings.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The only `schema` version this build reads and writes.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// A strategy graph as saved by the editor and stored in `strategy_versions.graph_json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Graph {
+    /// Document version, always [`SCHEMA_VERSION`].
+    pub schema: u64,
+    /// The nodes, in the order the editor wrote them.
+    pub nodes: Vec<Node>,
+    /// Wires from an output port to an input port.
+    #[serde(default)]
+    pub edges: Vec<Edge>,
+    /// Strategy parameters that node params can bind with `{"$param": name}`.
+    #[serde(default)]
+    pub parameters: Vec<ParamDecl>,
+    /// Account and cost settings.
+    #[serde(default)]
+    pub settings: Settings,
+}
+
+/// One node of the graph.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    /// Unique id, referenced by edges and by every validation problem.
+    pub id: String,
+    /// Catalog kind, e.g. `indicator.sma`.
+    pub kind: String,
+    /// Parameter values; numbers, strings, size objects or `{"$param": name}` bindings.
+    #[serde(default)]
+    pub params: Map<String, Value>,
+    /// Editor-only data (position); ignored by validation, the compiler and result hashes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ui: Option<Value>,
+}
+
+/// A wire from `from.from_port` (an output) to `to.to_port` (an input).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Edge {
+    /// Source node id.
+    pub from: String,
+    /// Output port of the source node.
+    pub from_port: String,
+    /// Target node id.
+    pub to: String,
+    /// Input port of the target node.
+    pub to_port: String,
+}
+
+/// Type of a strategy parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeclType {
+    /// Whole numbers.
+    Int,
+    /// Any finite number.
+    Float,
+}
+
+/// A strategy parameter: a named number that backtests may override and sweeps vary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParamDecl {
+    /// Name used by `{"$param": name}` and `--param name=value`.
+    pub name: String,
+    /// Int or float.
+    #[serde(rename = "type")]
+    pub ty: DeclType,
+    /// Value used when a run does not set it.
+    pub default: f64,
+    /// Smallest allowed value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Largest allowed value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+/// Account and cost settings of a strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Starting cash.
+    pub initial_cash: f64,
+    /// Commission as a fraction of traded value, charged on entry and on exit.
+    pub commission: f64,
+    /// Slippage in basis points, moving every fill against the trader.
+    pub slippage_bps: f64,
+    /// Allow fractional units (otherwise whole units only).
+    pub fractional: bool,
+    /// Trading days per year used to annualise daily volatility, Sharpe and Sortino.
+    pub periods_per_year: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            initial_cash: 10_000.0,
+            commission: 0.0,
+            slippage_bps: 0.0,
+            fractional: false,
+            periods_per_year: 252.0,
+        }
+    }
+}
+
+impl Graph {
+    /// The node with id `id`.
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+
+    /// The parameter declared as `name`.
+    pub fn parameter(&self, name: &str) -> Option<&ParamDecl> {
+        self.parameters.iter().find(|p| p.name == name)
+    }
+
+    /// The graph as canonical JSON without editor-only data, the input of result hashes.
+    pub fn canonical_json(&self) -> Vec<u8> {
+        let mut g = self.clone();
+        for n in &mut g.nodes {
+            n.ui = None;
+        }
+        // serde_json's Map is ordered by key, so this text is canonical.
+        serde_json::to_value(&g).and_then(|v| serde_json::to_vec(&v)).unwrap_or_default()
+    }
+}

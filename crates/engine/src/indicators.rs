@@ -1,0 +1,1245 @@
+//! Technical indicators: batch functions over whole series and streaming states that consume
+//! one bar at a time and give bit-identical results.
+//!
+//! # Conventions
+//!
+//! - Series are `&[f64]`; a missing value is `f64::NAN`. Every non-finite input (NaN or ±inf,
+//!   e.g. from a division by zero upstream) is treated as missing.
+//! - Outputs have the length of the input (for several inputs: the length of `close`, or of the
+//!   first argument; a shorter companion series counts as missing past its end). Warm-up bars
+//!   are NaN.
+//! - A period of 0 is treated as 1 (callers validate `>= 1`; nothing here panics).
+//! - **Window indicators** (SMA, WMA, stddev, highest, lowest, Bollinger, ROC, stochastic,
+//!   rolling VWAP) output NaN whenever any input in their window is missing. Leading NaNs
+//!   (chained after another indicator) simply delay the first value.
+//! - **Recursive indicators** (EMA, RSI, ATR, MACD, OBV) skip leading missing values: seeding
+//!   starts at the first valid value and counts valid values only. A missing value (during or
+//!   after seeding) gives NaN for that bar and leaves the state unchanged.
+//! - Seeding follows TA-Lib (0.6 / 0.8 Python bindings, C library 0.6.x, default
+//!   compatibility, no unstable period): EMA starts with the SMA of its first `n` values;
+//!   RSI and ATR use Wilder smoothing seeded with the mean of the first `n` changes / true
+//!   ranges; MACD aligns the fast EMA on the slow one. `tests/golden/indicators.json` holds
+//!   TA-Lib's outputs and the engine's integration test checks them to 1e-9.
+//! - Running sums are O(1) per bar and re-summed exactly from the window every `period`
+//!   bars, so they never drift; the streaming states do the same floating-point operations
+//!   in the same order as the batch functions.
+//! - The states never hold a non-finite number, so they round-trip through `serde_json`.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+/// `(x, true)` for a finite `x`, `(0.0, false)` for a missing one.
+#[inline(always)]
+fn clean(x: f64) -> (f64, bool) {
+    if x.is_finite() {
+        (x, true)
+    } else {
+        (0.0, false)
+    }
+}
+
+/// Value `i` of a companion series, NaN past its end.
+#[inline(always)]
+fn at(x: &[f64], i: usize) -> f64 {
+    x.get(i).copied().unwrap_or(f64::NAN)
+}
+
+/// One EMA step in the form used everywhere here: `k·x + (1 − k)·prev`.
+#[inline(always)]
+fn ema_step(prev: f64, x: f64, k: f64, c: f64) -> f64 {
+    k * x + c * prev
+}
+
+/// Sum of `v` in order, starting from `0.0` (the exact re-sum used by every running sum).
+#[inline]
+fn plain_sum<'a>(v: impl Iterator<Item = &'a f64>) -> f64 {
+    v.fold(0.0, |s, &x| s + x)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Window core
+// ---------------------------------------------------------------------------------------------
+
+/// The last `period` inputs (missing stored as 0.0) with their running sum, re-summed
+/// exactly every `period` bars, and the first bar whose window holds no missing value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Window {
+    /// Ring of the last `period` cleaned inputs; slot `pos` holds the oldest.
+    buf: Vec<f64>,
+    pos: usize,
+    /// Sum of the ring (missing counted as 0).
+    sum: f64,
+    /// Bars since the last exact re-sum.
+    since: usize,
+    /// Index of the next bar.
+    bar: u64,
+    /// Window length minus one: how many earlier bars an output depends on.
+    lookback: u64,
+    /// First bar index with a full window free of missing values.
+    valid_from: u64,
+}
+
+/// What [`Window::push`] learnt about one bar.
+#[derive(Clone, Copy)]
+struct Pushed {
+    /// The cleaned input (0.0 when missing).
+    z: f64,
+    /// Whether the input was valid.
+    ok: bool,
+    /// The cleaned value that left the ring (0.0 during warm-up).
+    old: f64,
+    /// Whether the sum was re-summed exactly on this bar.
+    resummed: bool,
+    /// Whether the whole window is present.
+    valid: bool,
+}
+
+impl Window {
+    fn new(period: usize, lookback: usize) -> Self {
+        let period = period.max(1);
+        Self {
+            buf: vec![0.0; period],
+            pos: 0,
+            sum: 0.0,
+            since: 0,
+            bar: 0,
+            lookback: lookback as u64,
+            valid_from: lookback as u64,
+        }
+    }
+
+    fn nf(&self) -> f64 {
+        self.buf.len().max(1) as f64
+    }
+
+    /// The ring from oldest to newest.
+    fn chrono(&self) -> impl Iterator<Item = &f64> {
+        let (a, b) = self.buf.split_at(self.pos.min(self.buf.len()));
+        b.iter().chain(a.iter())
+    }
+
+    #[inline(always)]
+    fn push(&mut self, x: f64) -> Pushed {
+        let (z, ok) = clean(x);
+        let n = self.buf.len();
+        let old = match self.buf.get_mut(self.pos) {
+            Some(slot) => std::mem::replace(slot, z),
+            None => 0.0,
+        };
+        self.pos += 1;
+        if self.pos >= n {
+            self.pos = 0;
+        }
+        if !ok {
+            self.valid_from = self.bar + self.lookback + 1;
+        }
+        self.sum += z - old;
+        self.since += 1;
+        let resummed = self.since >= n;
+        if resummed {
+            self.since = 0;
+            self.sum = plain_sum(self.chrono());
+        }
+        let valid = self.bar >= self.valid_from;
+        self.bar += 1;
+        Pushed {
+            z,
+            ok,
+            old,
+            resummed,
+            valid,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SMA
+// ---------------------------------------------------------------------------------------------
+
+/// Streaming simple moving average: `SMA[t] = (x[t−n+1] + … + x[t]) / n`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SmaState {
+    w: Window,
+}
+
+impl SmaState {
+    /// A new SMA over `period` bars (0 is treated as 1).
+    pub fn new(period: usize) -> Self {
+        let n = period.max(1);
+        Self {
+            w: Window::new(n, n - 1),
+        }
+    }
+
+    /// Consumes one value; returns the SMA, NaN in warm-up or when the window holds a NaN.
+    #[inline]
+    pub fn update(&mut self, x: f64) -> f64 {
+        let p = self.w.push(x);
+        if p.valid {
+            self.w.sum / self.w.nf()
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+/// Simple moving average over `n` bars: `SMA[t] = Σ_{i=t−n+1..t} x[i] / n`.
+///
+/// First value at index `n − 1`; NaN while any value in the window is missing. O(1) per bar
+/// with an exact re-sum every `n` bars; bit-identical to [`SmaState`].
+pub fn sma(x: &[f64], n: usize) -> Vec<f64> {
+    // The same operations as `SmaState::update`, without the ring buffer.
+    let n = n.max(1);
+    let nf = n as f64;
+    let mut out = Vec::with_capacity(x.len());
+    let mut sum = 0.0;
+    let mut since = 0usize;
+    let mut valid_from = n - 1;
+    for (t, &v) in x.iter().enumerate() {
+        let (z, ok) = clean(v);
+        let old = if t >= n { clean(x[t - n]).0 } else { 0.0 };
+        if !ok {
+            valid_from = t + n;
+        }
+        sum += z - old;
+        since += 1;
+        if since >= n {
+            since = 0;
+            sum = x[t + 1 - n..=t].iter().fold(0.0, |s, &v| s + clean(v).0);
+        }
+        out.push(if t >= valid_from { sum / nf } else { f64::NAN });
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// EMA
+// ---------------------------------------------------------------------------------------------
+
+/// Streaming exponential moving average with `α = 2 / (n + 1)`:
+/// `EMA = mean(first n values)`, then `EMA[t] = α·x[t] + (1 − α)·EMA[t−1]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmaState {
+    period: usize,
+    k: f64,
+    c: f64,
+    count: usize,
+    /// Seed sum while `count < period`, then the EMA.
+    value: f64,
+}
+
+impl EmaState {
+    /// A new EMA over `period` bars (0 is treated as 1).
+    pub fn new(period: usize) -> Self {
+        let period = period.max(1);
+        let k = 2.0 / (period as f64 + 1.0);
+        Self {
+            period,
+            k,
+            c: 1.0 - k,
+            count: 0,
+            value: 0.0,
+        }
+    }
+
+    /// Consumes one value; returns the EMA, NaN before the `n`-th valid value and on a
+    /// missing input (which leaves the state unchanged).
+    #[inline]
+    pub fn update(&mut self, x: f64) -> f64 {
+        if !x.is_finite() {
+            return f64::NAN;
+        }
+        if self.count < self.period {
+            self.value += x;
+            self.count += 1;
+            if self.count < self.period {
+                return f64::NAN;
+            }
+            self.value /= self.period as f64;
+        } else {
+            self.value = ema_step(self.value, x, self.k, self.c);
+        }
+        self.value
+    }
+}
+
+/// Exponential moving average, `α = 2 / (n + 1)`, seeded TA-Lib style with the SMA of the first
+/// `n` valid values: `EMA[s] = mean(x[..=s])`, then `EMA[t] = α·x[t] + (1 − α)·EMA[t−1]`.
+///
+/// First value at the `n`-th valid input (index `n − 1` without leading NaNs).
+pub fn ema(x: &[f64], n: usize) -> Vec<f64> {
+    let mut st = EmaState::new(n);
+    x.iter().map(|&v| st.update(v)).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// WMA
+// ---------------------------------------------------------------------------------------------
+
+/// Streaming linearly weighted moving average:
+/// `WMA[t] = Σ_{j=1..n} j·x[t−n+j] / (n(n+1)/2)` (newest weight `n`, oldest weight 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WmaState {
+    w: Window,
+    /// Running numerator `Σ j·x`.
+    num: f64,
+}
+
+impl WmaState {
+    /// A new WMA over `period` bars (0 is treated as 1).
+    pub fn new(period: usize) -> Self {
+        let n = period.max(1);
+        Self {
+            w: Window::new(n, n - 1),
+            num: 0.0,
+        }
+    }
+
+    /// Consumes one value; returns the WMA, NaN in warm-up or when the window holds a NaN.
+    #[inline]
+    pub fn update(&mut self, x: f64) -> f64 {
+        let nf = self.w.nf();
+        let prev_sum = self.w.sum;
+        let p = self.w.push(x);
+        // N[t] = N[t−1] + n·x[t] − S[t−1]
+        self.num += nf * p.z - prev_sum;
+        if p.resummed {
+            self.num = self
+                .w
+                .chrono()
+                .enumerate()
+                .fold(0.0, |s, (i, &v)| s + (i as f64 + 1.0) * v);
+        }
+        if p.valid {
+            self.num / (nf * (nf + 1.0) / 2.0)
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+/// Linearly weighted moving average: `WMA[t] = Σ_{j=1..n} j·x[t−n+j] / (n(n+1)/2)`.
+///
+/// First value at index `n − 1`; NaN while any value in the window is missing.
+pub fn wma(x: &[f64], n: usize) -> Vec<f64> {
+    let mut st = WmaState::new(n);
+    x.iter().map(|&v| st.update(v)).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Standard deviation and Bollinger bands
+// ---------------------------------------------------------------------------------------------
+
+/// Rolling mean and population variance: a [`Window`] plus `M2 = Σ (x − mean)²` kept by
+/// Welford's add/remove update, recomputed by two passes at each re-sum and whenever a
+/// window becomes complete again. A window of `n` identical values has exactly zero spread.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Dispersion {
+    w: Window,
+    m2: f64,
+    m2_ok: bool,
+    /// Length of the current run of identical valid values, and that value.
+    run: u64,
+    last: f64,
+}
+
+impl Dispersion {
+    fn new(period: usize) -> Self {
+        let n = period.max(1);
+        Self {
+            w: Window::new(n, n - 1),
+            m2: 0.0,
+            m2_ok: false,
+            run: 0,
+            last: 0.0,
+        }
+    }
+
+    /// Consumes one value; returns `(mean, population std)` or NaNs.
+    #[inline]
+    fn push(&mut self, x: f64) -> (f64, f64) {
+        let nf = self.w.nf();
+        let mean_old = self.w.sum / nf;
+        let p = self.w.push(x);
+        if p.ok && self.run > 0 && p.z == self.last {
+            self.run += 1;
+        } else {
+            self.run = u64::from(p.ok);
+        }
+        self.last = p.z;
+        if !p.valid {
+            self.m2_ok = false;
+            return (f64::NAN, f64::NAN);
+        }
+        let mean = self.w.sum / nf;
+        if self.run >= self.w.buf.len() as u64 {
+            self.m2 = 0.0;
+            self.m2_ok = true;
+        } else if self.m2_ok && !p.resummed {
+            self.m2 += (p.z - p.old) * ((p.z - mean) + (p.old - mean_old));
+            if self.m2 < 0.0 {
+                self.m2 = 0.0;
+            }
+        } else {
+            let m = plain_sum(self.w.chrono()) / nf;
+            self.m2 = self.w.chrono().fold(0.0, |s, &v| s + (v - m) * (v - m));
+            self.m2_ok = true;
+        }
+        (mean, (self.m2 / nf).sqrt())
+    }
+}
+
+/// Streaming population standard deviation over `n` bars:
+/// `σ[t] = sqrt(Σ (x[i] − mean)² / n)` over the window (ddof 0).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StdDevState {
+    d: Dispersion,
+}
+
+impl StdDevState {
+    /// A new standard deviation over `period` bars (0 is treated as 1).
+    pub fn new(period: usize) -> Self {
+        Self {
+            d: Dispersion::new(period),
+        }
+    }
+
+    /// Consumes one value; returns σ, NaN in warm-up or when the window holds a NaN.
+    #[inline]
+    pub fn update(&mut self, x: f64) -> f64 {
+        self.d.push(x).1
+    }
+}
+
+/// Population standard deviation over `n` bars (ddof 0):
+/// `σ[t] = sqrt(Σ_{i=t−n+1..t} (x[i] − mean[t])² / n)`.
+///
+/// First value at index `n − 1`; exactly 0 on a window of identical values; NaN while any
+/// value in the window is missing.
+pub fn stddev(x: &[f64], n: usize) -> Vec<f64> {
+    let mut st = StdDevState::new(n);
+    x.iter().map(|&v| st.update(v)).collect()
+}
+
+/// Bollinger bands as series: `middle = SMA(n)`, `upper/lower = middle ± k·σ(n)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bands {
+    /// `middle + k·σ`.
+    pub upper: Vec<f64>,
+    /// `SMA(n)`.
+    pub middle: Vec<f64>,
+    /// `middle − k·σ`.
+    pub lower: Vec<f64>,
+}
+
+/// Bollinger bands at one bar (see [`Bands`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BandsValue {
+    /// `middle + k·σ`.
+    pub upper: f64,
+    /// `SMA(n)`.
+    pub middle: f64,
+    /// `middle − k·σ`.
+    pub lower: f64,
+}
+
+/// Streaming Bollinger bands: `middle = SMA(n)`, `upper/lower = middle ± k·σ` with σ the
+/// population standard deviation of the same window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BollingerState {
+    d: Dispersion,
+    k: f64,
+}
+
+impl BollingerState {
+    /// New bands over `period` bars (0 is treated as 1), `k` standard deviations wide.
+    pub fn new(period: usize, k: f64) -> Self {
+        Self {
+            d: Dispersion::new(period),
+            k,
+        }
+    }
+
+    /// Consumes one value; returns the bands, NaN in warm-up or when the window holds a NaN.
+    #[inline]
+    pub fn update(&mut self, x: f64) -> BandsValue {
+        let (middle, sd) = self.d.push(x);
+        BandsValue {
+            upper: middle + self.k * sd,
+            middle,
+            lower: middle - self.k * sd,
+        }
+    }
+}
+
+/// Bollinger bands: `middle = SMA(n)` (bit-identical to [`sma`]), `upper = middle + k·σ`,
+/// `lower = middle − k·σ`, σ the population standard deviation (ddof 0) over the same `n` bars.
+/// The usual parameters are `n = 20`, `k = 2`.
+pub fn bollinger(x: &[f64], n: usize, k: f64) -> Bands {
+    let mut st = BollingerState::new(n, k);
+    let mut b = Bands {
+        upper: Vec::with_capacity(x.len()),
+        middle: Vec::with_capacity(x.len()),
+        lower: Vec::with_capacity(x.len()),
+    };
+    for &v in x {
+        let o = st.update(v);
+        b.upper.push(o.upper);
+        b.middle.push(o.middle);
+        b.lower.push(o.lower);
+    }
+    b
+}
+
+// ---------------------------------------------------------------------------------------------
+// Highest / lowest
+// ---------------------------------------------------------------------------------------------
+
+/// Monotonic deque of `(bar, value)` for a rolling maximum (`MAX = true`) or minimum.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Extreme {
+    period: u64,
+    deque: VecDeque<(u64, f64)>,
+    bar: u64,
+    valid_from: u64,
+}
+
+impl Extreme {
+    fn new(period: usize) -> Self {
+        let n = period.max(1);
+        Self {
+            period: n as u64,
+            deque: VecDeque::with_capacity(n),
+            bar: 0,
+            valid_from: n as u64 - 1,
+        }
+    }
+
+    #[inline]
+    fn push<const MAX: bool>(&mut self, x: f64) -> f64 {
+        let t = self.bar;
+        self.bar += 1;
+        if x.is_finite() {
+            while let Some(&(_, b)) = self.deque.back() {
+                if (MAX && b <= x) || (!MAX && b >= x) {
+                    self.deque.pop_back();
+                } else {
+                    break;
+                }
+            }
+            self.deque.push_back((t, x));
+        } else {
+            self.valid_from = t + self.period;
+        }
+        while let Some(&(i, _)) = self.deque.front() {
+            if i + self.period <= t {
+                self.deque.pop_front();
+            } else {
+                break;
+            }
+        }
+        if t >= self.valid_from {
+            self.deque.front().map_or(f64::NAN, |e| e.1)
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+/// Streaming rolling maximum over the last `n` bars, the current one included.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HighestState {
+    e: Extreme,
+}
+
+impl HighestState {
+    /// A new rolling maximum over `period` bars (0 is treated as 1).
+    pub fn new(period: usize) -> Self {
+        Self {
+            e: Extreme::new(period),
+        }
+    }
+
+    /// Consumes one value; returns `max(x[t−n+1..=t])`, NaN in warm-up or on a NaN in the window.
+    #[inline]
+    pub fn update(&mut self, x: f64) -> f64 {
+        self.e.push::<true>(x)
+    }
+}
+
+/// Rolling maximum `max(x[t−n+1..=t])` (current bar included), monotonic deque, O(1)
+/// amortised. First value at index `n − 1`; NaN while any value in the window is missing.
+pub fn highest(x: &[f64], n: usize) -> Vec<f64> {
+    let mut st = HighestState::new(n);
+    x.iter().map(|&v| st.update(v)).collect()
+}
+
+/// Streaming rolling minimum over the last `n` bars, the current one included.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LowestState {
+    e: Extreme,
+}
+
+impl LowestState {
+    /// A new rolling minimum over `period` bars (0 is treated as 1).
+    pub fn new(period: usize) -> Self {
+        Self {
+            e: Extreme::new(period),
+        }
+    }
+
+    /// Consumes one value; returns `min(x[t−n+1..=t])`, NaN in warm-up or on a NaN in the window.
+    #[inline]
+    pub fn update(&mut self, x: f64) -> f64 {
+        self.e.push::<false>(x)
+    }
+}
+
+/// Rolling minimum `min(x[t−n+1..=t])` (current bar included), monotonic deque, O(1)
+/// amortised. First value at index `n − 1`; NaN while any value in the window is missing.
+pub fn lowest(x: &[f64], n: usize) -> Vec<f64> {
+    let mut st = LowestState::new(n);
+    x.iter().map(|&v| st.update(v)).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// ROC
+// ---------------------------------------------------------------------------------------------
+
+/// Streaming rate of change in percent: `ROC[t] = 100·(x[t] / x[t−n] − 1)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RocState {
+    w: Window,
+}
+
+impl RocState {
+    /// A new rate of change over `period` bars (0 is treated as 1).
+    pub fn new(period: usize) -> Self {
+        let n = period.max(1);
+        Self {
+            w: Window::new(n, n),
+        }
+    }
+
+    /// Consumes one value; returns the ROC, NaN in warm-up, when any of `x[t−n..=t]` is
+    /// missing, or when `x[t−n] = 0`.
+    #[inline]
+    pub fn update(&mut self, x: f64) -> f64 {
+        let p = self.w.push(x);
+        if p.valid && p.old != 0.0 {
+            100.0 * (p.z / p.old - 1.0)
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+/// Rate of change in percent: `ROC[t] = 100·(x[t] / x[t−n] − 1)`.
+///
+/// First value at index `n`. Its window is the `n + 1` bars `x[t−n..=t]`: NaN while any of them
+/// is missing, and NaN when `x[t−n] = 0` (TA-Lib gives 0 there).
+pub fn roc(x: &[f64], n: usize) -> Vec<f64> {
+    let mut st = RocState::new(n);
+    x.iter().map(|&v| st.update(v)).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// RSI
+// ---------------------------------------------------------------------------------------------
+
+/// Streaming Wilder RSI: `RSI = 100·G / (G + L)` with `G`, `L` the Wilder-smoothed average
+/// gain and loss (`α = 1/n`), seeded with the mean gain and loss of the first `n` changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RsiState {
+    period: usize,
+    prev: Option<f64>,
+    changes: usize,
+    gain: f64,
+    loss: f64,
+}
+
+impl RsiState {
+    /// A new RSI over `period` changes (0 is treated as 1).
+    pub fn new(period: usize) -> Self {
+        Self {
+            period: period.max(1),
+            prev: None,
+            changes: 0,
+            gain: 0.0,
+            loss: 0.0,
+        }
+    }
+
+    /// Consumes one value; returns the RSI, NaN in warm-up, on a missing value (state
+    /// unchanged) and when `G + L = 0` (no movement at all).
+    #[inline]
+    pub fn update(&mut self, x: f64) -> f64 {
+        if !x.is_finite() {
+            return f64::NAN;
+        }
+        let Some(prev) = self.prev.replace(x) else {
+            return f64::NAN;
+        };
+        let ch = x - prev;
+        let (g, l) = if ch < 0.0 { (0.0, -ch) } else { (ch, 0.0) };
+        let nf = self.period as f64;
+        if self.changes < self.period {
+            self.gain += g;
+            self.loss += l;
+            self.changes += 1;
+            if self.changes < self.period {
+                return f64::NAN;
+            }
+            self.gain /= nf;
+            self.loss /= nf;
+        } else {
+            self.gain = (self.gain * (nf - 1.0) + g) / nf;
+            self.loss = (self.loss * (nf - 1.0) + l) / nf;
+        }
+        let total = self.gain + self.loss;
+        if total > 0.0 {
+            100.0 * (self.gain / total)
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+/// Wilder's relative strength index over `n` changes (TA-Lib's seeding):
+/// `G₀ = mean(gains of the first n changes)`, `L₀` likewise for losses, then
+/// `G[t] = (G[t−1]·(n−1) + gain[t]) / n` (same for `L`), `RSI = 100·G / (G + L)`.
+///
+/// First value at the `n`-th change (index `n` without leading NaNs). `G + L = 0` gives NaN
+/// (TA-Lib gives 0).
+pub fn rsi(x: &[f64], n: usize) -> Vec<f64> {
+    let mut st = RsiState::new(n);
+    x.iter().map(|&v| st.update(v)).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// ATR
+// ---------------------------------------------------------------------------------------------
+
+/// Streaming Wilder average true range over `n` bars, TA-Lib's convention.
+///
+/// True range `TR[t] = max(h − l, |h − c[t−1]|, |l − c[t−1]|)`; on the first bar, which has no
+/// previous close, `TR = h − l`, but (as in TA-Lib) it is not part of the average:
+/// `ATR = mean(TR of the first n bars that have a previous close)`, then
+/// `ATR[t] = (ATR[t−1]·(n−1) + TR[t]) / n`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AtrState {
+    period: usize,
+    prev_close: Option<f64>,
+    count: usize,
+    /// Seed sum while `count < period`, then the ATR.
+    atr: f64,
+}
+
+impl AtrState {
+    /// A new ATR over `period` bars (0 is treated as 1).
+    pub fn new(period: usize) -> Self {
+        Self {
+            period: period.max(1),
+            prev_close: None,
+            count: 0,
+            atr: 0.0,
+        }
+    }
+
+    /// Consumes one bar; returns the ATR, NaN in warm-up and on a bar with a missing value
+    /// (state unchanged).
+    #[inline]
+    pub fn update(&mut self, high: f64, low: f64, close: f64) -> f64 {
+        if !(high.is_finite() && low.is_finite() && close.is_finite()) {
+            return f64::NAN;
+        }
+        let Some(pc) = self.prev_close.replace(close) else {
+            return f64::NAN;
+        };
+        let tr = (high - low).max((pc - high).abs()).max((pc - low).abs());
+        let nf = self.period as f64;
+        if self.count < self.period {
+            self.atr += tr;
+            self.count += 1;
+            if self.count < self.period {
+                return f64::NAN;
+            }
+            self.atr /= nf;
+        } else {
+            self.atr = (self.atr * (nf - 1.0) + tr) / nf;
+        }
+        self.atr
+    }
+}
+
+/// Average true range, Wilder smoothing (`α = 1/n`), TA-Lib's seeding (see [`AtrState`]):
+/// `TR[t] = max(h − l, |h − c[t−1]|, |l − c[t−1]|)`, `ATR = mean(TR[1..=n])`, then
+/// `ATR[t] = (ATR[t−1]·(n−1) + TR[t]) / n`.
+///
+/// First value at index `n` (like RSI). Output length is `close.len()`.
+pub fn atr(high: &[f64], low: &[f64], close: &[f64], n: usize) -> Vec<f64> {
+    let mut st = AtrState::new(n);
+    close
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| st.update(at(high, i), at(low, i), c))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// MACD
+// ---------------------------------------------------------------------------------------------
+
+/// MACD as series: `line = EMA_fast − EMA_slow`, `signal = EMA_signal(line)`,
+/// `hist = line − signal`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Macd {
+    /// `EMA_fast(x) − EMA_slow(x)`.
+    pub line: Vec<f64>,
+    /// `EMA_signal(line)`.
+    pub signal: Vec<f64>,
+    /// `line − signal`.
+    pub hist: Vec<f64>,
+}
+
+/// MACD at one bar (see [`Macd`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MacdValue {
+    /// `EMA_fast(x) − EMA_slow(x)`.
+    pub line: f64,
+    /// `EMA_signal(line)`.
+    pub signal: f64,
+    /// `line − signal`.
+    pub hist: f64,
+}
+
+/// Streaming MACD with TA-Lib's alignment: both EMAs start on the `m`-th valid value,
+/// `m = max(fast, slow)`, each seeded with the SMA of its own period ending there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MacdState {
+    fast: usize,
+    slow: usize,
+    k_fast: f64,
+    c_fast: f64,
+    k_slow: f64,
+    c_slow: f64,
+    /// Valid values collected until the EMAs are seeded, then empty.
+    seed: Vec<f64>,
+    seeded: bool,
+    fast_ema: f64,
+    slow_ema: f64,
+    signal: EmaState,
+}
+
+impl MacdState {
+    /// A new MACD (periods of 0 are treated as 1; the usual ones are 12, 26, 9).
+    pub fn new(fast: usize, slow: usize, signal: usize) -> Self {
+        let fast = fast.max(1);
+        let slow = slow.max(1);
+        let k_fast = 2.0 / (fast as f64 + 1.0);
+        let k_slow = 2.0 / (slow as f64 + 1.0);
+        Self {
+            fast,
+            slow,
+            k_fast,
+            c_fast: 1.0 - k_fast,
+            k_slow,
+            c_slow: 1.0 - k_slow,
+            seed: Vec::with_capacity(fast.max(slow)),
+            seeded: false,
+            fast_ema: 0.0,
+            slow_ema: 0.0,
+            signal: EmaState::new(signal),
+        }
+    }
+
+    /// Consumes one value; returns the MACD, NaN in warm-up and on a missing value (state
+    /// unchanged).
+    #[inline]
+    pub fn update(&mut self, x: f64) -> MacdValue {
+        const NONE: MacdValue = MacdValue {
+            line: f64::NAN,
+            signal: f64::NAN,
+            hist: f64::NAN,
+        };
+        if !x.is_finite() {
+            return NONE;
+        }
+        if self.seeded {
+            self.fast_ema = ema_step(self.fast_ema, x, self.k_fast, self.c_fast);
+            self.slow_ema = ema_step(self.slow_ema, x, self.k_slow, self.c_slow);
+        } else {
+            self.seed.push(x);
+            let m = self.fast.max(self.slow);
+            if self.seed.len() < m {
+                return NONE;
+            }
+            let tail = |p: usize| {
+                let s = self.seed.get(self.seed.len().saturating_sub(p)..).unwrap_or(&[]);
+                plain_sum(s.iter()) / p as f64
+            };
+            self.fast_ema = tail(self.fast);
+            self.slow_ema = tail(self.slow);
+            self.seeded = true;
+            self.seed = Vec::new();
+        }
+        let line = self.fast_ema - self.slow_ema;
+        let signal = self.signal.update(line);
+        MacdValue {
+            line,
+            signal,
+            hist: line - signal,
+        }
+    }
+}
+
+/// Moving average convergence/divergence, TA-Lib's definition: `line = EMA_fast − EMA_slow`,
+/// `signal = EMA_signal(line)`, `hist = line − signal`, every EMA with `α = 2/(p+1)`.
+///
+/// As in TA-Lib both price EMAs start on the same bar, the `m`-th valid value with
+/// `m = max(fast, slow)`, each seeded with the SMA of its own period ending there (so the fast
+/// EMA differs from a stand-alone [`ema`] for a while); the signal EMA is seeded with the SMA of
+/// the first `signal` line values. The line is valid from index `m − 1`, signal and histogram
+/// from `m + signal − 2` (TA-Lib also blanks the line until then). Usual periods: 12, 26, 9.
+pub fn macd(x: &[f64], fast: usize, slow: usize, signal: usize) -> Macd {
+    let mut st = MacdState::new(fast, slow, signal);
+    let mut m = Macd {
+        line: Vec::with_capacity(x.len()),
+        signal: Vec::with_capacity(x.len()),
+        hist: Vec::with_capacity(x.len()),
+    };
+    for &v in x {
+        let o = st.update(v);
+        m.line.push(o.line);
+        m.signal.push(o.signal);
+        m.hist.push(o.hist);
+    }
+    m
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stochastic
+// ---------------------------------------------------------------------------------------------
+
+/// Slow stochastic oscillator as series: `k` (slow %K) and `d` (%D).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stoch {
+    /// Slow %K: `SMA(k_smooth)` of raw %K.
+    pub k: Vec<f64>,
+    /// %D: `SMA(d_period)` of slow %K.
+    pub d: Vec<f64>,
+}
+
+/// The stochastic oscillator at one bar (see [`Stoch`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct StochValue {
+    /// Slow %K.
+    pub k: f64,
+    /// %D.
+    pub d: f64,
+}
+
+/// Streaming slow stochastic: raw `%K = 100·(c − LL)/(HH − LL)` over `k_period` bars,
+/// slow `%K = SMA(k_smooth)` of raw %K, `%D = SMA(d_period)` of slow %K.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StochState {
+    hh: Extreme,
+    ll: Extreme,
+    k: SmaState,
+    d: SmaState,
+}
+
+impl StochState {
+    /// A new stochastic (periods of 0 are treated as 1; the usual ones are 14, 3, 3).
+    pub fn new(k_period: usize, k_smooth: usize, d_period: usize) -> Self {
+        Self {
+            hh: Extreme::new(k_period),
+            ll: Extreme::new(k_period),
+            k: SmaState::new(k_smooth),
+            d: SmaState::new(d_period),
+        }
+    }
+
+    /// Consumes one bar; returns slow %K and %D, NaN in warm-up, when a window holds a
+    /// missing value, or when a window holds a zero range `HH = LL`.
+    #[inline]
+    pub fn update(&mut self, high: f64, low: f64, close: f64) -> StochValue {
+        let hh = self.hh.push::<true>(high);
+        let ll = self.ll.push::<false>(low);
+        let range = hh - ll;
+        let raw = if close.is_finite() && range > 0.0 {
+            100.0 * (close - ll) / range
+        } else {
+            f64::NAN
+        };
+        let k = self.k.update(raw);
+        let d = self.d.update(k);
+        StochValue { k, d }
+    }
+}
+
+/// Slow stochastic oscillator: raw `%K[t] = 100·(c[t] − LL)/(HH − LL)` with `HH`/`LL` the
+/// highest high / lowest low of the last `k_period` bars, slow `%K = SMA(k_smooth)(raw %K)`,
+/// `%D = SMA(d_period)(slow %K)`. Usual periods: 14, 3, 3.
+///
+/// A zero range (`HH = LL`, a flat market) makes raw %K NaN, and so every slow %K and %D whose
+/// window contains it (TA-Lib writes 0 instead). %K is valid from index
+/// `k_period + k_smooth − 2`, %D from `k_period + k_smooth + d_period − 3`. Output length is
+/// `close.len()`.
+pub fn stochastic(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    k_period: usize,
+    k_smooth: usize,
+    d_period: usize,
+) -> Stoch {
+    let mut st = StochState::new(k_period, k_smooth, d_period);
+    let mut s = Stoch {
+        k: Vec::with_capacity(close.len()),
+        d: Vec::with_capacity(close.len()),
+    };
+    for (i, &c) in close.iter().enumerate() {
+        let o = st.update(at(high, i), at(low, i), c);
+        s.k.push(o.k);
+        s.d.push(o.d);
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------------------------
+// OBV
+// ---------------------------------------------------------------------------------------------
+
+/// Streaming on-balance volume: 0 on the first valid bar, then `OBV[t] = OBV[t−1] + v[t]` if
+/// `c[t] > c[t−1]`, `− v[t]` if `c[t] < c[t−1]`, unchanged if equal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObvState {
+    prev_close: Option<f64>,
+    obv: f64,
+}
+
+impl ObvState {
+    /// A new on-balance volume.
+    pub fn new() -> Self {
+        Self {
+            prev_close: None,
+            obv: 0.0,
+        }
+    }
+
+    /// Consumes one bar; returns the OBV, NaN before the first valid bar and on a bar with a
+    /// missing close or volume (state unchanged).
+    #[inline]
+    pub fn update(&mut self, close: f64, volume: f64) -> f64 {
+        if !(close.is_finite() && volume.is_finite()) {
+            return f64::NAN;
+        }
+        if let Some(pc) = self.prev_close.replace(close) {
+            if close > pc {
+                self.obv += volume;
+            } else if close < pc {
+                self.obv -= volume;
+            }
+        }
+        self.obv
+    }
+}
+
+impl Default for ObvState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// On-balance volume: `OBV = 0` on the first valid bar, then
+/// `OBV[t] = OBV[t−1] + sign(c[t] − c[t−1])·v[t]` (unchanged on an equal close).
+/// TA-Lib starts at `v[0]` instead of 0, i.e. TA-Lib's OBV = this + `v[0]`.
+/// Output length is `close.len()`.
+pub fn obv(close: &[f64], volume: &[f64]) -> Vec<f64> {
+    let mut st = ObvState::new();
+    close
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| st.update(c, at(volume, i)))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rolling VWAP
+// ---------------------------------------------------------------------------------------------
+
+/// Streaming rolling volume-weighted average price over `n` bars:
+/// `VWAP[t] = Σ tp·v / Σ v` with typical price `tp = (h + l + c)/3`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VwapState {
+    pv: Window,
+    vol: Window,
+    /// How many volumes in the window are non-zero.
+    nonzero: u64,
+}
+
+impl VwapState {
+    /// A new rolling VWAP over `period` bars (0 is treated as 1).
+    pub fn new(period: usize) -> Self {
+        let n = period.max(1);
+        Self {
+            pv: Window::new(n, n - 1),
+            vol: Window::new(n, n - 1),
+            nonzero: 0,
+        }
+    }
+
+    /// Consumes one bar; returns the VWAP, NaN in warm-up, when the window holds a missing
+    /// value, or when every volume in the window is 0.
+    #[inline]
+    pub fn update(&mut self, high: f64, low: f64, close: f64, volume: f64) -> f64 {
+        let ok = high.is_finite() && low.is_finite() && close.is_finite() && volume.is_finite();
+        let (pv, v) = if ok {
+            ((high + low + close) / 3.0 * volume, volume)
+        } else {
+            (f64::NAN, f64::NAN)
+        };
+        let a = self.pv.push(pv);
+        let b = self.vol.push(v);
+        self.nonzero += u64::from(b.z != 0.0);
+        self.nonzero = self.nonzero.saturating_sub(u64::from(b.old != 0.0));
+        if a.valid && b.valid && self.nonzero > 0 {
+            self.pv.sum / self.vol.sum
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+/// Rolling volume-weighted average price over `n` bars:
+/// `VWAP[t] = Σ_{i=t−n+1..t} tp[i]·v[i] / Σ_{i=t−n+1..t} v[i]`, `tp = (h + l + c)/3`.
+///
+/// First value at index `n − 1`; NaN while any value in the window is missing and when
+/// `Σ v = 0` (every volume in the window zero). Output length is `close.len()`.
+pub fn vwap(high: &[f64], low: &[f64], close: &[f64], volume: &[f64], n: usize) -> Vec<f64> {
+    let mut st = VwapState::new(n);
+    close
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| st.update(at(high, i), at(low, i), c, at(volume, i)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NAN: f64 = f64::NAN;
+
+    /// Deterministic splitmix64 uniform numbers in [0, 1).
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> f64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            (z >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    /// A random walk of `len` bars around 100 as (high, low, close, volume).
+    fn ohlcv(len: usize, seed: u64) -> [Vec<f64>; 4] {
+        let mut r = Rng(seed);
+        let (mut h, mut l, mut c, mut v) = (vec![], vec![], vec![], vec![]);
+        let mut p = 100.0;
+        for _ in 0..len {
+            p *= 1.0 + (r.next() - 0.5) * 0.03;
+            h.push(p * (1.0 + r.next() * 0.01));
+            l.push(p * (1.0 - r.next() * 0.01));
+            c.push(p);
+            v.push((r.next() * 1000.0).floor());
+        }
+        [h, l, c, v]
+    }
+
+    /// Like [`ohlcv`] with leading NaNs and scattered NaNs / infinities in every series.
+    fn ohlcv_with_gaps(len: usize, seed: u64) -> [Vec<f64>; 4] {
+        let mut s = ohlcv(len, seed);
+        let mut r = Rng(seed ^ 0xABCD);
+        for (j, x) in s.iter_mut().enumerate() {
+            for y in x.iter_mut().take(3 + j) {
+                *y = NAN;
+            }
+            for y in x.iter_mut() {
+                let u = r.next();
+                if u < 0.02 {
+                    *y = NAN;
+                } else if u < 0.025 {
+                    *y = f64::INFINITY;
+                }
+            }
+        }
+        s
+    }
+
+    fn same_bits(a: &[f64], b: &[f64]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+    }
+
+    fn leading_nans(x: &[f64]) -> usize {
+        x.iter().take_while(|v| v.is_nan()).count()
+    }
+
+    /// Leading NaN count, and all finite after it.
+    fn warmup(x: &[f64]) -> usize {
+        let k = leading_nans(x);
+        assert!(x[k..].iter().all(|v| v.is_finite()), "NaN after warm-up");
+        k
+    }
+
+    fn close_to(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol * a.abs().max(b.abs()).max(1.0)
+    }
+
+    #[test]
+    fn warm_up_lengths() {
+        let [h, l, c, v] = ohlcv(300, 1);
+        for n in [1, 2, 5, 20] {
+            assert_eq!(warmup(&sma(&c, n)), n - 1);
+            assert_eq!(warmup(&ema(&c, n)), n - 1);
+            assert_eq!(warmup(&wma(&c, n)), n - 1);
+            assert_eq!(warmup(&stddev(&c, n)), n - 1);
+            assert_eq!(warmup(&highest(&c, n)), n - 1);
+            assert_eq!(warmup(&lowest(&c, n)), n - 1);
+            assert_eq!(warmup(&bollinger(&c, n, 2.0).upper), n - 1);
+            assert_eq!(warmup(&vwap(&h, &l, &c, &v, n)), n - 1);
+            assert_eq!(warmup(&roc(&c, n)), n);
+            assert_eq!(warmup(&rsi(&c, n)), n);
+            assert_eq!(warmup(&atr(&h, &l, &c, n)), n);
+        }
+        let m = macd(&c, 12, 26, 9);
+        assert_eq!(warmup(&m.line), 25);
+        assert_eq!(warmup(&m.signal), 33);
+        assert_eq!(warmup(&m.hist), 33);
+        let s = stochastic(&h, &l, &c, 14, 3, 3);
+        assert_eq!(warmup(&s.k), 15);
+        assert_eq!(warmup(&s.d), 17);
+        let o = obv(&c, &v);
+        assert_eq!(warmup(&o), 0);
+        assert_eq!(o[0], 0.0);
+    }
+
+    #[test]
+    fn empty_and_short_inputs() {
+        assert!(sma(&[], 5).is_empty());
+        assert!(macd(&[], 12, 26, 9).line.is_empty());
+        assert!(stochastic(&[], &[], &[], 14, 3, 3).k.is_empty());
+        assert!(sma(&[1.0, 2.0], 5).iter().all(|v| v.is_nan()));
+        // Companion series shorter than close: missing past their end.
+        let a = atr(&[2.0], &[1.0], &[1.5, 1.6, 1.7], 1);
+        assert_eq!(a.len(), 3);
+        assert!(a.iter().all(|v| v.is_nan()));
+        let o = obv(&[1.0, 2.0, 3.0], &[5.0]);
+        assert!(o[0] == 0.0 && o[1].is_nan() && o[2].is_nan());
+    }
+}

@@ -1,0 +1,246 @@
+//! Performance metrics of a backtest, each defined once here with its formula.
+
+use serde::{Deserialize, Serialize};
+
+use crate::backtest::Trade;
+
+const MS_PER_DAY: i64 = 86_400_000;
+
+/// Headline statistics of one run. Percentages are in percent (12.5 means 12.5%).
+/// A metric that is undefined for the run (no trades, no losing trade, one day of data…)
+/// is `None` (JSON `null`), never a made-up number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// Starting cash.
+    pub initial_equity: f64,
+    /// Equity at the last bar's close (an open position marked to market).
+    pub final_equity: f64,
+    /// `(final / initial - 1) * 100`.
+    pub total_return_pct: f64,
+    /// `((final / initial) ^ (365.25 / calendar days) - 1) * 100`, calendar days from the first
+    /// to the last bar; `None` for less than one day.
+    pub cagr_pct: Option<f64>,
+    /// `(last close / first close - 1) * 100`.
+    pub buy_hold_return_pct: f64,
+    /// Largest fall of the close-marked equity from its running peak, as a negative percent
+    /// `min_t (equity_t / max_{s<=t} equity_s - 1) * 100` (0 when it never falls).
+    pub max_drawdown_pct: f64,
+    /// Longest stretch, in bars, from a peak to the bar the equity regained it (or the end).
+    pub max_drawdown_bars: u64,
+    /// That stretch in calendar days.
+    pub max_drawdown_days: f64,
+    /// Sample standard deviation of daily returns times `sqrt(periods_per_year)`, in percent.
+    /// Daily returns come from the equity resampled to the last value of each UTC day.
+    pub volatility_ann_pct: Option<f64>,
+    /// `mean(daily returns) / std(daily returns) * sqrt(periods_per_year)`, risk-free 0,
+    /// sample standard deviation.
+    pub sharpe: Option<f64>,
+    /// `mean(daily returns) / downside deviation * sqrt(periods_per_year)`, where the downside
+    /// deviation is `sqrt(mean(min(r, 0)^2))` over all daily returns.
+    pub sortino: Option<f64>,
+    /// `cagr_pct / |max_drawdown_pct|`.
+    pub calmar: Option<f64>,
+    /// Closed trades.
+    pub trades: u64,
+    /// Winning closed trades (pnl > 0) / closed trades * 100.
+    pub win_rate_pct: Option<f64>,
+    /// Sum of winning pnl / |sum of losing pnl|; `None` without a losing trade.
+    pub profit_factor: Option<f64>,
+    /// Mean pnl % of closed trades.
+    pub avg_trade_pct: Option<f64>,
+    /// Best closed trade's pnl %.
+    pub best_trade_pct: Option<f64>,
+    /// Worst closed trade's pnl %.
+    pub worst_trade_pct: Option<f64>,
+    /// Mean bars held by closed trades.
+    pub avg_bars_held: Option<f64>,
+    /// Mean time held by closed trades, in days.
+    pub avg_holding_days: Option<f64>,
+    /// Bars that closed with a position open / all bars * 100.
+    pub exposure_pct: f64,
+    /// Commissions paid, on closed trades and on the entry of an open one.
+    pub commissions: f64,
+    /// True when a position is still open at the end (marked to market, not in the trade stats).
+    pub open_position: bool,
+}
+
+/// Everything [`compute`] needs besides the trades.
+pub struct Inputs<'a> {
+    /// Bar times (ms UTC).
+    pub time: &'a [i64],
+    /// Closing prices.
+    pub close: &'a [f64],
+    /// Close-marked equity per bar.
+    pub equity: &'a [f64],
+    /// Drawdown per bar in percent (<= 0).
+    pub drawdown_pct: &'a [f64],
+    /// Starting cash.
+    pub initial: f64,
+    /// Bars with a position open at the close.
+    pub bars_in_market: u64,
+    /// Annualisation factor for daily statistics.
+    pub periods_per_year: f64,
+}
+
+/// Drawdown in percent of the running peak, per bar: `(equity / peak - 1) * 100`.
+pub fn drawdown_pct(equity: &[f64]) -> Vec<f64> {
+    let mut peak = f64::NEG_INFINITY;
+    equity
+        .iter()
+        .map(|&e| {
+            peak = peak.max(e);
+            (e / peak - 1.0) * 100.0
+        })
+        .collect()
+}
+
+/// Equity at the last bar of each UTC day.
+pub fn daily_closes(time: &[i64], equity: &[f64]) -> Vec<f64> {
+    let mut out = Vec::new();
+    for i in 0..time.len() {
+        let last_of_day = i + 1 == time.len() || time[i + 1].div_euclid(MS_PER_DAY) != time[i].div_euclid(MS_PER_DAY);
+        if last_of_day {
+            out.push(equity[i]);
+        }
+    }
+    out
+}
+
+fn mean(x: &[f64]) -> f64 {
+    x.iter().sum::<f64>() / x.len() as f64
+}
+
+fn sample_std(x: &[f64]) -> Option<f64> {
+    if x.len() < 2 {
+        return None;
+    }
+    let m = mean(x);
+    Some((x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (x.len() - 1) as f64).sqrt())
+}
+
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+/// Computes every metric of a run.
+pub fn compute(inp: &Inputs<'_>, trades: &[Trade], open_position: bool, commissions: f64) -> Metrics {
+    let n = inp.equity.len();
+    let final_equity = inp.equity.last().copied().unwrap_or(inp.initial);
+    let total_return = final_equity / inp.initial - 1.0;
+    let days = match (inp.time.first(), inp.time.last()) {
+        (Some(a), Some(b)) => (b - a) as f64 / MS_PER_DAY as f64,
+        _ => 0.0,
+    };
+    let cagr = if days >= 1.0 && final_equity > 0.0 {
+        finite(((final_equity / inp.initial).powf(365.25 / days) - 1.0) * 100.0)
+    } else {
+        None
+    };
+    let buy_hold = match (inp.close.first(), inp.close.last()) {
+        (Some(a), Some(b)) => (b / a - 1.0) * 100.0,
+        _ => 0.0,
+    };
+
+    let max_dd = inp.drawdown_pct.iter().copied().fold(0.0, f64::min);
+    let (mut longest, mut longest_days, mut start) = (0usize, 0.0, 0usize);
+    for i in 0..n {
+        if inp.drawdown_pct[i] >= 0.0 {
+            start = i;
+        }
+        let len = i - start;
+        if len > longest {
+            longest = len;
+            longest_days = (inp.time[i] - inp.time[start]) as f64 / MS_PER_DAY as f64;
+        }
+    }
+
+    let closes = daily_closes(inp.time, inp.equity);
+    let mut rets: Vec<f64> = closes.windows(2).map(|w| w[1] / w[0] - 1.0).collect();
+    rets.retain(|r| r.is_finite());
+    let ann = inp.periods_per_year.sqrt();
+    let std = sample_std(&rets);
+    let vol = std.map(|s| s * ann * 100.0).and_then(finite);
+    let sharpe = std.filter(|&s| s > 0.0).and_then(|s| finite(mean(&rets) / s * ann));
+    let downside = if rets.len() >= 2 {
+        Some((rets.iter().map(|r| r.min(0.0).powi(2)).sum::<f64>() / rets.len() as f64).sqrt())
+    } else {
+        None
+    };
+    let sortino = downside.filter(|&d| d > 0.0).and_then(|d| finite(mean(&rets) / d * ann));
+    let calmar = cagr.filter(|_| max_dd < 0.0).and_then(|c| finite(c / max_dd.abs()));
+
+    let k = trades.len();
+    let pcts: Vec<f64> = trades.iter().map(|t| t.pnl_pct).collect();
+    let wins = trades.iter().filter(|t| t.pnl > 0.0).count();
+    let gross_win: f64 = trades.iter().filter(|t| t.pnl > 0.0).map(|t| t.pnl).sum();
+    let gross_loss: f64 = trades.iter().filter(|t| t.pnl < 0.0).map(|t| t.pnl).sum();
+    let some_if = |b: bool, v: f64| if b { finite(v) } else { None };
+    Metrics {
+        initial_equity: inp.initial,
+        final_equity,
+        total_return_pct: total_return * 100.0,
+        cagr_pct: cagr,
+        buy_hold_return_pct: buy_hold,
+        max_drawdown_pct: max_dd,
+        max_drawdown_bars: longest as u64,
+        max_drawdown_days: longest_days,
+        volatility_ann_pct: vol,
+        sharpe,
+        sortino,
+        calmar,
+        trades: k as u64,
+        win_rate_pct: some_if(k > 0, wins as f64 / k as f64 * 100.0),
+        profit_factor: some_if(gross_loss < 0.0, gross_win / gross_loss.abs()),
+        avg_trade_pct: some_if(k > 0, mean(&pcts)),
+        best_trade_pct: pcts.iter().copied().reduce(f64::max),
+        worst_trade_pct: pcts.iter().copied().reduce(f64::min),
+        avg_bars_held: some_if(k > 0, trades.iter().map(|t| t.bars_held as f64).sum::<f64>() / k as f64),
+        avg_holding_days: some_if(
+            k > 0,
+            trades.iter().map(|t| (t.exit_time - t.entry_time) as f64).sum::<f64>()
+                / k as f64
+                / MS_PER_DAY as f64,
+        ),
+        exposure_pct: if n == 0 { 0.0 } else { inp.bars_in_market as f64 / n as f64 * 100.0 },
+        commissions,
+        open_position,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drawdown_and_daily_resampling() {
+        let dd = drawdown_pct(&[100.0, 110.0, 99.0, 121.0]);
+        assert_eq!(dd[0], 0.0);
+        assert!((dd[2] - (99.0 / 110.0 - 1.0) * 100.0).abs() < 1e-12);
+        assert_eq!(dd[3], 0.0);
+        let h = 3_600_000;
+        // Two bars on day 0, one on day 1, two on day 3.
+        let t = [0, h, MS_PER_DAY + h, 3 * MS_PER_DAY, 3 * MS_PER_DAY + h];
+        assert_eq!(daily_closes(&t, &[1.0, 2.0, 3.0, 4.0, 5.0]), vec![2.0, 3.0, 5.0]);
+    }
+
+    #[test]
+    fn sharpe_of_known_returns() {
+        // Equity doubles then halves daily: returns +100%, -50%: mean 0.25, std 1.0607.
+        let t = [0, MS_PER_DAY, 2 * MS_PER_DAY];
+        let eq = [100.0, 200.0, 100.0];
+        let dd = drawdown_pct(&eq);
+        let m = compute(
+            &Inputs { time: &t, close: &eq, equity: &eq, drawdown_pct: &dd, initial: 100.0, bars_in_market: 3, periods_per_year: 252.0 },
+            &[],
+            false,
+            0.0,
+        );
+        // Sample std with n - 1 = 1.
+        let s = ((1.0f64 - 0.25).powi(2) + (-0.5f64 - 0.25).powi(2)).sqrt();
+        assert!((m.sharpe.unwrap() - 0.25 / s * 252f64.sqrt()).abs() < 1e-12);
+        assert_eq!(m.max_drawdown_pct, -50.0);
+        assert_eq!(m.max_drawdown_bars, 1);
+        assert_eq!(m.trades, 0);
+        assert_eq!(m.win_rate_pct, None);
+    }
+}

@@ -1,0 +1,4 @@
+//! The engine's integration tests: one binary, one module per area.
+
+mod import_data;
+mod indicators_golden;

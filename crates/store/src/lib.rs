@@ -1,0 +1,65 @@
+//! Stratagraph's embedded store: a SQLite file holding the ten tables of the remote schema,
+//! with a typed repository API, atomic quotas and the outbox that the remote sync will push.
+//!
+//! # Opening
+//!
+//! [`Store::open`] takes a path (tests, the CLI's `--db`), [`Store::open_default`] uses
+//! [`resolve_db_path`] (`STRATAGRAPH_DB`, else the platform's app-data directory). Every
+//! connection runs in WAL mode with foreign keys on and a busy timeout; the migrations in
+//! `migrations/local/` (embedded at build time) are applied at open.
+//!
+//! # Conventions
+//!
+//! * Ids are UUIDv7 generated here, stored as lowercase hyphenated text.
+//! * Times come from a [`Clock`] (tests use [`ManualClock`]) and are stored as text in one
+//!   fixed UTC format, `YYYY-MM-DDTHH:MM:SS.ffffffZ`, so text order is time order.
+//! * Enums are stored as the text values the schema's `CHECK` lists allow; a row holding an
+//!   unknown value reads as [`StoreError::Invalid`] naming the column, never a panic.
+//! * Every write that belongs together runs in one `BEGIN IMMEDIATE` transaction (the write
+//!   lock is taken up front, so concurrent writers wait on the busy timeout instead of failing
+//!   on a stale snapshot).
+//!
+//! # Departures from the seed schema (`shared/seed/000_79e9616f4d5c6de1.txt`)
+//!
+//! * Types: `UUID`, `TIMESTAMPTZ`, `JSONB` and `TEXT[]` are `TEXT` (with `json_valid`,
+//!   `json_type(...) = 'array'|'object'` and length checks); enum columns get `CHECK` lists.
+//! * Ownership foreign keys that the seed leaves nullable are `NOT NULL` here
+//!   (`subscription_plans.user_id`, `plan_usage.user_id`, `strategies.owner_id`,
+//!   `strategy_versions.strategy_id`, `backtest_runs.strategy_version_id`,
+//!   `paper_trade_runs.strategy_version_id`, `notifications.user_id`,
+//!   `template_shares.strategy_version_id`): a row without its owner is meaningless and would
+//!   escape the cascades and the per-strategy version numbering. `strategies.tags` and
+//!   `template_shares.clone_count` are `NOT NULL` with their defaults for the same reason.
+//!   Author columns (`created_by`, `requested_by`, `educator_id`) stay nullable as in the seed.
+//! * `backtest_runs` keeps `PRIMARY KEY (id)`: the `(id, created_at)` key is a TimescaleDB
+//!   requirement of the remote hypertable only.
+//! * Extra indexes for the app's queries: strategies by owner and `updated_at`, plans by user,
+//!   runs by version and by `created_at`, running runs (partial), notifications by user and
+//!   time, templates by version, compliance events by status.
+//! * Local-only tables: `backtest_run_details` (see [`RunDetails`]), `local_profile` (which
+//!   user is this installation's), `sync_state`, `sync_outbox`, `sync_cursors` (see
+//!   [`sync`]). A `BEFORE UPDATE` trigger makes `strategy_versions` immutable.
+
+pub mod clock;
+mod db;
+pub mod error;
+pub mod model;
+mod notifications;
+mod paper;
+mod quotas;
+mod runs;
+mod store;
+mod strategies;
+pub mod sync;
+mod templates;
+mod users;
+mod versions;
+mod compliance;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{Result, StoreError};
+pub use model::*;
+pub use quotas::{free_quota, QuotaWindow, FREE_PLAN_CODE};
+pub use runs::{decimate_equity, MAX_EQUITY_POINTS};
+pub use store::{default_db_path, resolve_db_path, Durability, Store, StoreOptions, DB_ENV_VAR};
+pub use versions::MAX_GRAPH_BYTES;
