@@ -94,7 +94,10 @@ pub fn catalog(a: &CatalogArgs) -> Result<ExitCode, String> {
     let mut out = String::new();
     for s in cat {
         let ports = |ps: &[stratagraph_engine::catalog::PortSpec]| {
-            ps.iter().map(|p| format!("{}:{}", p.name, p.ty.name())).collect::<Vec<_>>().join(", ")
+            ps.iter()
+                .map(|p| format!("{}:{}", p.name, p.ty.name()))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         let params: Vec<String> = s
             .params
@@ -116,7 +119,8 @@ pub fn catalog(a: &CatalogArgs) -> Result<ExitCode, String> {
 }
 
 fn read_json(path: &Path) -> Result<Value, String> {
-    let text = fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text =
+        fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{} is not valid JSON: {e}", path.display()))
 }
 
@@ -134,15 +138,20 @@ pub fn validate(a: &ValidateArgs) -> Result<ExitCode, String> {
             println!("{p}");
         }
     }
-    Ok(if v.is_valid() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if v.is_valid() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// Parses `NAME=VALUE` pairs.
 pub fn parse_params(pairs: &[String]) -> Result<BTreeMap<String, f64>, String> {
     let mut out = BTreeMap::new();
     for p in pairs {
-        let (name, value) =
-            p.split_once('=').ok_or_else(|| format!("--param {p}: expected NAME=VALUE"))?;
+        let (name, value) = p
+            .split_once('=')
+            .ok_or_else(|| format!("--param {p}: expected NAME=VALUE"))?;
         let v: f64 = value
             .trim()
             .parse()
@@ -168,7 +177,11 @@ pub fn run_backtest(a: &BacktestArgs) -> Result<(Value, BacktestResult, Bars), S
     let v = validate_doc(&doc);
     if !v.is_valid() {
         let lines: Vec<String> = v.problems.iter().map(ToString::to_string).collect();
-        return Err(format!("{} is invalid:\n{}", a.graph.display(), lines.join("\n")));
+        return Err(format!(
+            "{} is invalid:\n{}",
+            a.graph.display(),
+            lines.join("\n")
+        ));
     }
     let mut graph = v.graph;
     if let Some(c) = a.cash {
@@ -182,9 +195,11 @@ pub fn run_backtest(a: &BacktestArgs) -> Result<(Value, BacktestResult, Bars), S
     }
     let params = parse_params(&a.params)?;
     let plan = compile(&graph, &params).map_err(|e| match e {
-        CompileError::Invalid(problems) => {
-            problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
-        }
+        CompileError::Invalid(problems) => problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
         other => other.to_string(),
     })?;
     let bars = load_bars(&a.data)?;
@@ -211,8 +226,12 @@ pub fn trade_json(t: &Trade) -> Value {
 
 /// The `--json` document of a backtest.
 pub fn result_json(r: &BacktestResult, bars: &Bars) -> Value {
-    let equity: Vec<Value> =
-        bars.time().iter().zip(&r.equity).map(|(&t, &e)| json!([iso8601(t), e])).collect();
+    let equity: Vec<Value> = bars
+        .time()
+        .iter()
+        .zip(&r.equity)
+        .map(|(&t, &e)| json!([iso8601(t), e]))
+        .collect();
     json!({
         "metrics": r.metrics,
         "trades": r.trades.iter().map(trade_json).collect::<Vec<_>>(),
@@ -254,13 +273,39 @@ fn write_summary(w: &mut dyn Write, r: &BacktestResult, bars: &Bars) -> io::Resu
         last.map(iso8601).unwrap_or_default()
     )?;
     let params: Vec<String> = r.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    writeln!(w, "parameters     {}", if params.is_empty() { "-".into() } else { params.join(" ") })?;
-    writeln!(w, "final equity   {:.2} (from {:.2})", m.final_equity, m.initial_equity)?;
-    writeln!(w, "total return   {:.2}%   buy & hold {:.2}%", m.total_return_pct, m.buy_hold_return_pct)?;
+    writeln!(
+        w,
+        "parameters     {}",
+        if params.is_empty() {
+            "-".into()
+        } else {
+            params.join(" ")
+        }
+    )?;
+    writeln!(
+        w,
+        "final equity   {:.2} (from {:.2})",
+        m.final_equity, m.initial_equity
+    )?;
+    writeln!(
+        w,
+        "total return   {:.2}%   buy & hold {:.2}%",
+        m.total_return_pct, m.buy_hold_return_pct
+    )?;
     writeln!(w, "CAGR           {}", fmt_opt(m.cagr_pct, "%"))?;
-    writeln!(w, "max drawdown   {:.2}% over {} bars ({:.0} days)", m.max_drawdown_pct, m.max_drawdown_bars, m.max_drawdown_days)?;
+    writeln!(
+        w,
+        "max drawdown   {:.2}% over {} bars ({:.0} days)",
+        m.max_drawdown_pct, m.max_drawdown_bars, m.max_drawdown_days
+    )?;
     writeln!(w, "volatility     {}", fmt_opt(m.volatility_ann_pct, "%"))?;
-    writeln!(w, "Sharpe         {}   Sortino {}   Calmar {}", fmt_opt(m.sharpe, ""), fmt_opt(m.sortino, ""), fmt_opt(m.calmar, ""))?;
+    writeln!(
+        w,
+        "Sharpe         {}   Sortino {}   Calmar {}",
+        fmt_opt(m.sharpe, ""),
+        fmt_opt(m.sortino, ""),
+        fmt_opt(m.calmar, "")
+    )?;
     writeln!(
         w,
         "trades         {} closed{}, win rate {}, profit factor {}",
@@ -269,8 +314,20 @@ fn write_summary(w: &mut dyn Write, r: &BacktestResult, bars: &Bars) -> io::Resu
         fmt_opt(m.win_rate_pct, "%"),
         fmt_opt(m.profit_factor, "")
     )?;
-    writeln!(w, "avg trade      {}   best {}   worst {}", fmt_opt(m.avg_trade_pct, "%"), fmt_opt(m.best_trade_pct, "%"), fmt_opt(m.worst_trade_pct, "%"))?;
-    writeln!(w, "avg held       {} bars   exposure {:.1}%   commissions {:.2}", fmt_opt(m.avg_bars_held, ""), m.exposure_pct, m.commissions)?;
+    writeln!(
+        w,
+        "avg trade      {}   best {}   worst {}",
+        fmt_opt(m.avg_trade_pct, "%"),
+        fmt_opt(m.best_trade_pct, "%"),
+        fmt_opt(m.worst_trade_pct, "%")
+    )?;
+    writeln!(
+        w,
+        "avg held       {} bars   exposure {:.1}%   commissions {:.2}",
+        fmt_opt(m.avg_bars_held, ""),
+        m.exposure_pct,
+        m.commissions
+    )?;
     writeln!(w, "hash           {}", r.hash)?;
     Ok(())
 }
@@ -278,17 +335,29 @@ fn write_summary(w: &mut dyn Write, r: &BacktestResult, bars: &Bars) -> io::Resu
 /// Runs `stratagraph data ...`.
 pub fn data(c: &DataCmd) -> Result<ExitCode, String> {
     match c {
-        DataCmd::Synth { out, seed, bars, step } => {
+        DataCmd::Synth {
+            out,
+            seed,
+            bars,
+            step,
+        } => {
             let step_ms = match step.as_str() {
                 "day" => 86_400_000,
                 "hour" => 3_600_000,
                 "minute" => 60_000,
                 other => return Err(format!("--step {other}: expected day, hour or minute")),
             };
-            let cfg = synth::SynthConfig { seed: *seed, bars: *bars, step_ms, ..Default::default() };
+            let cfg = synth::SynthConfig {
+                seed: *seed,
+                bars: *bars,
+                step_ms,
+                ..Default::default()
+            };
             let b = synth::random_walk(&cfg).map_err(|e| e.to_string())?;
-            let f = fs::File::create(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-            import::write_csv(&b, BufWriter::new(f)).map_err(|e| format!("{}: {e}", out.display()))?;
+            let f = fs::File::create(out)
+                .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+            import::write_csv(&b, BufWriter::new(f))
+                .map_err(|e| format!("{}: {e}", out.display()))?;
             eprintln!("wrote {} synthetic bars to {}", b.len(), out.display());
             Ok(ExitCode::SUCCESS)
         }

@@ -121,7 +121,7 @@ pub fn backtest(plan: &Plan, bars: &Bars) -> BacktestResult {
 }
 
 fn empty_result(plan: &Plan, bars: &Bars) -> BacktestResult {
-    simulate(plan, bars, &[], &|_, _| None)
+    simulate(plan, bars, Vec::new(), &|_, _| None)
 }
 
 /// Runs `plan` over `bars`, checking `cancel` between steps and reporting progress in [0, 1].
@@ -140,13 +140,16 @@ pub fn run(
     }
     let flags = signal_flags(plan, &ev);
     let size_at = |entries: &[Entry], i: usize| {
-        entries.iter().find(|e| ev.at(e.when, i) == 1.0).map(|e| e.size)
+        entries
+            .iter()
+            .find(|e| ev.at(e.when, i) == 1.0)
+            .map(|e| e.size)
     };
     let sizer = |side: Side, i: usize| match side {
         Side::Long => size_at(&plan.enter_long, i),
         Side::Short => size_at(&plan.enter_short, i),
     };
-    let result = simulate(plan, bars, &flags, &sizer);
+    let result = simulate(plan, bars, flags, &sizer);
     progress(1.0);
     Ok(result)
 }
@@ -157,7 +160,10 @@ pub fn signal_flags(plan: &Plan, ev: &Evaluation<'_>) -> Vec<u8> {
     let groups: [(u8, Vec<usize>); 4] = [
         (ENTER_LONG, plan.enter_long.iter().map(|e| e.when).collect()),
         (EXIT_LONG, plan.exit_long.clone()),
-        (ENTER_SHORT, plan.enter_short.iter().map(|e| e.when).collect()),
+        (
+            ENTER_SHORT,
+            plan.enter_short.iter().map(|e| e.when).collect(),
+        ),
         (EXIT_SHORT, plan.exit_short.clone()),
     ];
     for (bit, slots) in groups {
@@ -259,18 +265,27 @@ impl Account<'_> {
         let commission = p.units * price * self.commission;
         self.cash += p.side.dir() * p.units * price - commission;
         self.commissions += commission;
-        self.trades.push(trade(self.bars, &p, price, bar, commission, reason));
+        self.trades
+            .push(trade(self.bars, &p, price, bar, commission, reason));
     }
 
     /// Checks the stops of a position entered before `bar` against the bar's range.
     fn check_stops(&mut self, stops: &Stops, bar: usize) {
         let Some(p) = &self.pos else { return };
-        let (o, h, l) = (self.bars.open()[bar], self.bars.high()[bar], self.bars.low()[bar]);
+        let (o, h, l) = (
+            self.bars.open()[bar],
+            self.bars.high()[bar],
+            self.bars.low()[bar],
+        );
         let d = p.side.dir();
         // The protective level nearest the price: the higher of stop-loss and trailing for a
         // long, the lower for a short. A tie counts as the stop-loss.
-        let sl = stops.stop_loss.map(|f| (p.entry_price * (1.0 - d * f), ExitReason::StopLoss));
-        let tr = stops.trailing.map(|f| (p.best * (1.0 - d * f), ExitReason::TrailingStop));
+        let sl = stops
+            .stop_loss
+            .map(|f| (p.entry_price * (1.0 - d * f), ExitReason::StopLoss));
+        let tr = stops
+            .trailing
+            .map(|f| (p.best * (1.0 - d * f), ExitReason::TrailingStop));
         let stop = match (sl, tr) {
             (Some(a), Some(b)) => Some(if d * b.0 > d * a.0 { b } else { a }),
             (a, b) => a.or(b),
@@ -301,7 +316,14 @@ impl Account<'_> {
     }
 }
 
-fn trade(bars: &Bars, p: &Position, price: f64, bar: usize, exit_commission: f64, reason: ExitReason) -> Trade {
+fn trade(
+    bars: &Bars,
+    p: &Position,
+    price: f64,
+    bar: usize,
+    exit_commission: f64,
+    reason: ExitReason,
+) -> Trade {
     let commission = p.entry_commission + exit_commission;
     let pnl = p.side.dir() * p.units * (price - p.entry_price) - commission;
     Trade {
@@ -329,7 +351,7 @@ const P_SHORT: u8 = 4;
 fn simulate(
     plan: &Plan,
     bars: &Bars,
-    flags: &[u8],
+    flags: Vec<u8>,
     sizer: &dyn Fn(Side, usize) -> Option<Size>,
 ) -> BacktestResult {
     let s = &plan.settings;
@@ -344,7 +366,8 @@ fn simulate(
         trades: Vec::new(),
         commissions: 0.0,
     };
-    let has_stops = |st: &Stops| st.stop_loss.is_some() || st.take_profit.is_some() || st.trailing.is_some();
+    let has_stops =
+        |st: &Stops| st.stop_loss.is_some() || st.take_profit.is_some() || st.trailing.is_some();
     let (long_stops, short_stops) = (has_stops(&plan.long_stops), has_stops(&plan.short_stops));
     let close = bars.close();
     let mut equity = vec![s.initial_cash; bars.len()];
@@ -352,18 +375,27 @@ fn simulate(
     // Sizes are looked up at the signal bar, where the entry node fired.
     let mut pending_size: Option<Size> = None;
     let mut in_market = 0u64;
-    for t in 0..n {
+    let mut t = 0;
+    while t < n {
         if pending != 0 {
             if pending & P_EXIT != 0 {
                 if let Some(p) = &acct.pos {
-                    let reason = if pending & (P_LONG | P_SHORT) != 0 { ExitReason::Reverse } else { ExitReason::Signal };
+                    let reason = if pending & (P_LONG | P_SHORT) != 0 {
+                        ExitReason::Reverse
+                    } else {
+                        ExitReason::Signal
+                    };
                     let px = acct.fill(bars.open()[t], p.side == Side::Short);
                     acct.close(px, t, reason);
                 }
             }
             if acct.pos.is_none() {
                 if let Some(size) = pending_size.take() {
-                    let side = if pending & P_LONG != 0 { Side::Long } else { Side::Short };
+                    let side = if pending & P_LONG != 0 {
+                        Side::Long
+                    } else {
+                        Side::Short
+                    };
                     acct.open(side, size, t);
                 }
             }
@@ -425,6 +457,30 @@ fn simulate(
             }
             None => acct.cash,
         };
+        t += 1;
+        // A quiet stretch (no order pending, no signal, no stop to watch) only marks equity to
+        // the close, with the same arithmetic as above; skip to the next signal.
+        let watching = acct.pos.as_ref().is_some_and(|p| match p.side {
+            Side::Long => long_stops,
+            Side::Short => short_stops,
+        });
+        if pending == 0 && !watching && t < n {
+            let end = flags[t..n]
+                .iter()
+                .position(|&f| f != 0)
+                .map_or(n, |k| t + k);
+            match &acct.pos {
+                Some(p) => {
+                    let (cash, d, units) = (acct.cash, p.side.dir(), p.units);
+                    for (e, &c) in equity[t..end].iter_mut().zip(&close[t..end]) {
+                        *e = cash + d * units * c;
+                    }
+                    in_market += (end - t) as u64;
+                }
+                None => equity[t..end].fill(acct.cash),
+            }
+            t = end;
+        }
     }
     let open_trade = match (&acct.pos, n) {
         (Some(p), n) if n > 0 => Some(trade(bars, p, close[n - 1], n - 1, 0.0, ExitReason::Open)),
@@ -451,7 +507,7 @@ fn simulate(
         open_trade,
         equity,
         drawdown_pct,
-        signals: flags.to_vec(),
+        signals: flags,
         params: plan.params.clone(),
         hash: result_hash(plan, bars),
     }
@@ -468,7 +524,12 @@ pub fn result_hash(plan: &Plan, bars: &Bars) -> String {
         h.update(&value.to_bits().to_le_bytes());
     }
     let s = &plan.settings;
-    for v in [s.initial_cash, s.commission, s.slippage_bps, s.periods_per_year] {
+    for v in [
+        s.initial_cash,
+        s.commission,
+        s.slippage_bps,
+        s.periods_per_year,
+    ] {
         h.update(&v.to_bits().to_le_bytes());
     }
     h.update(&[u8::from(s.fractional)]);

@@ -71,7 +71,10 @@ pub fn check_bar(
             return Err((Column::Time, "duplicate timestamp".into()));
         }
         if time < prev {
-            return Err((Column::Time, "timestamp earlier than the previous row".into()));
+            return Err((
+                Column::Time,
+                "timestamp earlier than the previous row".into(),
+            ));
         }
     }
     for (col, v) in [
@@ -88,16 +91,25 @@ pub fn check_bar(
         }
     }
     if !volume.is_finite() || volume < 0.0 {
-        return Err((Column::Volume, format!("volume must be a finite number >= 0, got {volume}")));
+        return Err((
+            Column::Volume,
+            format!("volume must be a finite number >= 0, got {volume}"),
+        ));
     }
     if high < low {
         return Err((Column::High, format!("high {high} is below low {low}")));
     }
     if high < open || high < close {
-        return Err((Column::High, format!("high {high} is below open {open} or close {close}")));
+        return Err((
+            Column::High,
+            format!("high {high} is below open {open} or close {close}"),
+        ));
     }
     if low > open || low > close {
-        return Err((Column::Low, format!("low {low} is above open {open} or close {close}")));
+        return Err((
+            Column::Low,
+            format!("low {low} is above open {open} or close {close}"),
+        ));
     }
     Ok(())
 }
@@ -148,11 +160,27 @@ impl Bars {
         }
         for i in 0..n {
             let prev = if i == 0 { None } else { Some(time[i - 1]) };
-            check_bar(prev, time[i], [open[i], high[i], low[i], close[i], volume[i]])
-                .map_err(|(column, reason)| BarError { index: i, column, reason })?;
+            check_bar(
+                prev,
+                time[i],
+                [open[i], high[i], low[i], close[i], volume[i]],
+            )
+            .map_err(|(column, reason)| BarError {
+                index: i,
+                column,
+                reason,
+            })?;
         }
         let hash = hash_columns(&time, [&open, &high, &low, &close, &volume]);
-        Ok(Bars { time, open, high, low, close, volume, hash })
+        Ok(Bars {
+            time,
+            open,
+            high,
+            low,
+            close,
+            volume,
+            hash,
+        })
     }
 
     /// Number of bars.
@@ -211,11 +239,19 @@ impl Bars {
     pub fn truncated(&self, n: usize) -> Bars {
         let n = n.min(self.len());
         let time = self.time[..n].to_vec();
-        let cols = [&self.open, &self.high, &self.low, &self.close, &self.volume]
-            .map(|c| c[..n].to_vec());
+        let cols =
+            [&self.open, &self.high, &self.low, &self.close, &self.volume].map(|c| c[..n].to_vec());
         let [open, high, low, close, volume] = cols;
         let hash = hash_columns(&time, [&open, &high, &low, &close, &volume]);
-        Bars { time, open, high, low, close, volume, hash }
+        Bars {
+            time,
+            open,
+            high,
+            low,
+            close,
+            volume,
+            hash,
+        }
     }
 }
 
@@ -252,18 +288,51 @@ mod tests {
 
     #[test]
     fn rejects_bad_bars_naming_the_column() {
-        assert_eq!(one(0, 10.0, 9.0, 8.0, 9.5).map_err(|e| e.column), Err(Column::High));
-        assert_eq!(one(0, 10.0, 11.0, 10.5, 10.6).map_err(|e| e.column), Err(Column::Low));
-        assert_eq!(one(0, f64::NAN, 11.0, 9.0, 10.0).map_err(|e| e.column), Err(Column::Open));
-        assert_eq!(one(0, 10.0, 11.0, 0.0, 10.0).map_err(|e| e.column), Err(Column::Low));
-        let dup = Bars::new(vec![5, 5], vec![1.0; 2], vec![1.0; 2], vec![1.0; 2], vec![1.0; 2], vec![0.0; 2]);
+        assert_eq!(
+            one(0, 10.0, 9.0, 8.0, 9.5).map_err(|e| e.column),
+            Err(Column::High)
+        );
+        assert_eq!(
+            one(0, 10.0, 11.0, 10.5, 10.6).map_err(|e| e.column),
+            Err(Column::Low)
+        );
+        assert_eq!(
+            one(0, f64::NAN, 11.0, 9.0, 10.0).map_err(|e| e.column),
+            Err(Column::Open)
+        );
+        assert_eq!(
+            one(0, 10.0, 11.0, 0.0, 10.0).map_err(|e| e.column),
+            Err(Column::Low)
+        );
+        let dup = Bars::new(
+            vec![5, 5],
+            vec![1.0; 2],
+            vec![1.0; 2],
+            vec![1.0; 2],
+            vec![1.0; 2],
+            vec![0.0; 2],
+        );
         assert_eq!(dup.map_err(|e| (e.index, e.column)), Err((1, Column::Time)));
     }
 
     #[test]
     fn hash_changes_with_any_value_and_truncation_rehashes() {
-        let a = Bars::new(vec![1, 2], vec![1.0, 2.0], vec![1.0, 2.0], vec![1.0, 2.0], vec![1.0, 2.0], vec![0.0; 2]);
-        let b = Bars::new(vec![1, 2], vec![1.0, 2.0], vec![1.0, 2.0], vec![1.0, 2.0], vec![1.0, 2.0], vec![0.0, 1.0]);
+        let a = Bars::new(
+            vec![1, 2],
+            vec![1.0, 2.0],
+            vec![1.0, 2.0],
+            vec![1.0, 2.0],
+            vec![1.0, 2.0],
+            vec![0.0; 2],
+        );
+        let b = Bars::new(
+            vec![1, 2],
+            vec![1.0, 2.0],
+            vec![1.0, 2.0],
+            vec![1.0, 2.0],
+            vec![1.0, 2.0],
+            vec![0.0, 1.0],
+        );
         let (a, b) = (a.unwrap(), b.unwrap());
         assert_ne!(a.hash(), b.hash());
         assert_eq!(a.truncated(1).hash(), b.truncated(1).hash());

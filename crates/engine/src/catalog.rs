@@ -188,10 +188,18 @@ const MAX_RISK_PCT: f64 = 1000.0;
 
 fn risk_params() -> Vec<ParamSpec> {
     vec![
-        float("pct", 5.0, 0.0001, MAX_RISK_PCT, "Distance from the entry (or peak) in percent"),
+        float(
+            "pct",
+            5.0,
+            0.0001,
+            MAX_RISK_PCT,
+            "Distance from the entry (or peak) in percent",
+        ),
         ParamSpec {
             name: "side",
-            ty: ParamType::Enum { values: &["both", "long", "short"] },
+            ty: ParamType::Enum {
+                values: &["both", "long", "short"],
+            },
             default: "both".into(),
             min: None,
             max: None,
@@ -220,11 +228,27 @@ fn spec(
     outputs: Vec<PortSpec>,
     params: Vec<ParamSpec>,
 ) -> NodeSpec {
-    NodeSpec { kind, category, label, help, inputs, outputs, params }
+    NodeSpec {
+        kind,
+        category,
+        label,
+        help,
+        inputs,
+        outputs,
+        params,
+    }
 }
 
 fn source(kind: &'static str, label: &'static str, help: &'static str) -> NodeSpec {
-    spec(kind, Category::Source, label, help, vec![], vec![num("out", help)], vec![])
+    spec(
+        kind,
+        Category::Source,
+        label,
+        help,
+        vec![],
+        vec![num("out", help)],
+        vec![],
+    )
 }
 
 fn series_indicator(
@@ -257,7 +281,10 @@ fn binary(
         category,
         label,
         help,
-        vec![port("a", input, "Left operand"), port("b", input, "Right operand")],
+        vec![
+            port("a", input, "Left operand"),
+            port("b", input, "Right operand"),
+        ],
         vec![port("out", output, help)],
         vec![],
     )
@@ -269,7 +296,10 @@ fn order(kind: &'static str, label: &'static str, help: &'static str, sized: boo
         Category::Order,
         label,
         help,
-        vec![boolean("when", "Acts at the close of every bar where this is true")],
+        vec![boolean(
+            "when",
+            "Acts at the close of every bar where this is true",
+        )],
         vec![],
         if sized { vec![size_param()] } else { vec![] },
     )
@@ -310,9 +340,24 @@ fn build() -> Vec<NodeSpec> {
             }],
         ),
         series_indicator("indicator.sma", "SMA", "Simple moving average", 20),
-        series_indicator("indicator.ema", "EMA", "Exponential moving average, alpha 2/(n+1)", 20),
-        series_indicator("indicator.wma", "WMA", "Linearly weighted moving average", 20),
-        series_indicator("indicator.rsi", "RSI", "Relative strength index (Wilder), 0-100", 14),
+        series_indicator(
+            "indicator.ema",
+            "EMA",
+            "Exponential moving average, alpha 2/(n+1)",
+            20,
+        ),
+        series_indicator(
+            "indicator.wma",
+            "WMA",
+            "Linearly weighted moving average",
+            20,
+        ),
+        series_indicator(
+            "indicator.rsi",
+            "RSI",
+            "Relative strength index (Wilder), 0-100",
+            14,
+        ),
         spec(
             "indicator.macd",
             Indicator,
@@ -341,7 +386,10 @@ fn build() -> Vec<NodeSpec> {
                 num("middle", "SMA of the input"),
                 num("lower", "Middle - k * std"),
             ],
-            vec![period(20), float("k", 2.0, 0.0, 100.0, "Band width in standard deviations")],
+            vec![
+                period(20),
+                float("k", 2.0, 0.0, 100.0, "Band width in standard deviations"),
+            ],
         ),
         spec(
             "indicator.atr",
@@ -365,10 +413,30 @@ fn build() -> Vec<NodeSpec> {
                 int("d_period", 3, 1, 100_000, "SMA period of %D"),
             ],
         ),
-        series_indicator("indicator.roc", "ROC", "Rate of change in percent over n bars", 10),
-        series_indicator("indicator.stddev", "Std dev", "Rolling population standard deviation", 20),
-        series_indicator("indicator.highest", "Highest", "Highest value of the last n bars", 20),
-        series_indicator("indicator.lowest", "Lowest", "Lowest value of the last n bars", 20),
+        series_indicator(
+            "indicator.roc",
+            "ROC",
+            "Rate of change in percent over n bars",
+            10,
+        ),
+        series_indicator(
+            "indicator.stddev",
+            "Std dev",
+            "Rolling population standard deviation",
+            20,
+        ),
+        series_indicator(
+            "indicator.highest",
+            "Highest",
+            "Highest value of the last n bars",
+            20,
+        ),
+        series_indicator(
+            "indicator.lowest",
+            "Lowest",
+            "Lowest value of the last n bars",
+            20,
+        ),
         spec(
             "indicator.obv",
             Indicator,
@@ -390,9 +458,30 @@ fn build() -> Vec<NodeSpec> {
         binary("math.add", Math, "Add", "a + b", Number, Number),
         binary("math.subtract", Math, "Subtract", "a - b", Number, Number),
         binary("math.multiply", Math, "Multiply", "a * b", Number, Number),
-        binary("math.divide", Math, "Divide", "a / b (missing where b is 0)", Number, Number),
-        binary("math.min", Math, "Min", "The smaller of a and b", Number, Number),
-        binary("math.max", Math, "Max", "The larger of a and b", Number, Number),
+        binary(
+            "math.divide",
+            Math,
+            "Divide",
+            "a / b (missing where b is 0)",
+            Number,
+            Number,
+        ),
+        binary(
+            "math.min",
+            Math,
+            "Min",
+            "The smaller of a and b",
+            Number,
+            Number,
+        ),
+        binary(
+            "math.max",
+            Math,
+            "Max",
+            "The larger of a and b",
+            Number,
+            Number,
+        ),
         spec(
             "math.abs",
             Math,
@@ -406,8 +495,22 @@ fn build() -> Vec<NodeSpec> {
         binary("compare.lt", Compare, "<", "a < b", Number, Bool),
         binary("compare.ge", Compare, ">=", "a >= b", Number, Bool),
         binary("compare.le", Compare, "<=", "a <= b", Number, Bool),
-        binary("signal.cross_above", Signal, "Cross above", "a crosses above b", Number, Bool),
-        binary("signal.cross_below", Signal, "Cross below", "a crosses below b", Number, Bool),
+        binary(
+            "signal.cross_above",
+            Signal,
+            "Cross above",
+            "a crosses above b",
+            Number,
+            Bool,
+        ),
+        binary(
+            "signal.cross_below",
+            Signal,
+            "Cross below",
+            "a crosses below b",
+            Number,
+            Bool,
+        ),
         spec(
             "signal.rising",
             Signal,
@@ -446,10 +549,30 @@ fn build() -> Vec<NodeSpec> {
             vec![boolean("out", "not in")],
             vec![],
         ),
-        order("order.enter_long", "Enter long", "Buy at the next bar's open when flat", true),
-        order("order.exit_long", "Exit long", "Sell the long position at the next open", false),
-        order("order.enter_short", "Enter short", "Sell short at the next bar's open", true),
-        order("order.exit_short", "Exit short", "Buy back the short at the next open", false),
+        order(
+            "order.enter_long",
+            "Enter long",
+            "Buy at the next bar's open when flat",
+            true,
+        ),
+        order(
+            "order.exit_long",
+            "Exit long",
+            "Sell the long position at the next open",
+            false,
+        ),
+        order(
+            "order.enter_short",
+            "Enter short",
+            "Sell short at the next bar's open",
+            true,
+        ),
+        order(
+            "order.exit_short",
+            "Exit short",
+            "Buy back the short at the next open",
+            false,
+        ),
         spec(
             "risk.stop_loss",
             Risk,
@@ -502,7 +625,11 @@ mod tests {
         for s in catalog() {
             assert!(kinds.insert(s.kind), "duplicate kind {}", s.kind);
             let cat = serde_json::to_value(s.category).unwrap();
-            assert!(s.kind.starts_with(cat.as_str().unwrap()), "{} not in its category", s.kind);
+            assert!(
+                s.kind.starts_with(cat.as_str().unwrap()),
+                "{} not in its category",
+                s.kind
+            );
             let mut ins = HashSet::new();
             assert!(s.inputs.iter().all(|p| ins.insert(p.name)), "{}", s.kind);
             let mut outs = HashSet::new();

@@ -9,7 +9,9 @@ use serde_json::Value;
 use crate::bars::Column;
 use crate::catalog::{node_spec, ParamSpec, ParamType};
 use crate::graph::{DeclType, Graph, Settings};
-use crate::validate::{self, check_number, num_value, size_value, size_range, NumValue, Problem, SizeValue};
+use crate::validate::{
+    self, check_number, num_value, size_range, size_value, NumValue, Problem, SizeValue,
+};
 
 /// Why a graph could not be compiled.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -205,7 +207,11 @@ pub fn resolve_params(
     for name in overrides.keys() {
         if graph.parameter(name).is_none() {
             let declared: Vec<&str> = graph.parameters.iter().map(|d| d.name.as_str()).collect();
-            let list = if declared.is_empty() { "none".to_string() } else { declared.join(", ") };
+            let list = if declared.is_empty() {
+                "none".to_string()
+            } else {
+                declared.join(", ")
+            };
             return Err(CompileError::UnknownParameter(name.clone(), list));
         }
     }
@@ -257,8 +263,12 @@ pub fn compile(graph: &Graph, overrides: &BTreeMap<String, f64>) -> Result<Plan,
     }
     let params = resolve_params(graph, overrides)?;
 
-    let index: HashMap<&str, usize> =
-        graph.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = graph
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.id.as_str(), i))
+        .collect();
     let mut dag: DiGraph<usize, ()> = DiGraph::new();
     let ix: Vec<_> = (0..graph.nodes.len()).map(|i| dag.add_node(i)).collect();
     // Input feeds: (node, port) -> (source node, source port).
@@ -280,13 +290,19 @@ pub fn compile(graph: &Graph, overrides: &BTreeMap<String, f64>) -> Result<Plan,
         }])
     })?;
 
-    let mut b = Builder { steps: vec![], slots: 0, memo: HashMap::new() };
+    let mut b = Builder {
+        steps: vec![],
+        slots: 0,
+        memo: HashMap::new(),
+    };
     let mut outputs: HashMap<(String, String), Slot> = HashMap::new();
     let mut plan_orders = Orders::default();
     for n in order {
         let i = dag[n];
         let node = &graph.nodes[i];
-        let Some(spec) = node_spec(&node.kind) else { continue };
+        let Some(spec) = node_spec(&node.kind) else {
+            continue;
+        };
         let input = |port: &str| -> Slot {
             feeds
                 .get(&(i, port))
@@ -304,21 +320,30 @@ pub fn compile(graph: &Graph, overrides: &BTreeMap<String, f64>) -> Result<Plan,
             "source.volume" => Some(Op::Column(Column::Volume)),
             "source.constant" => Some(Op::Const(num("value")?)),
             "source.param" => {
-                let name = node.params.get("name").and_then(Value::as_str).unwrap_or_default();
+                let name = node
+                    .params
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 Some(Op::Const(params.get(name).copied().unwrap_or(f64::NAN)))
             }
             "indicator.sma" => Some(Op::Sma(input("in"), int("period")?)),
             "indicator.ema" => Some(Op::Ema(input("in"), int("period")?)),
             "indicator.wma" => Some(Op::Wma(input("in"), int("period")?)),
             "indicator.rsi" => Some(Op::Rsi(input("in"), int("period")?)),
-            "indicator.macd" => {
-                Some(Op::Macd(input("in"), int("fast")?, int("slow")?, int("signal")?))
-            }
+            "indicator.macd" => Some(Op::Macd(
+                input("in"),
+                int("fast")?,
+                int("slow")?,
+                int("signal")?,
+            )),
             "indicator.bollinger" => Some(Op::Bollinger(input("in"), int("period")?, num("k")?)),
             "indicator.atr" => Some(Op::Atr(int("period")?)),
-            "indicator.stochastic" => {
-                Some(Op::Stochastic(int("k_period")?, int("k_smooth")?, int("d_period")?))
-            }
+            "indicator.stochastic" => Some(Op::Stochastic(
+                int("k_period")?,
+                int("k_smooth")?,
+                int("d_period")?,
+            )),
             "indicator.roc" => Some(Op::Roc(input("in"), int("period")?)),
             "indicator.stddev" => Some(Op::Stddev(input("in"), int("period")?)),
             "indicator.highest" => Some(Op::Highest(input("in"), int("period")?)),
@@ -356,8 +381,11 @@ pub fn compile(graph: &Graph, overrides: &BTreeMap<String, f64>) -> Result<Plan,
         // Sinks.
         match node.kind.as_str() {
             "order.enter_long" | "order.enter_short" => {
-                let entry =
-                    Entry { node: node.id.clone(), when: input("when"), size: node_size(graph, i, &params)? };
+                let entry = Entry {
+                    node: node.id.clone(),
+                    when: input("when"),
+                    size: node_size(graph, i, &params)?,
+                };
                 if node.kind == "order.enter_long" {
                     plan_orders.enter_long.push(entry);
                 } else {
@@ -368,7 +396,11 @@ pub fn compile(graph: &Graph, overrides: &BTreeMap<String, f64>) -> Result<Plan,
             "order.exit_short" => plan_orders.exit_short.push(input("when")),
             "risk.stop_loss" | "risk.take_profit" | "risk.trailing_stop" => {
                 let pct = num("pct")? / 100.0;
-                let side = node.params.get("side").and_then(Value::as_str).unwrap_or("both");
+                let side = node
+                    .params
+                    .get("side")
+                    .and_then(Value::as_str)
+                    .unwrap_or("both");
                 for (applies, stops) in [
                     (side != "short", &mut plan_orders.long_stops),
                     (side != "long", &mut plan_orders.short_stops),
@@ -435,7 +467,10 @@ impl Builder {
         let outputs: Vec<Slot> = (self.slots..self.slots + n_out).collect();
         self.slots += n_out;
         self.memo.insert(key, outputs.clone());
-        self.steps.push(Step { op, outputs: outputs.clone() });
+        self.steps.push(Step {
+            op,
+            outputs: outputs.clone(),
+        });
         outputs
     }
 }
@@ -475,21 +510,40 @@ fn node_num(
     let n = &graph.nodes[node];
     let spec = node_spec(&n.kind).and_then(|s| s.param(name));
     let Some(spec) = spec else {
-        return Err(bad_value(graph, node, name, "is not a param of this node".into()));
+        return Err(bad_value(
+            graph,
+            node,
+            name,
+            "is not a param of this node".into(),
+        ));
     };
     let raw = n.params.get(name).unwrap_or(&spec.default);
     let Some(v) = num_value(raw) else {
-        return Err(bad_value(graph, node, name, format!("expected a number, got {raw}")));
+        return Err(bad_value(
+            graph,
+            node,
+            name,
+            format!("expected a number, got {raw}"),
+        ));
     };
     resolve_num(graph, node, spec, &v, params)
 }
 
-fn node_size(graph: &Graph, node: usize, params: &BTreeMap<String, f64>) -> Result<Size, CompileError> {
+fn node_size(
+    graph: &Graph,
+    node: usize,
+    params: &BTreeMap<String, f64>,
+) -> Result<Size, CompileError> {
     let n = &graph.nodes[node];
     let default = serde_json::json!({"equity_fraction": 1.0});
     let raw = n.params.get("size").unwrap_or(&default);
     let Some(size) = size_value(raw) else {
-        return Err(bad_value(graph, node, "size", format!("unreadable size {raw}")));
+        return Err(bad_value(
+            graph,
+            node,
+            "size",
+            format!("unreadable size {raw}"),
+        ));
     };
     let (min, max, what) = size_range(&size);
     let spec = ParamSpec {
@@ -501,7 +555,9 @@ fn node_size(graph: &Graph, node: usize, params: &BTreeMap<String, f64>) -> Resu
         help: "",
     };
     Ok(match &size {
-        SizeValue::EquityFraction(v) => Size::EquityFraction(resolve_num(graph, node, &spec, v, params)?),
+        SizeValue::EquityFraction(v) => {
+            Size::EquityFraction(resolve_num(graph, node, &spec, v, params)?)
+        }
         SizeValue::Units(v) => Size::Units(resolve_num(graph, node, &spec, v, params)?),
     })
 }

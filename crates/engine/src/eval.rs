@@ -90,7 +90,8 @@ impl<'a> Evaluation<'a> {
     }
 
     fn slice(&self, slot: Slot) -> Cow<'_, [f64]> {
-        self.series(slot).unwrap_or_else(|| Cow::Owned(vec![f64::NAN; self.len]))
+        self.series(slot)
+            .unwrap_or_else(|| Cow::Owned(vec![f64::NAN; self.len]))
     }
 }
 
@@ -106,7 +107,10 @@ pub fn evaluate<'a>(
     progress: &mut dyn FnMut(f64),
 ) -> Result<Evaluation<'a>, Cancelled> {
     let n = bars.len();
-    let mut ev = Evaluation { slots: vec![SlotValue::Empty; plan.slots], len: n };
+    let mut ev = Evaluation {
+        slots: vec![SlotValue::Empty; plan.slots],
+        len: n,
+    };
     let total = plan.steps.len().max(1) as f64;
     for (k, step) in plan.steps.iter().enumerate() {
         if cancel.load(Ordering::Relaxed) {
@@ -146,11 +150,19 @@ fn run_op<'a>(ev: &Evaluation<'a>, op: &Op, bars: &'a Bars) -> Vec<SlotValue<'a>
         Op::Rsi(x, p) => series(ind::rsi(&ev.slice(x), p)),
         Op::Macd(x, f, s, g) => {
             let m = ind::macd(&ev.slice(x), f, s, g);
-            vec![SlotValue::Series(m.line), SlotValue::Series(m.signal), SlotValue::Series(m.hist)]
+            vec![
+                SlotValue::Series(m.line),
+                SlotValue::Series(m.signal),
+                SlotValue::Series(m.hist),
+            ]
         }
         Op::Bollinger(x, p, k) => {
             let b = ind::bollinger(&ev.slice(x), p, k);
-            vec![SlotValue::Series(b.upper), SlotValue::Series(b.middle), SlotValue::Series(b.lower)]
+            vec![
+                SlotValue::Series(b.upper),
+                SlotValue::Series(b.middle),
+                SlotValue::Series(b.lower),
+            ]
         }
         Op::Atr(p) => series(ind::atr(bars.high(), bars.low(), bars.close(), p)),
         Op::Stochastic(k, s, d) => {
@@ -162,7 +174,13 @@ fn run_op<'a>(ev: &Evaluation<'a>, op: &Op, bars: &'a Bars) -> Vec<SlotValue<'a>
         Op::Highest(x, p) => series(ind::highest(&ev.slice(x), p)),
         Op::Lowest(x, p) => series(ind::lowest(&ev.slice(x), p)),
         Op::Obv => series(ind::obv(bars.close(), bars.volume())),
-        Op::Vwap(p) => series(ind::vwap(bars.high(), bars.low(), bars.close(), bars.volume(), p)),
+        Op::Vwap(p) => series(ind::vwap(
+            bars.high(),
+            bars.low(),
+            bars.close(),
+            bars.volume(),
+            p,
+        )),
         Op::Math(m, a, b) => {
             let f = match m {
                 MathOp::Add => |a: f64, b: f64| a + b,
@@ -170,8 +188,20 @@ fn run_op<'a>(ev: &Evaluation<'a>, op: &Op, bars: &'a Bars) -> Vec<SlotValue<'a>
                 MathOp::Mul => |a: f64, b: f64| a * b,
                 MathOp::Div => |a: f64, b: f64| if b == 0.0 { f64::NAN } else { a / b },
                 // NaN-propagating min/max: a missing operand gives a missing result.
-                MathOp::Min => |a: f64, b: f64| if a.is_nan() || b.is_nan() { f64::NAN } else { a.min(b) },
-                MathOp::Max => |a: f64, b: f64| if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) },
+                MathOp::Min => |a: f64, b: f64| {
+                    if a.is_nan() || b.is_nan() {
+                        f64::NAN
+                    } else {
+                        a.min(b)
+                    }
+                },
+                MathOp::Max => |a: f64, b: f64| {
+                    if a.is_nan() || b.is_nan() {
+                        f64::NAN
+                    } else {
+                        a.max(b)
+                    }
+                },
             };
             match (ev.input(a), ev.input(b)) {
                 (In::C(x), In::C(y)) => vec![SlotValue::Scalar(f(x, y))],
@@ -210,7 +240,11 @@ fn run_op<'a>(ev: &Evaluation<'a>, op: &Op, bars: &'a Bars) -> Vec<SlotValue<'a>
         Op::Rising(x, p) | Op::Falling(x, p) => {
             let rising = matches!(op, Op::Rising(..));
             let s = ev.slice(x);
-            let edge = if rising { ind::highest(&s, p) } else { ind::lowest(&s, p) };
+            let edge = if rising {
+                ind::highest(&s, p)
+            } else {
+                ind::lowest(&s, p)
+            };
             let mut out = vec![f64::NAN; n];
             for i in 1..n {
                 let (v, e) = (s[i], edge[i - 1]);
@@ -254,10 +288,18 @@ fn run_op<'a>(ev: &Evaluation<'a>, op: &Op, bars: &'a Bars) -> Vec<SlotValue<'a>
         }
         Op::Not(x) => {
             let s = ev.input(x);
-            series((0..n).map(|i| {
-                let v = s.at(i);
-                if v.is_nan() { f64::NAN } else { bool_val(v != 1.0) }
-            }).collect())
+            series(
+                (0..n)
+                    .map(|i| {
+                        let v = s.at(i);
+                        if v.is_nan() {
+                            f64::NAN
+                        } else {
+                            bool_val(v != 1.0)
+                        }
+                    })
+                    .collect(),
+            )
         }
     }
 }
@@ -267,11 +309,21 @@ fn run_op<'a>(ev: &Evaluation<'a>, op: &Op, bars: &'a Bars) -> Vec<SlotValue<'a>
 /// followed by a break is one cross; a touch followed by a retreat is none. `dir` is 1 for
 /// above, -1 for below. Missing where either operand is missing.
 fn cross(a: In<'_>, b: In<'_>, n: usize, dir: f64) -> Vec<f64> {
+    match (a, b) {
+        (In::S(x), In::S(y)) => cross_by(n, dir, |i| x[i] - y[i]),
+        (In::S(x), In::C(c)) => cross_by(n, dir, |i| x[i] - c),
+        (In::C(c), In::S(y)) => cross_by(n, dir, |i| c - y[i]),
+        (In::C(c), In::C(d)) => cross_by(n, dir, |_| c - d),
+    }
+}
+
+#[inline(always)]
+fn cross_by(n: usize, dir: f64, diff: impl Fn(usize) -> f64) -> Vec<f64> {
     let mut out = vec![f64::NAN; n];
     // Sign of (a - b) at the last valid bar where they differed; 0 when unknown.
     let mut last = 0.0;
     for (i, o) in out.iter_mut().enumerate() {
-        let d = a.at(i) - b.at(i);
+        let d = diff(i);
         if d.is_nan() {
             last = 0.0;
             continue;
@@ -300,22 +352,42 @@ mod tests {
     }
 
     fn bits(v: &[f64]) -> Vec<String> {
-        v.iter().map(|x| if x.is_nan() { "-".into() } else { format!("{x}") }).collect()
+        v.iter()
+            .map(|x| {
+                if x.is_nan() {
+                    "-".into()
+                } else {
+                    format!("{x}")
+                }
+            })
+            .collect()
     }
 
     #[test]
     fn cross_rules_with_ties_and_missing_values() {
         let b = [5.0; 6];
         // Plain cross at bar 2.
-        assert_eq!(bits(&cross_of(&[4.0, 4.5, 6.0, 7.0, 4.0, 6.0], &b, 1.0)), ["0", "0", "1", "0", "0", "1"]);
+        assert_eq!(
+            bits(&cross_of(&[4.0, 4.5, 6.0, 7.0, 4.0, 6.0], &b, 1.0)),
+            ["0", "0", "1", "0", "0", "1"]
+        );
         // Touch then break: one cross, on the break.
-        assert_eq!(bits(&cross_of(&[4.0, 5.0, 6.0, 6.0, 6.0, 6.0], &b, 1.0)), ["0", "0", "1", "0", "0", "0"]);
+        assert_eq!(
+            bits(&cross_of(&[4.0, 5.0, 6.0, 6.0, 6.0, 6.0], &b, 1.0)),
+            ["0", "0", "1", "0", "0", "0"]
+        );
         // Touch then retreat: no cross either way.
         let touch = [4.0, 5.0, 4.0, 4.0, 4.0, 4.0];
         assert_eq!(bits(&cross_of(&touch, &b, 1.0)), ["0"; 6]);
         assert_eq!(bits(&cross_of(&touch, &b, -1.0)), ["0"; 6]);
         // Starting equal is not a cross; a missing value resets history.
-        assert_eq!(bits(&cross_of(&[5.0, 6.0, f64::NAN, 4.0, 6.0, 6.0], &b, 1.0)), ["0", "0", "-", "0", "1", "0"]);
-        assert_eq!(bits(&cross_of(&[6.0, f64::NAN, 4.0, 6.0, 4.0, 4.0], &b, -1.0)), ["0", "-", "0", "0", "1", "0"]);
+        assert_eq!(
+            bits(&cross_of(&[5.0, 6.0, f64::NAN, 4.0, 6.0, 6.0], &b, 1.0)),
+            ["0", "0", "-", "0", "1", "0"]
+        );
+        assert_eq!(
+            bits(&cross_of(&[6.0, f64::NAN, 4.0, 6.0, 4.0, 4.0], &b, -1.0)),
+            ["0", "-", "0", "0", "1", "0"]
+        );
     }
 }

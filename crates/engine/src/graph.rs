@@ -126,6 +126,8 @@ impl Graph {
             n.ui = None;
         }
         // serde_json's Map is ordered by key, so this text is canonical.
-        serde_json::to_value(&g).and_then(|v| serde_json::to_vec(&v)).unwrap_or_default()
+        serde_json::to_value(&g)
+            .and_then(|v| serde_json::to_vec(&v))
+            .unwrap_or_default()
     }
 }

@@ -143,8 +143,6 @@ pub fn import_csv<R: Read>(
     if header.is_empty() || (header.len() == 1 && header[0].trim_ascii().is_empty()) {
         return Err(ImportError::Empty);
     }
-    // Did the header's line end consume a `\n` (LF file) or stop at a `\r` (CRLF file)?
-    let lf_style = rdr.position().line() >= 2 + newlines_in(&header);
     let layout = Layout::from_header(&header)?;
 
     let cap = total_bytes.map_or(0, |b| (b / 48).min(1 << 24)) as usize;
@@ -171,7 +169,7 @@ pub fn import_csv<R: Read>(
         if !rdr.read_byte_record(&mut record).map_err(csv_error)? {
             break;
         }
-        let line = || record_line(&rdr, &record, lf_style);
+        let line = || record_line(&rdr, &record);
         if record.len() != expected {
             // A lone empty field is csv's view of a line holding only spaces; skip it.
             if record.len() == 1 && record[0].trim_ascii().is_empty() {
@@ -413,11 +411,15 @@ impl Layout {
 
 /// A reader that ends the input with a `\n` when it does not already, so that every record
 /// has a line terminator and [`record_line`] can count back from the end of a record.
+///
+/// It also notes whether the first line ends in `\r\n`, which decides how csv counts lines.
 struct Terminated<R> {
     inner: R,
     last: Option<u8>,
     emitted: u64,
     appended: bool,
+    /// Whether the first `\n` of the input follows a `\r`; `None` until one is seen.
+    crlf: Option<bool>,
 }
 
 impl<R: Read> Terminated<R> {
@@ -427,6 +429,7 @@ impl<R: Read> Terminated<R> {
             last: None,
             emitted: 0,
             appended: false,
+            crlf: None,
         }
     }
 }
@@ -436,8 +439,15 @@ impl<R: Read> Read for Terminated<R> {
         if buf.is_empty() {
             return Ok(0);
         }
-        let n = self.inner.read(buf)?;
+        // `min` guards against a reader that misreports how much it wrote.
+        let n = self.inner.read(buf)?.min(buf.len());
         if n > 0 {
+            if self.crlf.is_none() {
+                if let Some(i) = buf[..n].iter().position(|&b| b == b'\n') {
+                    let before = if i == 0 { self.last } else { Some(buf[i - 1]) };
+                    self.crlf = Some(before == Some(b'\r'));
+                }
+            }
             self.last = Some(buf[n - 1]);
             self.emitted += n as u64;
             return Ok(n);
@@ -473,14 +483,11 @@ fn newlines_in(record: &csv::ByteRecord) -> u64 {
 /// consumed one. In an LF file every record does ([`Terminated`] adds one at the end); in a
 /// CRLF file a record stops at the `\r`, except a last line that [`Terminated`] ended.
 #[cold]
-fn record_line<R: Read>(
-    rdr: &csv::Reader<Terminated<R>>,
-    record: &csv::ByteRecord,
-    lf_style: bool,
-) -> u64 {
+fn record_line<R: Read>(rdr: &csv::Reader<Terminated<R>>, record: &csv::ByteRecord) -> u64 {
     let end = rdr.position();
     let src = rdr.get_ref();
     let ended_by_added_lf = src.appended && end.byte() == src.emitted;
+    let lf_style = src.crlf != Some(true);
     let terminator = u64::from(lf_style || ended_by_added_lf);
     end.line()
         .saturating_sub(newlines_in(record) + terminator)
@@ -950,6 +957,9 @@ mod tests {
                 }
             }
         }
+        let csv = "\r\n\r\nDate,Open,High,Low,Close,Volume\r\n2024-01-02,10,11,9,10,1\r\n\
+                   2024-01-03,10,11,9,0,100\r\n";
+        assert_eq!(row_err(csv).0, 5);
         let csv = "Date,Open,High,Low,Close,Volume\r\n2024-01-02,10,11,9,0,100\r\n";
         let e = import_csv_str(csv).unwrap_err().to_string();
         assert_eq!(e, "line 2, column \"Close\": price must be positive, got 0");

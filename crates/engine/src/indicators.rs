@@ -15,13 +15,13 @@
 //! - **Recursive indicators** (EMA, RSI, ATR, MACD, OBV) skip leading missing values: seeding
 //!   starts at the first valid value and counts valid values only. A missing value (during or
 //!   after seeding) gives NaN for that bar and leaves the state unchanged.
-//! - Seeding follows TA-Lib (0.6 / 0.8 Python bindings, C library 0.6.x, default
+//! - Seeding follows TA-Lib (checked against the `TA-Lib` 0.8.2 Python wheel, default
 //!   compatibility, no unstable period): EMA starts with the SMA of its first `n` values;
 //!   RSI and ATR use Wilder smoothing seeded with the mean of the first `n` changes / true
 //!   ranges; MACD aligns the fast EMA on the slow one. `tests/golden/indicators.json` holds
 //!   TA-Lib's outputs and the engine's integration test checks them to 1e-9.
-//! - Running sums are O(1) per bar and re-summed exactly from the window every `period`
-//!   bars, so they never drift; the streaming states do the same floating-point operations
+//! - Running sums are O(1) per bar and re-summed exactly from the window every `period` bars
+//!   (every smallest multiple of `period` >= 64 bars for short periods), so they never drift; the streaming states do the same floating-point operations
 //!   in the same order as the batch functions.
 //! - The states never hold a non-finite number, so they round-trip through `serde_json`.
 
@@ -51,18 +51,48 @@ fn ema_step(prev: f64, x: f64, k: f64, c: f64) -> f64 {
     k * x + c * prev
 }
 
-/// Sum of `v` in order, starting from `0.0` (the exact re-sum used by every running sum).
+/// Sum of `v` in order, starting from `0.0`.
 #[inline]
 fn plain_sum<'a>(v: impl Iterator<Item = &'a f64>) -> f64 {
     v.fold(0.0, |s, &x| s + x)
+}
+
+/// The exact re-sum of a window used by every running sum, missing values counted as 0:
+/// four interleaved partial sums (element `i` into lane `i mod 4`), then
+/// `(l0 + l1) + (l2 + l3)`. Four independent chains keep the re-sum cheap.
+#[inline]
+fn window_sum(s: &[f64]) -> f64 {
+    let mut a = [0.0f64; 4];
+    let mut chunks = s.chunks_exact(4);
+    for c in &mut chunks {
+        for (acc, &v) in a.iter_mut().zip(c) {
+            *acc += clean(v).0;
+        }
+    }
+    for (acc, &v) in a.iter_mut().zip(chunks.remainder()) {
+        *acc += clean(v).0;
+    }
+    (a[0] + a[1]) + (a[2] + a[3])
 }
 
 // ---------------------------------------------------------------------------------------------
 // Window core
 // ---------------------------------------------------------------------------------------------
 
+/// Running sums are re-summed exactly after every `resum_blocks(n)·n` bars: every `n` bars for
+/// `n >= 64`, otherwise the smallest multiple of `n` that is at least 64 bars (re-summing a
+/// tiny window every bar or two would cost more than the running sum it corrects).
+const RESUM_MIN_BARS: usize = 64;
+
+/// How many ring wraps (blocks of `n` bars) pass between two exact re-sums.
+#[inline]
+fn resum_blocks(n: usize) -> usize {
+    RESUM_MIN_BARS.div_ceil(n.max(1))
+}
+
 /// The last `period` inputs (missing stored as 0.0) with their running sum, re-summed
-/// exactly every `period` bars, and the first bar whose window holds no missing value.
+/// exactly ([`window_sum`]) every [`resum_blocks`] wraps of the ring (when it lies in time
+/// order), and the first bar whose window holds no missing value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Window {
     /// Ring of the last `period` cleaned inputs; slot `pos` holds the oldest.
@@ -70,8 +100,8 @@ struct Window {
     pos: usize,
     /// Sum of the ring (missing counted as 0).
     sum: f64,
-    /// Bars since the last exact re-sum.
-    since: usize,
+    /// Ring wraps since the last exact re-sum.
+    wraps: usize,
     /// Index of the next bar.
     bar: u64,
     /// Window length minus one: how many earlier bars an output depends on.
@@ -102,7 +132,7 @@ impl Window {
             buf: vec![0.0; period],
             pos: 0,
             sum: 0.0,
-            since: 0,
+            wraps: 0,
             bar: 0,
             lookback: lookback as u64,
             valid_from: lookback as u64,
@@ -111,6 +141,11 @@ impl Window {
 
     fn nf(&self) -> f64 {
         self.buf.len().max(1) as f64
+    }
+
+    /// `1 / period`: means are `sum · (1/n)`, a multiplication rather than a division.
+    fn inv(&self) -> f64 {
+        1.0 / self.nf()
     }
 
     /// The ring from oldest to newest.
@@ -127,19 +162,20 @@ impl Window {
             Some(slot) => std::mem::replace(slot, z),
             None => 0.0,
         };
-        self.pos += 1;
-        if self.pos >= n {
-            self.pos = 0;
-        }
         if !ok {
             self.valid_from = self.bar + self.lookback + 1;
         }
         self.sum += z - old;
-        self.since += 1;
-        let resummed = self.since >= n;
-        if resummed {
-            self.since = 0;
-            self.sum = plain_sum(self.chrono());
+        self.pos += 1;
+        let mut resummed = false;
+        if self.pos >= n {
+            self.pos = 0;
+            self.wraps += 1;
+            if self.wraps >= resum_blocks(n) {
+                self.wraps = 0;
+                self.sum = window_sum(&self.buf);
+                resummed = true;
+            }
         }
         let valid = self.bar >= self.valid_from;
         self.bar += 1;
@@ -175,9 +211,10 @@ impl SmaState {
     /// Consumes one value; returns the SMA, NaN in warm-up or when the window holds a NaN.
     #[inline]
     pub fn update(&mut self, x: f64) -> f64 {
+        let inv = self.w.inv();
         let p = self.w.push(x);
         if p.valid {
-            self.w.sum / self.w.nf()
+            self.w.sum * inv
         } else {
             f64::NAN
         }
@@ -187,28 +224,50 @@ impl SmaState {
 /// Simple moving average over `n` bars: `SMA[t] = Σ_{i=t−n+1..t} x[i] / n`.
 ///
 /// First value at index `n − 1`; NaN while any value in the window is missing. O(1) per bar
-/// with an exact re-sum every `n` bars; bit-identical to [`SmaState`].
+/// with an exact re-sum every `n` bars (every multiple of `n` >= 64 bars when `n < 64`);
+/// computed as `sum · (1/n)`; bit-identical to [`SmaState`].
 pub fn sma(x: &[f64], n: usize) -> Vec<f64> {
-    // The same operations as `SmaState::update`, without the ring buffer.
+    // The same floating-point operations as `SmaState::update`, without the ring buffer: blocks
+    // of bars between exact re-sums, the value leaving the window read from `x`.
     let n = n.max(1);
-    let nf = n as f64;
-    let mut out = Vec::with_capacity(x.len());
+    let inv = 1.0 / n as f64;
+    let len = x.len();
+    let block = resum_blocks(n) * n;
+    let mut out = vec![0.0; len];
     let mut sum = 0.0;
-    let mut since = 0usize;
     let mut valid_from = n - 1;
-    for (t, &v) in x.iter().enumerate() {
-        let (z, ok) = clean(v);
-        let old = if t >= n { clean(x[t - n]).0 } else { 0.0 };
-        if !ok {
-            valid_from = t + n;
+    let mut start = 0;
+    while start < len {
+        let end = (start + block).min(len);
+        // Bars before `n` have nothing leaving the window.
+        let split = n.clamp(start, end);
+        for (t, (o, &v)) in (start..).zip(out[start..split].iter_mut().zip(&x[start..split])) {
+            let (z, ok) = clean(v);
+            if !ok {
+                valid_from = t + n;
+            }
+            sum += z - 0.0;
+            *o = if t >= valid_from { sum * inv } else { f64::NAN };
         }
-        sum += z - old;
-        since += 1;
-        if since >= n {
-            since = 0;
-            sum = x[t + 1 - n..=t].iter().fold(0.0, |s, &v| s + clean(v).0);
+        if split < end {
+            let (o, cur, prev) = (&mut out[split..end], &x[split..end], &x[split - n..end - n]);
+            for (t, ((o, &v), &old)) in (split..).zip(o.iter_mut().zip(cur).zip(prev)) {
+                let (z, ok) = clean(v);
+                if !ok {
+                    valid_from = t + n;
+                }
+                sum += z - clean(old).0;
+                *o = if t >= valid_from { sum * inv } else { f64::NAN };
+            }
         }
-        out.push(if t >= valid_from { sum / nf } else { f64::NAN });
+        if end - start == block {
+            // The block's last bar re-sums its window exactly, as the state does.
+            sum = window_sum(&x[end - n..end]);
+            if end > valid_from {
+                out[end - 1] = sum * inv;
+            }
+        }
+        start = end;
     }
     out
 }
@@ -360,7 +419,8 @@ impl Dispersion {
     #[inline]
     fn push(&mut self, x: f64) -> (f64, f64) {
         let nf = self.w.nf();
-        let mean_old = self.w.sum / nf;
+        let inv = self.w.inv();
+        let mean_old = self.w.sum * inv;
         let p = self.w.push(x);
         if p.ok && self.run > 0 && p.z == self.last {
             self.run += 1;
@@ -372,7 +432,7 @@ impl Dispersion {
             self.m2_ok = false;
             return (f64::NAN, f64::NAN);
         }
-        let mean = self.w.sum / nf;
+        let mean = self.w.sum * inv;
         if self.run >= self.w.buf.len() as u64 {
             self.m2 = 0.0;
             self.m2_ok = true;
@@ -876,7 +936,10 @@ impl MacdState {
                 return NONE;
             }
             let tail = |p: usize| {
-                let s = self.seed.get(self.seed.len().saturating_sub(p)..).unwrap_or(&[]);
+                let s = self
+                    .seed
+                    .get(self.seed.len().saturating_sub(p)..)
+                    .unwrap_or(&[]);
                 plain_sum(s.iter()) / p as f64
             };
             self.fast_ema = tail(self.fast);
@@ -1133,6 +1196,11 @@ mod tests {
 
     const NAN: f64 = f64::NAN;
 
+    /// A one-series indicator.
+    type Single = fn(&[f64], usize) -> Vec<f64>;
+    /// An indicator over `[high, low, close, volume]`.
+    type Multi = dyn Fn(&[Vec<f64>]) -> Vec<f64>;
+
     /// Deterministic splitmix64 uniform numbers in [0, 1).
     struct Rng(u64);
 
@@ -1241,5 +1309,347 @@ mod tests {
         assert!(a.iter().all(|v| v.is_nan()));
         let o = obv(&[1.0, 2.0, 3.0], &[5.0]);
         assert!(o[0] == 0.0 && o[1].is_nan() && o[2].is_nan());
+    }
+
+    #[test]
+    fn window_indicators_propagate_nan_over_their_window() {
+        let [h, l, c, v] = ohlcv(120, 2);
+        let n = 5;
+        let mut cn = c.clone();
+        cn[30] = NAN;
+        let mut hn = h.clone();
+        hn[30] = NAN;
+        let mut vn = v.clone();
+        vn[30] = NAN;
+        let single: [Single; 6] = [sma, wma, stddev, highest, lowest, roc];
+        for (i, f) in single.iter().enumerate() {
+            let (clean, gap) = (f(&c, n), f(&cn, n));
+            let width = if i == 5 { n + 1 } else { n };
+            for t in 0..c.len() {
+                if (30..30 + width).contains(&t) {
+                    assert!(gap[t].is_nan(), "indicator {i} bar {t}");
+                } else if t >= width - 1 {
+                    assert!(close_to(gap[t], clean[t], 1e-12), "indicator {i} bar {t}");
+                }
+            }
+        }
+        let b = bollinger(&cn, n, 2.0);
+        assert!(b.upper[30..35].iter().all(|x| x.is_nan()) && b.lower[35].is_finite());
+        let w = vwap(&h, &l, &c, &vn, n);
+        assert!(w[30..35].iter().all(|x| x.is_nan()) && w[35].is_finite());
+        let s = stochastic(&hn, &l, &c, n, 3, 3);
+        // Raw %K NaN on 30..35, slow %K two more bars, %D two more.
+        assert!(s.k[30..37].iter().all(|x| x.is_nan()) && s.k[37].is_finite());
+        assert!(s.d[30..39].iter().all(|x| x.is_nan()) && s.d[39].is_finite());
+        // Leading NaNs (a chained input) delay the first value.
+        let mut lead = vec![NAN; 10];
+        lead.extend_from_slice(&c);
+        assert_eq!(warmup(&sma(&lead, n)), 10 + n - 1);
+        assert_eq!(warmup(&highest(&lead, n)), 10 + n - 1);
+        assert_eq!(warmup(&roc(&lead, n)), 10 + n);
+        // Infinity counts as missing.
+        let mut ci = c.clone();
+        ci[50] = f64::INFINITY;
+        assert!(sma(&ci, n)[50..55].iter().all(|x| x.is_nan()));
+    }
+
+    #[test]
+    fn zero_ranges_and_zero_divisors_give_nan() {
+        let flat = vec![10.0; 30];
+        let s = stochastic(&flat, &flat, &flat, 5, 3, 3);
+        assert!(s.k.iter().chain(&s.d).all(|x| x.is_nan()));
+        assert!(rsi(&flat, 5).iter().all(|x| x.is_nan()));
+        assert!(stddev(&flat, 5)[4..].iter().all(|&x| x == 0.0));
+        let b = bollinger(&flat, 5, 2.0);
+        assert!(b.upper[4..].iter().zip(&b.lower[4..]).all(|(u, l)| u == l));
+        assert!(vwap(&flat, &flat, &flat, &[0.0; 30], 5)
+            .iter()
+            .all(|x| x.is_nan()));
+        let mut z = vec![1.0; 10];
+        z[2] = 0.0;
+        let r = roc(&z, 2);
+        assert!(r[4].is_nan() && r[5] == 0.0);
+    }
+
+    /// Removing a missing bar from the input removes it from the output: the state skipped it.
+    fn check_skips(name: &str, f: &Multi, s: &[Vec<f64>], k: usize) {
+        let full = f(s);
+        let without: Vec<Vec<f64>> = s
+            .iter()
+            .map(|x| {
+                x.iter()
+                    .enumerate()
+                    .filter(|&(i, _)| i != k)
+                    .map(|(_, &v)| v)
+                    .collect()
+            })
+            .collect();
+        let short = f(&without);
+        assert!(full[k].is_nan(), "{name}: NaN bar {k}");
+        let mut expect = short.clone();
+        expect.insert(k, full[k]);
+        assert!(
+            same_bits(&full, &expect),
+            "{name}: state changed by NaN bar"
+        );
+    }
+
+    #[test]
+    fn recursive_indicators_skip_missing_values() {
+        let [h, l, c, v] = ohlcv(200, 3);
+        let with_nan = |x: &[f64], k: usize| {
+            let mut y = x.to_vec();
+            y[k] = NAN;
+            y
+        };
+        let cases: Vec<(&str, Box<Multi>)> = vec![
+            ("ema", Box::new(|s: &[Vec<f64>]| ema(&s[2], 10))),
+            ("rsi", Box::new(|s: &[Vec<f64>]| rsi(&s[2], 14))),
+            (
+                "macd",
+                Box::new(|s: &[Vec<f64>]| macd(&s[2], 12, 26, 9).hist),
+            ),
+            (
+                "atr",
+                Box::new(|s: &[Vec<f64>]| atr(&s[0], &s[1], &s[2], 14)),
+            ),
+            ("obv", Box::new(|s: &[Vec<f64>]| obv(&s[2], &s[3]))),
+        ];
+        for (name, f) in &cases {
+            for k in [0, 5, 60, 150] {
+                // Missing close (or high for ATR, volume for OBV): before and after seeding.
+                let s = [h.clone(), l.clone(), with_nan(&c, k), v.clone()];
+                check_skips(name, f.as_ref(), &s, k);
+                let s = [with_nan(&h, k), l.clone(), c.clone(), with_nan(&v, k)];
+                if *name == "atr" || *name == "obv" {
+                    check_skips(name, f.as_ref(), &s, k);
+                }
+            }
+        }
+        // Leading NaNs: the output is the plain one, shifted.
+        let mut lead = vec![NAN; 7];
+        lead.extend_from_slice(&c);
+        let mut expect = vec![NAN; 7];
+        expect.extend(ema(&c, 10));
+        assert!(same_bits(&ema(&lead, 10), &expect));
+    }
+
+    #[test]
+    fn period_one_and_zero() {
+        let [h, l, c, v] = ohlcv(100, 4);
+        for n in [0, 1] {
+            assert!(same_bits(&sma(&c, n), &c));
+            assert!(same_bits(&ema(&c, n), &c));
+            assert!(same_bits(&wma(&c, n), &c));
+            assert!(same_bits(&highest(&c, n), &c));
+            assert!(same_bits(&lowest(&c, n), &c));
+            assert!(stddev(&c, n).iter().all(|&x| x == 0.0));
+            let b = bollinger(&c, n, 2.0);
+            assert!(same_bits(&b.upper, &c) && same_bits(&b.lower, &c));
+            let r = roc(&c, n);
+            assert!(r[0].is_nan() && close_to(r[1], 100.0 * (c[1] / c[0] - 1.0), 1e-15));
+            let s = rsi(&c, n);
+            assert!(s[1..]
+                .iter()
+                .zip(c.windows(2))
+                .all(|(&r, w)| { r == if w[1] > w[0] { 100.0 } else { 0.0 } }));
+            let a = atr(&h, &l, &c, n);
+            let tr1 = (h[1] - l[1])
+                .max((c[0] - h[1]).abs())
+                .max((c[0] - l[1]).abs());
+            assert!(a[0].is_nan() && a[1] == tr1);
+            let w = vwap(&h, &l, &c, &v, n);
+            assert!(close_to(w[3], (h[3] + l[3] + c[3]) / 3.0, 1e-15));
+            let m = macd(&c, n, n, n);
+            assert!(m.line.iter().all(|&x| x == 0.0));
+            let st = stochastic(&h, &l, &c, n, n, n);
+            assert!(close_to(
+                st.k[3],
+                100.0 * (c[3] - l[3]) / (h[3] - l[3]),
+                1e-15
+            ));
+        }
+    }
+
+    #[test]
+    fn batch_equals_streaming_bit_for_bit() {
+        for seed in [5, 6] {
+            let [h, l, c, v] = ohlcv_with_gaps(3000, seed);
+            for n in [1, 2, 3, 14, 50] {
+                let stream = |mut f: Box<dyn FnMut(usize) -> f64>| -> Vec<f64> {
+                    (0..c.len()).map(&mut f).collect()
+                };
+                let mut st = SmaState::new(n);
+                assert!(same_bits(
+                    &sma(&c, n),
+                    &stream(Box::new(|i| st.update(c[i])))
+                ));
+                let mut st = EmaState::new(n);
+                assert!(same_bits(
+                    &ema(&c, n),
+                    &stream(Box::new(|i| st.update(c[i])))
+                ));
+                let mut st = WmaState::new(n);
+                assert!(same_bits(
+                    &wma(&c, n),
+                    &stream(Box::new(|i| st.update(c[i])))
+                ));
+                let mut st = StdDevState::new(n);
+                assert!(same_bits(
+                    &stddev(&c, n),
+                    &stream(Box::new(|i| st.update(c[i])))
+                ));
+                let mut st = HighestState::new(n);
+                assert!(same_bits(
+                    &highest(&c, n),
+                    &stream(Box::new(|i| st.update(c[i])))
+                ));
+                let mut st = LowestState::new(n);
+                assert!(same_bits(
+                    &lowest(&c, n),
+                    &stream(Box::new(|i| st.update(c[i])))
+                ));
+                let mut st = RocState::new(n);
+                assert!(same_bits(
+                    &roc(&c, n),
+                    &stream(Box::new(|i| st.update(c[i])))
+                ));
+                let mut st = RsiState::new(n);
+                assert!(same_bits(
+                    &rsi(&c, n),
+                    &stream(Box::new(|i| st.update(c[i])))
+                ));
+                let mut st = AtrState::new(n);
+                let s = stream(Box::new(|i| st.update(h[i], l[i], c[i])));
+                assert!(same_bits(&atr(&h, &l, &c, n), &s));
+                let mut st = VwapState::new(n);
+                let s = stream(Box::new(|i| st.update(h[i], l[i], c[i], v[i])));
+                assert!(same_bits(&vwap(&h, &l, &c, &v, n), &s));
+
+                let b = bollinger(&c, n, 2.0);
+                let mut st = BollingerState::new(n, 2.0);
+                let o: Vec<BandsValue> = c.iter().map(|&x| st.update(x)).collect();
+                assert!(same_bits(
+                    &b.upper,
+                    &o.iter().map(|o| o.upper).collect::<Vec<_>>()
+                ));
+                assert!(same_bits(
+                    &b.middle,
+                    &o.iter().map(|o| o.middle).collect::<Vec<_>>()
+                ));
+                assert!(same_bits(
+                    &b.lower,
+                    &o.iter().map(|o| o.lower).collect::<Vec<_>>()
+                ));
+                assert!(same_bits(&b.middle, &sma(&c, n)));
+
+                let m = macd(&c, n, 2 * n + 1, n);
+                let mut st = MacdState::new(n, 2 * n + 1, n);
+                let o: Vec<MacdValue> = c.iter().map(|&x| st.update(x)).collect();
+                assert!(same_bits(
+                    &m.line,
+                    &o.iter().map(|o| o.line).collect::<Vec<_>>()
+                ));
+                assert!(same_bits(
+                    &m.signal,
+                    &o.iter().map(|o| o.signal).collect::<Vec<_>>()
+                ));
+                assert!(same_bits(
+                    &m.hist,
+                    &o.iter().map(|o| o.hist).collect::<Vec<_>>()
+                ));
+
+                let s = stochastic(&h, &l, &c, n, 3, n);
+                let mut st = StochState::new(n, 3, n);
+                let o: Vec<StochValue> =
+                    (0..c.len()).map(|i| st.update(h[i], l[i], c[i])).collect();
+                assert!(same_bits(&s.k, &o.iter().map(|o| o.k).collect::<Vec<_>>()));
+                assert!(same_bits(&s.d, &o.iter().map(|o| o.d).collect::<Vec<_>>()));
+            }
+            let mut st = ObvState::default();
+            let o: Vec<f64> = (0..c.len()).map(|i| st.update(c[i], v[i])).collect();
+            assert!(same_bits(&obv(&c, &v), &o));
+        }
+    }
+
+    #[test]
+    fn states_round_trip_through_json_mid_stream() {
+        fn check<S, F>(mut st: S, mut f: F, c: &[f64])
+        where
+            S: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug,
+            F: FnMut(&mut S, f64) -> f64,
+        {
+            let (a, b) = c.split_at(c.len() / 2);
+            for &x in a {
+                f(&mut st, x);
+            }
+            let json = serde_json::to_string(&st).unwrap();
+            let mut back: S = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, st);
+            let rest: Vec<f64> = b.iter().map(|&x| f(&mut st, x)).collect();
+            let again: Vec<f64> = b.iter().map(|&x| f(&mut back, x)).collect();
+            assert!(same_bits(&rest, &again));
+        }
+        let [_, _, c, _] = ohlcv_with_gaps(400, 7);
+        check(SmaState::new(20), |s, x| s.update(x), &c);
+        check(EmaState::new(20), |s, x| s.update(x), &c);
+        check(WmaState::new(20), |s, x| s.update(x), &c);
+        check(StdDevState::new(20), |s, x| s.update(x), &c);
+        check(BollingerState::new(20, 2.0), |s, x| s.update(x).upper, &c);
+        check(HighestState::new(20), |s, x| s.update(x), &c);
+        check(LowestState::new(20), |s, x| s.update(x), &c);
+        check(RocState::new(20), |s, x| s.update(x), &c);
+        check(RsiState::new(14), |s, x| s.update(x), &c);
+        check(AtrState::new(14), |s, x| s.update(x + 1.0, x - 1.0, x), &c);
+        check(MacdState::new(12, 26, 9), |s, x| s.update(x).hist, &c);
+        check(
+            StochState::new(14, 3, 3),
+            |s, x| s.update(x + 1.0, x - 1.0, x).d,
+            &c,
+        );
+        check(ObvState::new(), |s, x| s.update(x, 10.0), &c);
+        check(
+            VwapState::new(20),
+            |s, x| s.update(x + 1.0, x - 1.0, x, 10.0),
+            &c,
+        );
+        // Before any input too (the MACD seed buffer, the EMA seed sum).
+        check(MacdState::new(12, 26, 9), |s, x| s.update(x).hist, &c[..40]);
+    }
+
+    #[test]
+    fn running_sums_do_not_drift() {
+        let [_, _, c, _] = ohlcv(2_000_000, 8);
+        // Shift the walk far from zero to make cancellation worse.
+        let x: Vec<f64> = c.iter().map(|v| v * 1000.0 + 1e6).collect();
+        for n in [20, 200] {
+            let w = &x[x.len() - n..];
+            let mean = w.iter().sum::<f64>() / n as f64;
+            let sd = (w.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64).sqrt();
+            let num: f64 = w.iter().enumerate().map(|(i, v)| (i + 1) as f64 * v).sum();
+            let wm = num / (n * (n + 1) / 2) as f64;
+            assert!(close_to(*sma(&x, n).last().unwrap(), mean, 1e-9));
+            assert!(close_to(*wma(&x, n).last().unwrap(), wm, 1e-9));
+            let got = *stddev(&x, n).last().unwrap();
+            assert!((got - sd).abs() <= 1e-9 * sd, "stddev {got} vs {sd}");
+        }
+    }
+
+    /// Timing of `sma` and `ema` on 1,000,000 bars (no assertion). Run with
+    /// `cargo test -p stratagraph-engine --release --lib indicators::tests::timing -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn timing() {
+        let [_, _, c, _] = ohlcv(1_000_000, 9);
+        for (name, f) in [("sma", sma as fn(&[f64], usize) -> Vec<f64>), ("ema", ema)] {
+            let mut best = f64::INFINITY;
+            for _ in 0..20 {
+                let t = std::time::Instant::now();
+                let out = f(std::hint::black_box(&c), 50);
+                best = best.min(t.elapsed().as_secs_f64());
+                std::hint::black_box(out);
+            }
+            println!("{name}(1_000_000 bars, n = 50): best {:.3} ms", best * 1e3);
+        }
     }
 }

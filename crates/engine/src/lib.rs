@@ -2,15 +2,15 @@
 //! backtest engine, metrics and market-data import. No UI, no SQL, no Tauri.
 
 pub mod bars;
-pub mod indicators;
 pub mod import;
+pub mod indicators;
 pub mod synth;
 
 pub use bars::{BarError, Bars, Column};
-pub mod catalog;
-pub mod graph;
-pub mod validate;
 pub mod backtest;
+pub mod catalog;
 pub mod compile;
 pub mod eval;
+pub mod graph;
 pub mod metrics;
+pub mod validate;

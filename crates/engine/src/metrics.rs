@@ -97,10 +97,17 @@ pub fn drawdown_pct(equity: &[f64]) -> Vec<f64> {
 /// Equity at the last bar of each UTC day.
 pub fn daily_closes(time: &[i64], equity: &[f64]) -> Vec<f64> {
     let mut out = Vec::new();
-    for i in 0..time.len() {
-        let last_of_day = i + 1 == time.len() || time[i + 1].div_euclid(MS_PER_DAY) != time[i].div_euclid(MS_PER_DAY);
-        if last_of_day {
+    let n = time.len().min(equity.len());
+    // Start of the next UTC day after bar i's day; a bar at or past it ends bar i's day.
+    let mut next_day = time
+        .first()
+        .map_or(0, |t| (t.div_euclid(MS_PER_DAY) + 1) * MS_PER_DAY);
+    for i in 0..n {
+        if i + 1 == n || time[i + 1] >= next_day {
             out.push(equity[i]);
+            if i + 1 < n {
+                next_day = (time[i + 1].div_euclid(MS_PER_DAY) + 1) * MS_PER_DAY;
+            }
         }
     }
     out
@@ -123,7 +130,12 @@ fn finite(x: f64) -> Option<f64> {
 }
 
 /// Computes every metric of a run.
-pub fn compute(inp: &Inputs<'_>, trades: &[Trade], open_position: bool, commissions: f64) -> Metrics {
+pub fn compute(
+    inp: &Inputs<'_>,
+    trades: &[Trade],
+    open_position: bool,
+    commissions: f64,
+) -> Metrics {
     let n = inp.equity.len();
     let final_equity = inp.equity.last().copied().unwrap_or(inp.initial);
     let total_return = final_equity / inp.initial - 1.0;
@@ -160,14 +172,20 @@ pub fn compute(inp: &Inputs<'_>, trades: &[Trade], open_position: bool, commissi
     let ann = inp.periods_per_year.sqrt();
     let std = sample_std(&rets);
     let vol = std.map(|s| s * ann * 100.0).and_then(finite);
-    let sharpe = std.filter(|&s| s > 0.0).and_then(|s| finite(mean(&rets) / s * ann));
+    let sharpe = std
+        .filter(|&s| s > 0.0)
+        .and_then(|s| finite(mean(&rets) / s * ann));
     let downside = if rets.len() >= 2 {
         Some((rets.iter().map(|r| r.min(0.0).powi(2)).sum::<f64>() / rets.len() as f64).sqrt())
     } else {
         None
     };
-    let sortino = downside.filter(|&d| d > 0.0).and_then(|d| finite(mean(&rets) / d * ann));
-    let calmar = cagr.filter(|_| max_dd < 0.0).and_then(|c| finite(c / max_dd.abs()));
+    let sortino = downside
+        .filter(|&d| d > 0.0)
+        .and_then(|d| finite(mean(&rets) / d * ann));
+    let calmar = cagr
+        .filter(|_| max_dd < 0.0)
+        .and_then(|c| finite(c / max_dd.abs()));
 
     let k = trades.len();
     let pcts: Vec<f64> = trades.iter().map(|t| t.pnl_pct).collect();
@@ -194,14 +212,24 @@ pub fn compute(inp: &Inputs<'_>, trades: &[Trade], open_position: bool, commissi
         avg_trade_pct: some_if(k > 0, mean(&pcts)),
         best_trade_pct: pcts.iter().copied().reduce(f64::max),
         worst_trade_pct: pcts.iter().copied().reduce(f64::min),
-        avg_bars_held: some_if(k > 0, trades.iter().map(|t| t.bars_held as f64).sum::<f64>() / k as f64),
+        avg_bars_held: some_if(
+            k > 0,
+            trades.iter().map(|t| t.bars_held as f64).sum::<f64>() / k as f64,
+        ),
         avg_holding_days: some_if(
             k > 0,
-            trades.iter().map(|t| (t.exit_time - t.entry_time) as f64).sum::<f64>()
+            trades
+                .iter()
+                .map(|t| (t.exit_time - t.entry_time) as f64)
+                .sum::<f64>()
                 / k as f64
                 / MS_PER_DAY as f64,
         ),
-        exposure_pct: if n == 0 { 0.0 } else { inp.bars_in_market as f64 / n as f64 * 100.0 },
+        exposure_pct: if n == 0 {
+            0.0
+        } else {
+            inp.bars_in_market as f64 / n as f64 * 100.0
+        },
         commissions,
         open_position,
     }
@@ -220,7 +248,10 @@ mod tests {
         let h = 3_600_000;
         // Two bars on day 0, one on day 1, two on day 3.
         let t = [0, h, MS_PER_DAY + h, 3 * MS_PER_DAY, 3 * MS_PER_DAY + h];
-        assert_eq!(daily_closes(&t, &[1.0, 2.0, 3.0, 4.0, 5.0]), vec![2.0, 3.0, 5.0]);
+        assert_eq!(
+            daily_closes(&t, &[1.0, 2.0, 3.0, 4.0, 5.0]),
+            vec![2.0, 3.0, 5.0]
+        );
     }
 
     #[test]
@@ -230,7 +261,15 @@ mod tests {
         let eq = [100.0, 200.0, 100.0];
         let dd = drawdown_pct(&eq);
         let m = compute(
-            &Inputs { time: &t, close: &eq, equity: &eq, drawdown_pct: &dd, initial: 100.0, bars_in_market: 3, periods_per_year: 252.0 },
+            &Inputs {
+                time: &t,
+                close: &eq,
+                equity: &eq,
+                drawdown_pct: &dd,
+                initial: 100.0,
+                bars_in_market: 3,
+                periods_per_year: 252.0,
+            },
             &[],
             false,
             0.0,

@@ -73,16 +73,33 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.node.as_deref().unwrap_or("graph"), self.message)
+        write!(
+            f,
+            "{}: {}",
+            self.node.as_deref().unwrap_or("graph"),
+            self.message
+        )
     }
 }
 
 impl Problem {
     fn at(code: ProblemCode, node: &str, message: String) -> Self {
-        Problem { code, node: Some(node.to_string()), port: None, param: None, message }
+        Problem {
+            code,
+            node: Some(node.to_string()),
+            port: None,
+            param: None,
+            message,
+        }
     }
     fn graph(code: ProblemCode, message: String) -> Self {
-        Problem { code, node: None, port: None, param: None, message }
+        Problem {
+            code,
+            node: None,
+            port: None,
+            param: None,
+            message,
+        }
     }
     fn port(mut self, port: &str) -> Self {
         self.port = Some(port.to_string());
@@ -110,7 +127,9 @@ pub(crate) fn num_value(v: &Value) -> Option<NumValue> {
     if obj.len() != 1 {
         return None;
     }
-    obj.get("$param")?.as_str().map(|s| NumValue::Param(s.to_string()))
+    obj.get("$param")?
+        .as_str()
+        .map(|s| NumValue::Param(s.to_string()))
 }
 
 /// An order size with its amount possibly bound to a parameter.
@@ -142,19 +161,31 @@ pub(crate) fn size_range(size: &SizeValue) -> (f64, f64, &'static str) {
 /// Checks a number against a node param's type and range; the reason when it fails.
 pub(crate) fn check_number(spec: &ParamSpec, x: f64) -> Result<(), (ProblemCode, String)> {
     if !x.is_finite() {
-        return Err((ProblemCode::InvalidParam, format!("must be a finite number, got {x}")));
+        return Err((
+            ProblemCode::InvalidParam,
+            format!("must be a finite number, got {x}"),
+        ));
     }
     if spec.ty == ParamType::Int && x.fract() != 0.0 {
-        return Err((ProblemCode::InvalidParam, format!("must be a whole number, got {x}")));
+        return Err((
+            ProblemCode::InvalidParam,
+            format!("must be a whole number, got {x}"),
+        ));
     }
     if let Some(min) = spec.min {
         if x < min {
-            return Err((ProblemCode::OutOfRange, format!("{x} is below the minimum {min}")));
+            return Err((
+                ProblemCode::OutOfRange,
+                format!("{x} is below the minimum {min}"),
+            ));
         }
     }
     if let Some(max) = spec.max {
         if x > max {
-            return Err((ProblemCode::OutOfRange, format!("{x} is above the maximum {max}")));
+            return Err((
+                ProblemCode::OutOfRange,
+                format!("{x} is above the maximum {max}"),
+            ));
         }
     }
     Ok(())
@@ -191,7 +222,10 @@ pub fn check(graph: &Graph) -> Vec<Problem> {
     if graph.schema != SCHEMA_VERSION {
         p.push(Problem::graph(
             ProblemCode::Schema,
-            format!("schema {} is not supported (expected {SCHEMA_VERSION})", graph.schema),
+            format!(
+                "schema {} is not supported (expected {SCHEMA_VERSION})",
+                graph.schema
+            ),
         ));
     }
     check_settings(&graph.settings, &mut p);
@@ -202,7 +236,10 @@ pub fn check(graph: &Graph) -> Vec<Problem> {
     let mut specs: Vec<Option<&'static NodeSpec>> = Vec::with_capacity(graph.nodes.len());
     for (i, node) in graph.nodes.iter().enumerate() {
         if node.id.trim().is_empty() {
-            p.push(Problem::graph(ProblemCode::DuplicateId, format!("node #{i} has an empty id")));
+            p.push(Problem::graph(
+                ProblemCode::DuplicateId,
+                format!("node #{i} has an empty id"),
+            ));
         } else if index.insert(&node.id, i).is_some() {
             p.push(Problem::at(
                 ProblemCode::DuplicateId,
@@ -229,20 +266,36 @@ pub fn check(graph: &Graph) -> Vec<Problem> {
     let ix: Vec<NodeIndex> = (0..graph.nodes.len()).map(|i| g.add_node(i)).collect();
     let mut fed: HashMap<(usize, &str), usize> = HashMap::new();
     for e in &graph.edges {
-        let (from, to) = (index.get(e.from.as_str()).copied(), index.get(e.to.as_str()).copied());
+        let (from, to) = (
+            index.get(e.from.as_str()).copied(),
+            index.get(e.to.as_str()).copied(),
+        );
         // Blame the endpoint that exists, so the editor can mark it.
-        for (end, id, other, other_port) in
-            [(from, &e.from, &e.to, &e.to_port), (to, &e.to, &e.from, &e.from_port)]
-        {
+        for (end, id, other, other_port) in [
+            (from, &e.from, &e.to, &e.to_port),
+            (to, &e.to, &e.from, &e.from_port),
+        ] {
             if end.is_none() {
                 let other_exists = index.contains_key(other.as_str());
-                let msg =
-                    format!("edge {} refers to node \"{id}\", which does not exist", edge_text(e));
-                let problem = Problem::at(ProblemCode::UnknownNode, if other_exists { other } else { id }, msg);
-                p.push(if other_exists { problem.port(other_port) } else { problem });
+                let msg = format!(
+                    "edge {} refers to node \"{id}\", which does not exist",
+                    edge_text(e)
+                );
+                let problem = Problem::at(
+                    ProblemCode::UnknownNode,
+                    if other_exists { other } else { id },
+                    msg,
+                );
+                p.push(if other_exists {
+                    problem.port(other_port)
+                } else {
+                    problem
+                });
             }
         }
-        let (Some(from), Some(to)) = (from, to) else { continue };
+        let (Some(from), Some(to)) = (from, to) else {
+            continue;
+        };
         let out = specs[from].map(|s| s.output(&e.from_port));
         let inp = specs[to].map(|s| s.input(&e.to_port));
         if let Some(None) = out {
@@ -250,7 +303,11 @@ pub fn check(graph: &Graph) -> Vec<Problem> {
                 Problem::at(
                     ProblemCode::UnknownPort,
                     &e.from,
-                    format!("has no output port \"{}\" (edge {})", e.from_port, edge_text(e)),
+                    format!(
+                        "has no output port \"{}\" (edge {})",
+                        e.from_port,
+                        edge_text(e)
+                    ),
                 )
                 .port(&e.from_port),
             );
@@ -260,7 +317,11 @@ pub fn check(graph: &Graph) -> Vec<Problem> {
                 Problem::at(
                     ProblemCode::UnknownPort,
                     &e.to,
-                    format!("has no input port \"{}\" (edge {})", e.to_port, edge_text(e)),
+                    format!(
+                        "has no input port \"{}\" (edge {})",
+                        e.to_port,
+                        edge_text(e)
+                    ),
                 )
                 .port(&e.to_port),
             );
@@ -325,7 +386,10 @@ pub fn check(graph: &Graph) -> Vec<Problem> {
         }
         let mut members: Vec<usize> = scc.iter().map(|&n| g[n]).collect();
         members.sort_unstable();
-        let names: Vec<&str> = members.iter().map(|&i| graph.nodes[i].id.as_str()).collect();
+        let names: Vec<&str> = members
+            .iter()
+            .map(|&i| graph.nodes[i].id.as_str())
+            .collect();
         for &i in &members {
             p.push(Problem::at(
                 ProblemCode::Cycle,
@@ -375,29 +439,49 @@ fn edge_text(e: &Edge) -> String {
 
 fn check_settings(s: &Settings, p: &mut Vec<Problem>) {
     let mut bad = |name: &str, msg: String| {
-        p.push(Problem::graph(ProblemCode::BadSetting, format!("settings.{name}: {msg}")).param(name))
+        p.push(
+            Problem::graph(ProblemCode::BadSetting, format!("settings.{name}: {msg}")).param(name),
+        )
     };
     if !(s.initial_cash.is_finite() && s.initial_cash > 0.0) {
-        bad("initial_cash", format!("must be a positive number, got {}", s.initial_cash));
+        bad(
+            "initial_cash",
+            format!("must be a positive number, got {}", s.initial_cash),
+        );
     }
     if !(s.commission.is_finite() && (0.0..0.5).contains(&s.commission)) {
-        bad("commission", format!("must be in [0, 0.5), got {}", s.commission));
+        bad(
+            "commission",
+            format!("must be in [0, 0.5), got {}", s.commission),
+        );
     }
     if !(s.slippage_bps.is_finite() && (0.0..5000.0).contains(&s.slippage_bps)) {
-        bad("slippage_bps", format!("must be in [0, 5000), got {}", s.slippage_bps));
+        bad(
+            "slippage_bps",
+            format!("must be in [0, 5000), got {}", s.slippage_bps),
+        );
     }
     if !(s.periods_per_year.is_finite() && s.periods_per_year > 0.0) {
-        bad("periods_per_year", format!("must be positive, got {}", s.periods_per_year));
+        bad(
+            "periods_per_year",
+            format!("must be positive, got {}", s.periods_per_year),
+        );
     }
 }
 
-fn check_decls<'g>(decls: &'g [ParamDecl], p: &mut Vec<Problem>) -> HashMap<&'g str, &'g ParamDecl> {
+fn check_decls<'g>(
+    decls: &'g [ParamDecl],
+    p: &mut Vec<Problem>,
+) -> HashMap<&'g str, &'g ParamDecl> {
     let mut map = HashMap::new();
     for d in decls {
         let mut bad = |msg: String| {
             p.push(
-                Problem::graph(ProblemCode::BadParameter, format!("parameter \"{}\": {msg}", d.name))
-                    .param(&d.name),
+                Problem::graph(
+                    ProblemCode::BadParameter,
+                    format!("parameter \"{}\": {msg}", d.name),
+                )
+                .param(&d.name),
             )
         };
         if d.name.trim().is_empty() {
@@ -446,12 +530,17 @@ fn check_params(
     for ps in &spec.params {
         let value = node.params.get(ps.name).unwrap_or(&ps.default);
         let mut fail = |code: ProblemCode, msg: String| {
-            p.push(Problem::at(code, &node.id, format!("param \"{}\": {msg}", ps.name)).param(ps.name))
+            p.push(
+                Problem::at(code, &node.id, format!("param \"{}\": {msg}", ps.name)).param(ps.name),
+            )
         };
         match ps.ty {
             ParamType::Int | ParamType::Float => match num_value(value) {
                 Some(n) => check_num_binding(ps, &n, decls, &mut fail),
-                None => fail(ProblemCode::InvalidParam, format!("expected a number or {{\"$param\": name}}, got {value}")),
+                None => fail(
+                    ProblemCode::InvalidParam,
+                    format!("expected a number or {{\"$param\": name}}, got {value}"),
+                ),
             },
             ParamType::Enum { values } => match value.as_str() {
                 Some(s) if values.contains(&s) => {}
@@ -466,7 +555,10 @@ fn check_params(
                     ProblemCode::UnboundParam,
                     format!("no strategy parameter is named \"{name}\""),
                 ),
-                None => fail(ProblemCode::InvalidParam, format!("expected a parameter name, got {value}")),
+                None => fail(
+                    ProblemCode::InvalidParam,
+                    format!("expected a parameter name, got {value}"),
+                ),
             },
             ParamType::Size => match size_value(value) {
                 Some(size) => {
@@ -506,7 +598,10 @@ fn check_num_binding(
             }
         }
         NumValue::Param(name) => match decls.get(name.as_str()) {
-            None => fail(ProblemCode::UnboundParam, format!("$param \"{name}\" is not declared")),
+            None => fail(
+                ProblemCode::UnboundParam,
+                format!("$param \"{name}\" is not declared"),
+            ),
             Some(d) => {
                 if ps.ty == ParamType::Int && d.ty == DeclType::Float {
                     fail(
@@ -516,7 +611,10 @@ fn check_num_binding(
                 }
                 for v in [Some(d.default), d.min, d.max].into_iter().flatten() {
                     if let Err((code, msg)) = check_number(ps, v) {
-                        fail(code, format!("parameter \"{name}\" allows a value where {msg}"));
+                        fail(
+                            code,
+                            format!("parameter \"{name}\" allows a value where {msg}"),
+                        );
                         break;
                     }
                 }
@@ -535,7 +633,10 @@ fn read_lenient(doc: &Value, p: &mut Vec<Problem>) -> Graph {
         settings: Settings::default(),
     };
     let Some(obj) = doc.as_object() else {
-        p.push(Problem::graph(ProblemCode::Malformed, "the document must be a JSON object".into()));
+        p.push(Problem::graph(
+            ProblemCode::Malformed,
+            "the document must be a JSON object".into(),
+        ));
         return graph;
     };
     match obj.get("schema").map(Value::as_u64) {
@@ -586,7 +687,11 @@ fn read_lenient(doc: &Value, p: &mut Vec<Problem>) -> Graph {
         }
     }
     for (i, v) in list("parameters", p, false).into_iter().enumerate() {
-        let name = v.get("name").and_then(Value::as_str).unwrap_or("?").to_string();
+        let name = v
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string();
         match serde_json::from_value::<ParamDecl>(v) {
             Ok(d) => graph.parameters.push(d),
             Err(e) => p.push(
@@ -601,7 +706,10 @@ fn read_lenient(doc: &Value, p: &mut Vec<Problem>) -> Graph {
     if let Some(s) = obj.get("settings") {
         match serde_json::from_value::<Settings>(s.clone()) {
             Ok(s) => graph.settings = s,
-            Err(e) => p.push(Problem::graph(ProblemCode::BadSetting, format!("settings are malformed: {e}"))),
+            Err(e) => p.push(Problem::graph(
+                ProblemCode::BadSetting,
+                format!("settings are malformed: {e}"),
+            )),
         }
     }
     graph

@@ -21,7 +21,11 @@ pub(crate) fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.fZ")
         .map(|n| n.and_utc())
         .ok()
-        .or_else(|| DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc)))
+        .or_else(|| {
+            DateTime::parse_from_rfc3339(s)
+                .ok()
+                .map(|t| t.with_timezone(&Utc))
+        })
 }
 
 /// Formats an id the way the schema stores it.
@@ -33,8 +37,6 @@ pub(crate) fn id_text(id: Uuid) -> String {
 pub(crate) trait DbEnum: Sized + Copy {
     /// The Rust type name, for error messages.
     const NAME: &'static str;
-    /// The stored text of this value.
-    fn as_db(self) -> &'static str;
     /// The value stored as `s`, if any.
     fn from_db(s: &str) -> Option<Self>;
 }
@@ -60,11 +62,13 @@ fn decode_err(col: &str, err: impl std::fmt::Display) -> StoreError {
 
 impl RowExt for SqliteRow {
     fn text(&self, col: &str) -> Result<String> {
-        self.try_get::<String, _>(col).map_err(|e| decode_err(col, e))
+        self.try_get::<String, _>(col)
+            .map_err(|e| decode_err(col, e))
     }
 
     fn opt_text(&self, col: &str) -> Result<Option<String>> {
-        self.try_get::<Option<String>, _>(col).map_err(|e| decode_err(col, e))
+        self.try_get::<Option<String>, _>(col)
+            .map_err(|e| decode_err(col, e))
     }
 
     fn int(&self, col: &str) -> Result<i64> {
@@ -78,7 +82,9 @@ impl RowExt for SqliteRow {
 
     fn opt_id(&self, col: &str) -> Result<Option<Uuid>> {
         match self.opt_text(col)? {
-            Some(s) => Uuid::parse_str(&s).map(Some).map_err(|e| decode_err(col, e)),
+            Some(s) => Uuid::parse_str(&s)
+                .map(Some)
+                .map_err(|e| decode_err(col, e)),
             None => Ok(None),
         }
     }
@@ -90,9 +96,9 @@ impl RowExt for SqliteRow {
 
     fn opt_time(&self, col: &str) -> Result<Option<DateTime<Utc>>> {
         match self.opt_text(col)? {
-            Some(s) => {
-                parse_time(&s).map(Some).ok_or_else(|| decode_err(col, format!("not a time: {s:?}")))
-            }
+            Some(s) => parse_time(&s)
+                .map(Some)
+                .ok_or_else(|| decode_err(col, format!("not a time: {s:?}"))),
             None => Ok(None),
         }
     }
@@ -104,7 +110,9 @@ impl RowExt for SqliteRow {
 
     fn opt_json(&self, col: &str) -> Result<Option<Value>> {
         match self.opt_text(col)? {
-            Some(s) => serde_json::from_str(&s).map(Some).map_err(|e| decode_err(col, e)),
+            Some(s) => serde_json::from_str(&s)
+                .map(Some)
+                .map_err(|e| decode_err(col, e)),
             None => Ok(None),
         }
     }
@@ -112,7 +120,10 @@ impl RowExt for SqliteRow {
     fn enum_value<E: DbEnum>(&self, col: &str) -> Result<E> {
         let s = self.text(col)?;
         E::from_db(&s).ok_or_else(|| {
-            StoreError::invalid(col, format!("unknown {} value {s:?} in the database", E::NAME))
+            StoreError::invalid(
+                col,
+                format!("unknown {} value {s:?} in the database", E::NAME),
+            )
         })
     }
 
@@ -124,7 +135,8 @@ impl RowExt for SqliteRow {
 
 /// Serializes a JSON value for a `TEXT` column, enforcing a size limit.
 pub(crate) fn json_text(field: &str, value: &Value, max_bytes: usize) -> Result<String> {
-    let text = serde_json::to_string(value).map_err(|e| StoreError::invalid(field, e.to_string()))?;
+    let text =
+        serde_json::to_string(value).map_err(|e| StoreError::invalid(field, e.to_string()))?;
     check_size(field, &text, max_bytes)?;
     Ok(text)
 }
@@ -134,7 +146,10 @@ pub(crate) fn check_size(field: &str, text: &str, max_bytes: usize) -> Result<()
     if text.len() > max_bytes {
         return Err(StoreError::invalid(
             field,
-            format!("{} bytes is more than the limit of {max_bytes} bytes", text.len()),
+            format!(
+                "{} bytes is more than the limit of {max_bytes} bytes",
+                text.len()
+            ),
         ));
     }
     Ok(())

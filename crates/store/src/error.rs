@@ -62,15 +62,23 @@ impl StoreError {
     }
 
     pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self::Invalid { field: field.into(), reason: reason.into() }
+        Self::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 
     pub(crate) fn not_found(entity: &'static str, id: impl ToString) -> Self {
-        Self::NotFound { entity, id: id.to_string() }
+        Self::NotFound {
+            entity,
+            id: id.to_string(),
+        }
     }
 
     pub(crate) fn conflict(reason: impl Into<String>) -> Self {
-        Self::Conflict { reason: reason.into() }
+        Self::Conflict {
+            reason: reason.into(),
+        }
     }
 
     pub(crate) fn storage(err: impl std::error::Error + Send + Sync + 'static) -> Self {
@@ -80,7 +88,10 @@ impl StoreError {
     /// Maps a foreign-key failure of a write to `NotFound` of the row it referenced.
     pub(crate) fn fk_as_not_found(self, entity: &'static str, id: impl ToString) -> Self {
         match self {
-            Self::NotFound { entity: "referenced row", .. } => Self::not_found(entity, id),
+            Self::NotFound {
+                entity: "referenced row",
+                ..
+            } => Self::not_found(entity, id),
             other => other,
         }
     }

@@ -41,6 +41,7 @@
 //!   [`sync`]). A `BEFORE UPDATE` trigger makes `strategy_versions` immutable.
 
 pub mod clock;
+mod compliance;
 mod db;
 pub mod error;
 pub mod model;
@@ -54,7 +55,6 @@ pub mod sync;
 mod templates;
 mod users;
 mod versions;
-mod compliance;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Result, StoreError};

@@ -47,10 +47,6 @@ macro_rules! db_enum {
         impl DbEnum for $name {
             const NAME: &'static str = stringify!($name);
 
-            fn as_db(self) -> &'static str {
-                self.as_str()
-            }
-
             fn from_db(s: &str) -> Option<Self> {
                 match s {
                     $($text => Some(Self::$variant),)+

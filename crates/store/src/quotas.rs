@@ -94,11 +94,16 @@ impl QuotaWindow {
 fn validate_metric(metric: &str) -> Result<()> {
     let ok = !metric.is_empty()
         && metric.len() <= 64
-        && metric.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        && metric
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if ok {
         Ok(())
     } else {
-        Err(StoreError::invalid("metric", "must be 1 to 64 characters of a-z, 0-9 and _"))
+        Err(StoreError::invalid(
+            "metric",
+            "must be 1 to 64 characters of a-z, 0-9 and _",
+        ))
     }
 }
 
@@ -156,7 +161,9 @@ impl Store {
     /// As [`Store::current_plan`].
     pub async fn effective_quota(&self, user_id: Uuid) -> Result<Value> {
         Ok(match self.current_plan(user_id).await? {
-            Some(plan) if matches!(plan.status, PlanStatus::Active | PlanStatus::Trialing) => plan.quota,
+            Some(plan) if matches!(plan.status, PlanStatus::Active | PlanStatus::Trialing) => {
+                plan.quota
+            }
             _ => free_quota(),
         })
     }
@@ -207,7 +214,11 @@ impl Store {
     /// # Errors
     ///
     /// `NotFound`.
-    pub async fn set_plan_status(&self, plan_id: Uuid, status: PlanStatus) -> Result<SubscriptionPlan> {
+    pub async fn set_plan_status(
+        &self,
+        plan_id: Uuid,
+        status: PlanStatus,
+    ) -> Result<SubscriptionPlan> {
         let row = sqlx::query(
             "UPDATE subscription_plans SET status = ?, updated_at = ? WHERE id = ? RETURNING *",
         )
@@ -226,7 +237,10 @@ impl Store {
         match quota.get(metric) {
             None | Some(Value::Null) => Ok(None),
             Some(v) => v.as_i64().filter(|n| *n >= 0).map(Some).ok_or_else(|| {
-                StoreError::invalid("quota", format!("limit of {metric} is not a non-negative integer"))
+                StoreError::invalid(
+                    "quota",
+                    format!("limit of {metric} is not a non-negative integer"),
+                )
             }),
         }
     }
@@ -248,14 +262,23 @@ impl Store {
         }
         let window = QuotaWindow::for_metric(metric);
         if window == QuotaWindow::PerRequest {
-            return Err(StoreError::invalid("metric", format!("{metric} is a per-request limit: use check_limit")));
+            return Err(StoreError::invalid(
+                "metric",
+                format!("{metric} is a per-request limit: use check_limit"),
+            ));
         }
         let now = self.now();
         let bounds = window.bounds(now);
         let resets_at = bounds.map(|(_, end)| end);
         let Some(limit) = self.limit_of(user_id, metric).await? else {
             crate::users::fetch_user(&self.pool, user_id).await?;
-            return Ok(QuotaStatus { metric: metric.to_owned(), used: 0, limit: None, remaining: None, resets_at });
+            return Ok(QuotaStatus {
+                metric: metric.to_owned(),
+                used: 0,
+                limit: None,
+                remaining: None,
+                resets_at,
+            });
         };
         let (start, end) = match bounds {
             Some((s, e)) => (fmt_time(s), fmt_time(e)),
@@ -291,7 +314,11 @@ impl Store {
                 remaining: Some(limit - used),
                 resets_at,
             }),
-            None => Err(StoreError::QuotaExceeded { metric: metric.to_owned(), limit, resets_at }),
+            None => Err(StoreError::QuotaExceeded {
+                metric: metric.to_owned(),
+                limit,
+                resets_at,
+            }),
         }
     }
 
@@ -334,9 +361,11 @@ impl Store {
         validate_metric(metric)?;
         let used = i64::try_from(n).unwrap_or(i64::MAX);
         match self.limit_of(user_id, metric).await? {
-            Some(limit) if used > limit => {
-                Err(StoreError::QuotaExceeded { metric: metric.to_owned(), limit, resets_at: None })
-            }
+            Some(limit) if used > limit => Err(StoreError::QuotaExceeded {
+                metric: metric.to_owned(),
+                limit,
+                resets_at: None,
+            }),
             limit => Ok(QuotaStatus {
                 metric: metric.to_owned(),
                 used,

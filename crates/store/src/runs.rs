@@ -32,7 +32,9 @@ pub fn decimate_equity(points: &[EquityPoint], max_points: usize) -> Vec<EquityP
     for b in 0..buckets {
         let start = b * inner.len() / buckets;
         let end = (b + 1) * inner.len() / buckets;
-        let Some(slice) = inner.get(start..end) else { continue };
+        let Some(slice) = inner.get(start..end) else {
+            continue;
+        };
         if slice.is_empty() {
             continue;
         }
@@ -66,7 +68,10 @@ fn encode_equity(points: &[EquityPoint]) -> Vec<u8> {
 
 fn decode_equity(bytes: &[u8]) -> Result<Vec<EquityPoint>> {
     if bytes.len() % 16 != 0 {
-        return Err(StoreError::invalid("equity", "blob length is not a multiple of 16"));
+        return Err(StoreError::invalid(
+            "equity",
+            "blob length is not a multiple of 16",
+        ));
     }
     Ok(bytes
         .chunks_exact(16)
@@ -75,7 +80,10 @@ fn decode_equity(bytes: &[u8]) -> Result<Vec<EquityPoint>> {
             let mut v = [0u8; 8];
             t.copy_from_slice(&c[..8]);
             v.copy_from_slice(&c[8..]);
-            EquityPoint { t: i64::from_le_bytes(t), v: f64::from_le_bytes(v) }
+            EquityPoint {
+                t: i64::from_le_bytes(t),
+                v: f64::from_le_bytes(v),
+            }
         })
         .collect())
 }
@@ -128,7 +136,9 @@ impl Store {
     /// Explains why a transition from the current status failed.
     async fn transition_error(&self, id: Uuid, wanted: &str) -> StoreError {
         match self.get_run(id).await {
-            Ok(run) => StoreError::conflict(format!("run is {}, cannot become {wanted}", run.status)),
+            Ok(run) => {
+                StoreError::conflict(format!("run is {}, cannot become {wanted}", run.status))
+            }
             Err(e) => e,
         }
     }
@@ -222,7 +232,12 @@ impl Store {
     /// # Errors
     ///
     /// `NotFound`; `Conflict` when the run already ended.
-    pub async fn fail_run(&self, id: Uuid, error: &str, metrics: Option<&Value>) -> Result<BacktestRun> {
+    pub async fn fail_run(
+        &self,
+        id: Uuid,
+        error: &str,
+        metrics: Option<&Value>,
+    ) -> Result<BacktestRun> {
         let mut m = match metrics {
             Some(Value::Object(map)) => map.clone(),
             Some(_) => return Err(StoreError::invalid("metrics", "must be a JSON object")),
@@ -325,12 +340,15 @@ impl Store {
     pub async fn list_runs(&self, filter: &RunFilter) -> Result<Vec<BacktestRun>> {
         let mut q: QueryBuilder<'_, Sqlite> = QueryBuilder::new("SELECT r.* FROM backtest_runs r");
         if let Some(strategy) = filter.strategy_id {
-            q.push(" JOIN strategy_versions v ON v.id = r.strategy_version_id AND v.strategy_id = ")
-                .push_bind(id_text(strategy));
+            q.push(
+                " JOIN strategy_versions v ON v.id = r.strategy_version_id AND v.strategy_id = ",
+            )
+            .push_bind(id_text(strategy));
         }
         q.push(" WHERE 1 = 1");
         if let Some(version) = filter.strategy_version_id {
-            q.push(" AND r.strategy_version_id = ").push_bind(id_text(version));
+            q.push(" AND r.strategy_version_id = ")
+                .push_bind(id_text(version));
         }
         if let Some(status) = filter.status {
             q.push(" AND r.status = ").push_bind(status.as_str());
@@ -366,16 +384,26 @@ mod tests {
 
     #[test]
     fn decimation_keeps_ends_and_extremes_within_the_limit() {
-        let pts: Vec<EquityPoint> =
-            (0..100_000).map(|i| EquityPoint { t: i, v: ((i as f64) / 500.0).sin() * 100.0 + if i == 54_321 { -1e6 } else { 0.0 } }).collect();
+        let pts: Vec<EquityPoint> = (0..100_000)
+            .map(|i| EquityPoint {
+                t: i,
+                v: ((i as f64) / 500.0).sin() * 100.0 + if i == 54_321 { -1e6 } else { 0.0 },
+            })
+            .collect();
         let d = decimate_equity(&pts, MAX_EQUITY_POINTS);
         assert!(d.len() <= MAX_EQUITY_POINTS);
         assert_eq!(d.first(), pts.first());
         assert_eq!(d.last(), pts.last());
-        assert!(d.iter().any(|p| p.t == 54_321), "the deepest drawdown survives");
+        assert!(
+            d.iter().any(|p| p.t == 54_321),
+            "the deepest drawdown survives"
+        );
         assert!(d.windows(2).all(|w| w[0].t < w[1].t), "time order kept");
         let short = &pts[..10];
         assert_eq!(decimate_equity(short, MAX_EQUITY_POINTS), short.to_vec());
-        assert_eq!(decode_equity(&encode_equity(short)).unwrap(), short.to_vec());
+        assert_eq!(
+            decode_equity(&encode_equity(short)).unwrap(),
+            short.to_vec()
+        );
     }
 }

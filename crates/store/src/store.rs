@@ -27,9 +27,12 @@ pub const DB_ENV_VAR: &str = "STRATAGRAPH_DB";
 ///
 /// `Storage` when the platform has no home directory.
 pub fn default_db_path() -> Result<PathBuf> {
-    let dirs = directories::ProjectDirs::from("dev", "Stratagraph", "Stratagraph").ok_or_else(
-        || StoreError::storage(std::io::Error::other("no home directory to hold the database")),
-    )?;
+    let dirs =
+        directories::ProjectDirs::from("dev", "Stratagraph", "Stratagraph").ok_or_else(|| {
+            StoreError::storage(std::io::Error::other(
+                "no home directory to hold the database",
+            ))
+        })?;
     Ok(dirs.data_dir().join("stratagraph.db"))
 }
 
@@ -122,7 +125,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -173,7 +178,11 @@ impl Store {
             .connect_with(connect)
             .await?;
         MIGRATOR.run(&pool).await?;
-        let store = Self { pool, clock: options.clock, path: options.path };
+        let store = Self {
+            pool,
+            clock: options.clock,
+            path: options.path,
+        };
         if options.mark_interrupted_runs {
             store.mark_interrupted_runs().await?;
         }
@@ -196,8 +205,9 @@ impl Store {
     ///
     /// `Storage` when the check cannot run.
     pub async fn integrity_check(&self) -> Result<Vec<String>> {
-        let lines: Vec<(String,)> =
-            sqlx::query_as("PRAGMA integrity_check").fetch_all(&self.pool).await?;
+        let lines: Vec<(String,)> = sqlx::query_as("PRAGMA integrity_check")
+            .fetch_all(&self.pool)
+            .await?;
         Ok(lines.into_iter().map(|(l,)| l).collect())
     }
 

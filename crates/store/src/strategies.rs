@@ -143,7 +143,10 @@ fn normalize_tags(tags: &[String]) -> Result<Vec<String>> {
         }
     }
     if out.len() > MAX_TAGS {
-        return Err(StoreError::invalid("tags", format!("at most {MAX_TAGS} tags")));
+        return Err(StoreError::invalid(
+            "tags",
+            format!("at most {MAX_TAGS} tags"),
+        ));
     }
     Ok(out)
 }
@@ -194,7 +197,8 @@ impl Store {
     }
 
     async fn update_strategy(&self, id: Uuid, set: &str, value: String) -> Result<Strategy> {
-        let sql = format!("UPDATE strategies SET {set} = ?, updated_at = ? WHERE id = ? RETURNING *");
+        let sql =
+            format!("UPDATE strategies SET {set} = ?, updated_at = ? WHERE id = ? RETURNING *");
         let row = sqlx::query(&sql)
             .bind(value)
             .bind(self.now_text())
@@ -233,7 +237,8 @@ impl Store {
     ///
     /// `NotFound`.
     pub async fn set_strategy_status(&self, id: Uuid, status: StrategyStatus) -> Result<Strategy> {
-        self.update_strategy(id, "status", status.as_str().to_owned()).await
+        self.update_strategy(id, "status", status.as_str().to_owned())
+            .await
     }
 
     /// Changes the visibility (private / unlisted / public).
@@ -242,7 +247,8 @@ impl Store {
     ///
     /// `NotFound`.
     pub async fn set_visibility(&self, id: Uuid, visibility: Visibility) -> Result<Strategy> {
-        self.update_strategy(id, "visibility", visibility.as_str().to_owned()).await
+        self.update_strategy(id, "visibility", visibility.as_str().to_owned())
+            .await
     }
 
     /// Deletes a strategy with its versions, their runs, paper runs and template shares.
@@ -270,7 +276,8 @@ impl Store {
     ///
     /// `Storage`; `Invalid` when a stored row cannot be read.
     pub async fn list_strategies(&self, filter: &StrategyFilter) -> Result<Vec<Strategy>> {
-        let mut q: QueryBuilder<'_, Sqlite> = QueryBuilder::new("SELECT * FROM strategies WHERE 1 = 1");
+        let mut q: QueryBuilder<'_, Sqlite> =
+            QueryBuilder::new("SELECT * FROM strategies WHERE 1 = 1");
         if let Some(owner) = filter.owner_id {
             q.push(" AND owner_id = ").push_bind(id_text(owner));
         }
@@ -282,7 +289,12 @@ impl Store {
                 .push_bind(tag.trim().to_owned())
                 .push(")");
         }
-        if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(search) = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             let pattern = format!("%{}%", like_escape(search));
             q.push(" AND (title LIKE ")
                 .push_bind(pattern.clone())

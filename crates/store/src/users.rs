@@ -18,7 +18,11 @@ pub(crate) fn user_from_row(row: &SqliteRow) -> Result<User> {
     let role_texts = row.string_list("roles")?;
     let roles = role_texts
         .iter()
-        .map(|r| r.parse::<Role>().map_err(|_| StoreError::invalid("roles", format!("unknown Role value {r:?} in the database"))))
+        .map(|r| {
+            r.parse::<Role>().map_err(|_| {
+                StoreError::invalid("roles", format!("unknown Role value {r:?} in the database"))
+            })
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok(User {
         id: row.id("id")?,
@@ -31,7 +35,10 @@ pub(crate) fn user_from_row(row: &SqliteRow) -> Result<User> {
     })
 }
 
-pub(crate) async fn fetch_user<'e, E: Executor<'e, Database = Sqlite>>(ex: E, id: Uuid) -> Result<User> {
+pub(crate) async fn fetch_user<'e, E: Executor<'e, Database = Sqlite>>(
+    ex: E,
+    id: Uuid,
+) -> Result<User> {
     let row = sqlx::query("SELECT * FROM users WHERE id = ?")
         .bind(id_text(id))
         .fetch_optional(ex)
@@ -51,14 +58,20 @@ fn validate_email(email: &str) -> Result<String> {
 fn validate_display_name(name: &str) -> Result<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(StoreError::invalid("display_name", "must be 1 to 200 characters"));
+        return Err(StoreError::invalid(
+            "display_name",
+            "must be 1 to 200 characters",
+        ));
     }
     Ok(name.to_owned())
 }
 
 fn roles_json(roles: &[Role]) -> Result<String> {
     if roles.is_empty() {
-        return Err(StoreError::invalid("roles", "at least one role is required"));
+        return Err(StoreError::invalid(
+            "roles",
+            "at least one role is required",
+        ));
     }
     let mut names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
     names.sort_unstable();
@@ -89,7 +102,8 @@ impl Store {
                     .bind(&id)
                     .execute(&mut *tx)
                     .await?;
-                Uuid::parse_str(&id).map_err(|e| StoreError::invalid("local_profile.user_id", e.to_string()))?
+                Uuid::parse_str(&id)
+                    .map_err(|e| StoreError::invalid("local_profile.user_id", e.to_string()))?
             }
             None => {
                 let id = Uuid::now_v7();
@@ -188,7 +202,11 @@ impl Store {
     /// `NotFound`, `Invalid` for bad values, `Conflict` when the e-mail is taken.
     pub async fn update_profile(&self, id: Uuid, update: &ProfileUpdate) -> Result<User> {
         let email = update.email.as_deref().map(validate_email).transpose()?;
-        let name = update.display_name.as_deref().map(validate_display_name).transpose()?;
+        let name = update
+            .display_name
+            .as_deref()
+            .map(validate_display_name)
+            .transpose()?;
         let roles = update.roles.as_deref().map(roles_json).transpose()?;
         let row = sqlx::query(
             "UPDATE users SET email = COALESCE(?, email), display_name = COALESCE(?, display_name), \

@@ -78,7 +78,9 @@ pub(crate) async fn insert_version(
     .bind(now)
     .fetch_one(conn)
     .await
-    .map_err(|e| StoreError::from(e).fk_as_not_found("user", author.map(id_text).unwrap_or_default()))?;
+    .map_err(|e| {
+        StoreError::from(e).fk_as_not_found("user", author.map(id_text).unwrap_or_default())
+    })?;
     let version = i32::try_from(version)
         .map_err(|_| StoreError::conflict("the strategy has run out of version numbers"))?;
     Ok((id, version))
@@ -106,7 +108,8 @@ impl Store {
         let text = serde_json::to_string(graph)
             .map_err(|e| StoreError::invalid("graph_json", e.to_string()))?;
         check_size("graph_json", &text, MAX_GRAPH_BYTES)?;
-        self.save_checked(strategy_id, &text, graph.clone(), notes, author).await
+        self.save_checked(strategy_id, &text, graph.clone(), notes, author)
+            .await
     }
 
     /// As [`Store::save_version`] for graph JSON given as text (a file, an IPC payload).
@@ -122,7 +125,8 @@ impl Store {
         author: Option<Uuid>,
     ) -> Result<StrategyVersion> {
         let value = check_graph_text(graph_json)?;
-        self.save_checked(strategy_id, graph_json, value, notes, author).await
+        self.save_checked(strategy_id, graph_json, value, notes, author)
+            .await
     }
 
     async fn save_checked(
@@ -163,12 +167,15 @@ impl Store {
     ///
     /// `NotFound`.
     pub async fn load_version(&self, strategy_id: Uuid, version: i32) -> Result<StrategyVersion> {
-        let row = sqlx::query("SELECT * FROM strategy_versions WHERE strategy_id = ? AND version = ?")
-            .bind(id_text(strategy_id))
-            .bind(version)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::not_found("strategy version", format!("{strategy_id} v{version}")))?;
+        let row =
+            sqlx::query("SELECT * FROM strategy_versions WHERE strategy_id = ? AND version = ?")
+                .bind(id_text(strategy_id))
+                .bind(version)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or_else(|| {
+                    StoreError::not_found("strategy version", format!("{strategy_id} v{version}"))
+                })?;
         version_from_row(&row)
     }
 

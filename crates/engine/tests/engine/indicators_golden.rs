@@ -161,6 +161,9 @@ fn indicators_match_talib_golden_file() {
     assert_eq!(checked.len(), 14, "{checked:?}");
     assert!(zero_range_bars > 0);
     // The flat, zero-volume stretch gives NaN VWAP windows and zero standard deviations.
-    assert!(ind::vwap(h, l, c, v, 20).iter().skip(19).any(|x| x.is_nan()));
+    assert!(ind::vwap(h, l, c, v, 20)
+        .iter()
+        .skip(19)
+        .any(|x| x.is_nan()));
     assert!(ind::stddev(c, 20).contains(&0.0));
 }

@@ -1,4 +1,10 @@
 //! The engine's integration tests: one binary, one module per area.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod backtest_rules;
+mod gen;
 mod import_data;
 mod indicators_golden;
+mod lookahead;
+mod parity;
+mod validation;

@@ -1,0 +1,79 @@
+//! No look-ahead: cutting the data after bar t never changes a signal, trade or equity value
+//! at or before t.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use serde_json::Value;
+use stratagraph_engine::backtest::{backtest, BacktestResult};
+use stratagraph_engine::compile::{compile_json, Plan};
+use stratagraph_engine::synth::{random_walk, SynthConfig};
+use stratagraph_engine::Bars;
+
+use crate::gen::valid_graph;
+
+fn examples() -> Vec<Value> {
+    [
+        "sma_crossover",
+        "rsi_mean_reversion",
+        "macd_trend_stop",
+        "bollinger_breakout_long_short",
+    ]
+    .iter()
+    .map(|name| {
+        let p = format!("{}/../../examples/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    })
+    .collect()
+}
+
+fn assert_prefix_equal(
+    full: &BacktestResult,
+    cut: &BacktestResult,
+    t: usize,
+) -> Result<(), TestCaseError> {
+    prop_assert_eq!(
+        &full.signals[..=t],
+        &cut.signals[..=t],
+        "signals differ up to {}",
+        t
+    );
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    prop_assert_eq!(
+        bits(&full.equity[..=t]),
+        bits(&cut.equity[..=t]),
+        "equity differs up to {}",
+        t
+    );
+    let closed: Vec<_> = full.trades.iter().filter(|tr| tr.exit_bar <= t).collect();
+    prop_assert_eq!(closed.len(), cut.trades.len(), "closed trades up to {}", t);
+    for (a, b) in closed.iter().zip(&cut.trades) {
+        prop_assert_eq!(*a, b);
+    }
+    Ok(())
+}
+
+fn check(plan: &Plan, bars: &Bars, t: usize) -> Result<(), TestCaseError> {
+    let full = backtest(plan, bars);
+    let cut = backtest(plan, &bars.truncated(t + 1));
+    assert_prefix_equal(&full, &cut, t)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn examples_do_not_look_ahead(seed in 0u64..1000, which in 0usize..4, cut in 0usize..600) {
+        let bars = random_walk(&SynthConfig { seed, bars: 600, ..Default::default() }).unwrap();
+        let plan = compile_json(&examples()[which], &BTreeMap::new()).unwrap();
+        check(&plan, &bars, cut)?;
+    }
+
+    #[test]
+    fn random_graphs_do_not_look_ahead(seed in any::<u64>(), cut in 0usize..300) {
+        let (doc, _) = valid_graph(seed);
+        let bars = random_walk(&SynthConfig { seed, bars: 300, ..Default::default() }).unwrap();
+        let plan = compile_json(&doc, &BTreeMap::new()).unwrap();
+        check(&plan, &bars, cut)?;
+    }
+}

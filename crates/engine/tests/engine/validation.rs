@@ -1,0 +1,225 @@
+//! Validation: every rule reported with its node, all at once, and no panic on any input.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use stratagraph_engine::backtest::backtest;
+use stratagraph_engine::compile::compile;
+use stratagraph_engine::synth::{random_walk, SynthConfig};
+use stratagraph_engine::validate::{validate, ProblemCode};
+
+use crate::gen::{random_graph, valid_graph};
+
+fn fixture(name: &str) -> Value {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+fn has(problems: &[stratagraph_engine::validate::Problem], code: ProblemCode, node: &str) -> bool {
+    problems
+        .iter()
+        .any(|p| p.code == code && p.node.as_deref() == Some(node))
+}
+
+#[test]
+fn reports_cycle_type_mismatch_dangling_input_and_unbound_param_together() {
+    let v = validate(&fixture("broken_graph.json"));
+    let p = &v.problems;
+    assert!(has(p, ProblemCode::Cycle, "loop_a"), "{p:#?}");
+    assert!(has(p, ProblemCode::Cycle, "loop_b"), "{p:#?}");
+    assert!(has(p, ProblemCode::TypeMismatch, "as_number"), "{p:#?}");
+    assert!(has(p, ProblemCode::DanglingInput, "above"), "{p:#?}");
+    assert!(has(p, ProblemCode::UnboundParam, "trend"), "{p:#?}");
+    let dangling = p
+        .iter()
+        .find(|x| x.code == ProblemCode::DanglingInput)
+        .unwrap();
+    assert_eq!(dangling.port.as_deref(), Some("b"));
+    assert_eq!(
+        p.iter()
+            .find(|x| x.code == ProblemCode::UnboundParam)
+            .unwrap()
+            .param
+            .as_deref(),
+        Some("period")
+    );
+    // Every line starts with the node it belongs to.
+    for prob in p {
+        let text = prob.to_string();
+        let node = prob.node.as_deref().unwrap_or("graph");
+        assert!(text.starts_with(&format!("{node}: ")), "{text}");
+    }
+}
+
+#[test]
+fn every_rule_has_its_own_problem() {
+    let doc = json!({
+        "schema": 1,
+        "nodes": [
+            {"id": "c", "kind": "source.close"},
+            {"id": "c", "kind": "source.open"},
+            {"id": "x", "kind": "indicator.nope"},
+            {"id": "s", "kind": "indicator.sma", "params": {"period": 0, "colour": "red"}},
+            {"id": "r", "kind": "indicator.rsi", "params": {"period": 2.5}},
+            {"id": "lonely", "kind": "indicator.ema"},
+            {"id": "up", "kind": "signal.cross_above"},
+            {"id": "buy", "kind": "order.exit_long"}
+        ],
+        "edges": [
+            {"from": "c", "from_port": "out", "to": "s", "to_port": "in"},
+            {"from": "c", "from_port": "out", "to": "r", "to_port": "in"},
+            {"from": "c", "from_port": "out", "to": "lonely", "to_port": "in"},
+            {"from": "c", "from_port": "out", "to": "lonely", "to_port": "in"},
+            {"from": "s", "from_port": "bogus", "to": "up", "to_port": "a"},
+            {"from": "r", "from_port": "out", "to": "up", "to_port": "b"},
+            {"from": "ghost", "from_port": "out", "to": "up", "to_port": "a"},
+            {"from": "up", "from_port": "out", "to": "buy", "to_port": "when"}
+        ],
+        "parameters": [{"name": "p", "type": "int", "default": 5, "min": 10, "max": 1}],
+        "settings": {"initial_cash": -5}
+    });
+    let p = validate(&doc).problems;
+    for (code, node) in [
+        (ProblemCode::DuplicateId, Some("c")),
+        (ProblemCode::UnknownKind, Some("x")),
+        (ProblemCode::OutOfRange, Some("s")),
+        (ProblemCode::UnknownParam, Some("s")),
+        (ProblemCode::InvalidParam, Some("r")),
+        (ProblemCode::MultipleInputs, Some("lonely")),
+        (ProblemCode::Unused, Some("lonely")),
+        (ProblemCode::UnknownPort, Some("s")),
+        (ProblemCode::UnknownNode, Some("up")),
+        (ProblemCode::NoEntry, None),
+        (ProblemCode::BadParameter, None),
+        (ProblemCode::BadSetting, None),
+    ] {
+        assert!(
+            p.iter()
+                .any(|x| x.code == code && x.node.as_deref() == node),
+            "{code:?} {node:?}: {p:#?}"
+        );
+    }
+}
+
+#[test]
+fn structural_garbage_is_reported_not_panicked_on() {
+    for doc in [
+        json!(null),
+        json!([1, 2]),
+        json!({"schema": 2, "nodes": "no"}),
+        json!({"schema": 1, "nodes": [{"id": 5}], "edges": [{"from": 1}], "parameters": [7], "settings": 3}),
+    ] {
+        let v = validate(&doc);
+        assert!(!v.is_valid());
+        assert!(v.problems.iter().all(|p| !p.message.is_empty()));
+    }
+}
+
+#[test]
+fn examples_are_valid() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let doc: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let v = validate(&doc);
+            assert!(v.is_valid(), "{}: {:#?}", path.display(), v.problems);
+            n += 1;
+        }
+    }
+    assert!(n >= 4);
+}
+
+fn arb_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|i| json!(i)),
+        any::<f64>().prop_map(|f| json!(f)),
+        prop_oneof![
+            Just("source.close".to_string()),
+            Just("indicator.sma".to_string()),
+            Just("out".to_string()),
+            Just("$param".to_string()),
+            "[a-z_.$]{0,12}",
+        ]
+        .prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 64, 8, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+            prop::collection::btree_map(
+                prop_oneof![
+                    Just("schema".to_string()),
+                    Just("nodes".to_string()),
+                    Just("edges".to_string()),
+                    Just("id".to_string()),
+                    Just("kind".to_string()),
+                    Just("params".to_string()),
+                    Just("from".to_string()),
+                    Just("to".to_string()),
+                    Just("from_port".to_string()),
+                    Just("to_port".to_string()),
+                    Just("parameters".to_string()),
+                    Just("settings".to_string()),
+                    "[a-z]{1,6}",
+                ],
+                inner,
+                0..8
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    /// Arbitrary JSON never panics the validator.
+    #[test]
+    fn validate_never_panics_on_arbitrary_json(doc in arb_json()) {
+        let _ = validate(&doc);
+    }
+
+    /// Arbitrary graphs (random kinds, ports, params, edges) never panic validation, and the
+    /// ones that pass compile and run.
+    #[test]
+    fn random_graphs_validate_compile_and_run_without_panic(seed in any::<u64>()) {
+        let doc = random_graph(seed);
+        let v = validate(&doc);
+        if v.is_valid() {
+            let plan = compile(&v.graph, &BTreeMap::new());
+            prop_assert!(plan.is_ok(), "{:?}", plan.err());
+            let bars = random_walk(&SynthConfig { seed, bars: 120, ..Default::default() }).unwrap();
+            let _ = backtest(&plan.unwrap(), &bars);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    /// Every generated DAG is valid and compiles; adding a back edge is reported as a cycle
+    /// naming the nodes on it.
+    #[test]
+    fn valid_dags_compile_and_back_edges_are_cycles(seed in any::<u64>()) {
+        let (doc, back_edge) = valid_graph(seed);
+        let v = validate(&doc);
+        prop_assert!(v.is_valid(), "{:#?}\n{}", v.problems, doc);
+        prop_assert!(compile(&v.graph, &BTreeMap::new()).is_ok());
+        if let Some((edge, on_cycle)) = back_edge {
+            let mut cyclic = doc.clone();
+            cyclic["edges"].as_array_mut().unwrap().push(edge);
+            let p = validate(&cyclic).problems;
+            for node in on_cycle {
+                prop_assert!(has(&p, ProblemCode::Cycle, &node), "{node}: {p:#?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Compliance and audit events: record, list by entity or status, resolve with a reason.
+
+use serde_json::{json, Value};
+use sqlx::sqlite::SqliteRow;
+use sqlx::SqliteConnection;
+use uuid::Uuid;
+
+use crate::db::{id_text, json_text, require_object, RowExt, MAX_JSON_BYTES};
+use crate::error::{Result, StoreError};
+use crate::model::{
+    Channel, ComplianceDecision, ComplianceEvent, ComplianceStatus, NewComplianceEvent,
+    NotificationType,
+};
+use crate::Store;
+
+fn event_from_row(row: &SqliteRow) -> Result<ComplianceEvent> {
+    Ok(ComplianceEvent {
+        id: row.id("id")?,
+        entity_type: row.text("entity_type")?,
+        entity_id: row.id("entity_id")?,
+        event_type: row.text("event_type")?,
+        payload: row.json("payload")?,
+        status: row.enum_value("status")?,
+        created_by: row.opt_id("created_by")?,
+        created_at: row.time("created_at")?,
+        resolved_at: row.opt_time("resolved_at")?,
+    })
+}
+
+fn non_empty(field: &str, s: &str) -> Result<String> {
+    let s = s.trim();
+    if s.is_empty() || s.len() > 100 {
+        return Err(StoreError::invalid(field, "must be 1 to 100 characters"));
+    }
+    Ok(s.to_owned())
+}
+
+/// Inserts an event inside the caller's transaction.
+pub(crate) async fn insert_event(
+    conn: &mut SqliteConnection,
+    new: &NewComplianceEvent,
+    now: &str,
+) -> Result<ComplianceEvent> {
+    let entity_type = non_empty("entity_type", &new.entity_type)?;
+    let event_type = non_empty("event_type", &new.event_type)?;
+    require_object("payload", &new.payload)?;
+    if !matches!(
+        new.status,
+        ComplianceStatus::Open | ComplianceStatus::Recorded
+    ) {
+        return Err(StoreError::invalid(
+            "status",
+            "a new event is open or recorded",
+        ));
+    }
+    let payload = json_text("payload", &new.payload, MAX_JSON_BYTES)?;
+    let row = sqlx::query(
+        "INSERT INTO compliance_events (id, entity_type, entity_id, event_type, payload, status, \
+         created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+    )
+    .bind(id_text(Uuid::now_v7()))
+    .bind(entity_type)
+    .bind(id_text(new.entity_id))
+    .bind(event_type)
+    .bind(payload)
+    .bind(new.status.as_str())
+    .bind(new.created_by.map(id_text))
+    .bind(now)
+    .fetch_one(conn)
+    .await
+    .map_err(|e| {
+        StoreError::from(e).fk_as_not_found("user", new.created_by.map(id_text).unwrap_or_default())
+    })?;
+    event_from_row(&row)
+}
+
+impl Store {
+    /// Records an event: `Open` when a reviewer must decide, `Recorded` for audit only.
+    ///
+    /// # Errors
+    ///
+    /// `Invalid` for empty types, a payload that is not an object, or another status;
+    /// `NotFound` for an unknown creator.
+    pub async fn record_compliance_event(
+        &self,
+        new: &NewComplianceEvent,
+    ) -> Result<ComplianceEvent> {
+        let mut conn = self.pool.acquire().await?;
+        insert_event(&mut conn, new, &self.now_text()).await
+    }
+
+    /// The events about one entity, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// `Storage`; `Invalid` when a stored row cannot be read.
+    pub async fn compliance_events_for(
+        &self,
+        entity_type: &str,
+        entity_id: Uuid,
+    ) -> Result<Vec<ComplianceEvent>> {
+        let rows = sqlx::query(
+            "SELECT * FROM compliance_events WHERE entity_type = ? AND entity_id = ? \
+             ORDER BY created_at, id",
+        )
+        .bind(entity_type)
+        .bind(id_text(entity_id))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// The events in one state, oldest first (a reviewer's queue is `Open`).
+    ///
+    /// # Errors
+    ///
+    /// `Storage`; `Invalid` when a stored row cannot be read.
+    pub async fn compliance_events_by_status(
+        &self,
+        status: ComplianceStatus,
+    ) -> Result<Vec<ComplianceEvent>> {
+        let rows =
+            sqlx::query("SELECT * FROM compliance_events WHERE status = ? ORDER BY created_at, id")
+                .bind(status.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// Approves or rejects an open event with a reason: sets the status and `resolved_at`,
+    /// adds `"resolution": {decision, reason, resolved_by}` to the payload and notifies the
+    /// event's creator (if any), in one transaction.
+    ///
+    /// # Errors
+    ///
+    /// `Invalid` for an empty reason; `NotFound`; `Conflict` when the event is not open.
+    pub async fn resolve_compliance_event(
+        &self,
+        id: Uuid,
+        decision: ComplianceDecision,
+        reason: &str,
+        resolved_by: Option<Uuid>,
+    ) -> Result<ComplianceEvent> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(StoreError::invalid("reason", "a resolution needs a reason"));
+        }
+        let status = match decision {
+            ComplianceDecision::Approve => ComplianceStatus::Approved,
+            ComplianceDecision::Reject => ComplianceStatus::Rejected,
+        };
+        let resolution = json!({
+            "decision": status.as_str(),
+            "reason": reason,
+            "resolved_by": resolved_by,
+        });
+        let now = self.now_text();
+        let mut tx = self.write_tx().await?;
+        let row = sqlx::query(
+            "UPDATE compliance_events SET status = ?, resolved_at = ?, \
+             payload = json_set(payload, '$.resolution', json(?)) \
+             WHERE id = ? AND status = 'open' RETURNING *",
+        )
+        .bind(status.as_str())
+        .bind(&now)
+        .bind(resolution.to_string())
+        .bind(id_text(id))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            let existing: Option<(String,)> =
+                sqlx::query_as("SELECT status FROM compliance_events WHERE id = ?")
+                    .bind(id_text(id))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            return Err(match existing {
+                Some((s,)) => StoreError::conflict(format!("compliance event is {s}, not open")),
+                None => StoreError::not_found("compliance event", id),
+            });
+        };
+        let event = event_from_row(&row)?;
+        if let Some(creator) = event.created_by {
+            let payload: Value = json!({
+                "compliance_event_id": event.id,
+                "entity_type": event.entity_type,
+                "entity_id": event.entity_id,
+                "decision": status.as_str(),
+                "reason": reason,
+            });
+            crate::notifications::insert_notification(
+                &mut tx,
+                creator,
+                NotificationType::ComplianceDecision,
+                &payload,
+                Channel::InApp,
+                &now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(event)
+    }
+}
