@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 use stratagraph_engine::backtest::{self, BacktestResult, Trade};
 use stratagraph_engine::bars::iso8601;
 use stratagraph_engine::catalog::catalog as node_catalog;
-use stratagraph_engine::compile::{compile, CompileError};
+use stratagraph_engine::compile::{compile, CompileError, Plan};
+use stratagraph_engine::graph::Graph;
 use stratagraph_engine::validate::validate as validate_doc;
 use stratagraph_engine::{import, synth, Bars};
 
@@ -56,6 +57,13 @@ pub struct BacktestArgs {
     /// Print one JSON document: metrics, trades, equity and hash.
     #[arg(long)]
     pub json: bool,
+    /// Record the run in the database (`--db`) against the LATEST saved version of this
+    /// strategy (id or slug), after taking one unit of the `backtests_per_day` quota. The
+    /// graph file must equal that version (layout aside); otherwise the run is refused, so a
+    /// stored run always describes a stored graph: save the file first with
+    /// `stratagraph strategy save STRATEGY GRAPH.json`.
+    #[arg(long, value_name = "ID_OR_SLUG")]
+    pub save: Option<String>,
 }
 
 /// `stratagraph data ...`.
@@ -118,7 +126,8 @@ pub fn catalog(a: &CatalogArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn read_json(path: &Path) -> Result<Value, String> {
+/// Reads and parses a JSON file, with the path in any error.
+pub fn read_json(path: &Path) -> Result<Value, String> {
     let text =
         fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{} is not valid JSON: {e}", path.display()))
@@ -171,8 +180,22 @@ pub fn load_bars(path: &Path) -> Result<Bars, String> {
     import::import_csv_path(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Validates, compiles and runs a backtest as the arguments say.
-pub fn run_backtest(a: &BacktestArgs) -> Result<(Value, BacktestResult, Bars), String> {
+/// A backtest ready to run: the graph file as read and the plan compiled from it.
+pub struct PreparedBacktest {
+    /// The graph document as read from the file.
+    pub doc: Value,
+    /// The validated graph as in the file (the command-line overrides are not applied).
+    pub graph: Graph,
+    /// The execution plan, with the overrides and `--param` values applied.
+    pub plan: Plan,
+}
+
+/// Reads, validates and compiles the graph as the arguments say (no data is read).
+///
+/// # Errors
+///
+/// A message for an unreadable or invalid graph or a bad `--param`.
+pub fn prepare_backtest(a: &BacktestArgs) -> Result<PreparedBacktest, String> {
     let doc = read_json(&a.graph)?;
     let v = validate_doc(&doc);
     if !v.is_valid() {
@@ -183,7 +206,7 @@ pub fn run_backtest(a: &BacktestArgs) -> Result<(Value, BacktestResult, Bars), S
             lines.join("\n")
         ));
     }
-    let mut graph = v.graph;
+    let mut graph = v.graph.clone();
     if let Some(c) = a.cash {
         graph.settings.initial_cash = c;
     }
@@ -202,9 +225,23 @@ pub fn run_backtest(a: &BacktestArgs) -> Result<(Value, BacktestResult, Bars), S
             .join("\n"),
         other => other.to_string(),
     })?;
+    Ok(PreparedBacktest {
+        doc,
+        graph: v.graph,
+        plan,
+    })
+}
+
+/// Validates, compiles and runs a backtest as the arguments say.
+///
+/// # Errors
+///
+/// As [`prepare_backtest`], and a message naming the line and column of bad market data.
+pub fn run_backtest(a: &BacktestArgs) -> Result<(Value, BacktestResult, Bars), String> {
+    let prepared = prepare_backtest(a)?;
     let bars = load_bars(&a.data)?;
-    let result = backtest::backtest(&plan, &bars);
-    Ok((doc, result, bars))
+    let result = backtest::backtest(&prepared.plan, &bars);
+    Ok((prepared.doc, result, bars))
 }
 
 /// A trade as the CLI prints it: times in ISO 8601 UTC.
@@ -246,20 +283,44 @@ fn fmt_opt(v: Option<f64>, unit: &str) -> String {
     v.map_or("-".to_string(), |x| format!("{x:.2}{unit}"))
 }
 
-/// Runs `stratagraph backtest`.
+/// Runs `stratagraph backtest` (without `--save`; see `store_cmds::backtest_saved`).
 pub fn backtest(a: &BacktestArgs) -> Result<ExitCode, String> {
     let (_, r, bars) = run_backtest(a)?;
+    print_result(a, &r, &bars, None)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a backtest's result as `--json` asks: the summary or the JSON document, with the
+/// id of the stored run when there is one (`"run_id"` in the document).
+///
+/// # Errors
+///
+/// A message when stdout cannot be written.
+pub fn print_result(
+    a: &BacktestArgs,
+    r: &BacktestResult,
+    bars: &Bars,
+    run_id: Option<&str>,
+) -> Result<(), String> {
     let stdout = io::stdout();
     let mut w = BufWriter::new(stdout.lock());
     let res = if a.json {
-        serde_json::to_writer(&mut w, &result_json(&r, &bars))
+        let mut doc = result_json(r, bars);
+        if let (Some(id), Some(map)) = (run_id, doc.as_object_mut()) {
+            map.insert("run_id".to_string(), Value::String(id.to_string()));
+        }
+        serde_json::to_writer(&mut w, &doc)
             .map_err(|e| e.to_string())
             .and_then(|_| writeln!(w).map_err(|e| e.to_string()))
     } else {
-        write_summary(&mut w, &r, &bars).map_err(|e| e.to_string())
+        write_summary(&mut w, r, bars)
+            .and_then(|_| match run_id {
+                Some(id) => writeln!(w, "run            {id}"),
+                None => Ok(()),
+            })
+            .map_err(|e| e.to_string())
     };
-    res.and_then(|_| w.flush().map_err(|e| e.to_string()))?;
-    Ok(ExitCode::SUCCESS)
+    res.and_then(|_| w.flush().map_err(|e| e.to_string()))
 }
 
 fn write_summary(w: &mut dyn Write, r: &BacktestResult, bars: &Bars) -> io::Result<()> {
