@@ -196,29 +196,99 @@ fn floor_div(x: f64, y: f64) -> f64 {
     }
 }
 
-struct Position {
-    side: Side,
-    units: f64,
-    entry_price: f64,
-    entry_bar: usize,
-    entry_commission: f64,
-    /// Best price since entry: highest high (long) or lowest low (short), fill price included.
-    best: f64,
+/// One bar's prices, as the account sees them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BarPrices {
+    /// Bar time, ms UTC.
+    pub time: i64,
+    /// Opening price.
+    pub open: f64,
+    /// Highest price.
+    pub high: f64,
+    /// Lowest price.
+    pub low: f64,
+    /// Closing price.
+    pub close: f64,
 }
 
-/// The account during a run.
-struct Account<'a> {
-    bars: &'a Bars,
-    cash: f64,
+impl BarPrices {
+    /// Bar `i` of `bars`.
+    pub fn of(bars: &Bars, i: usize) -> Self {
+        BarPrices {
+            time: bars.time()[i],
+            open: bars.open()[i],
+            high: bars.high()[i],
+            low: bars.low()[i],
+            close: bars.close()[i],
+        }
+    }
+}
+
+/// An open position.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Position {
+    /// Long or short.
+    pub side: Side,
+    /// Units held (positive).
+    pub units: f64,
+    /// Entry fill price, slippage included.
+    pub entry_price: f64,
+    /// Bar index of the entry fill.
+    pub entry_bar: usize,
+    /// Time of the entry fill, ms UTC.
+    pub entry_time: i64,
+    /// Commission paid on entry.
+    pub entry_commission: f64,
+    /// Best price since entry: highest high (long) or lowest low (short), fill price included.
+    /// Tracked while the position has stops to watch (only trailing stops read it).
+    pub best: f64,
+}
+
+/// Pending order bits decided at a close, filled at the next open.
+const P_EXIT: u8 = 1;
+const P_LONG: u8 = 2;
+const P_SHORT: u8 = 4;
+
+/// The account: cash, the position, the order waiting for the next open, and the rules that
+/// move them bar by bar. Batch and streaming runs share it, so they trade identically.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Book {
+    /// Cash, after every fill and commission so far.
+    pub cash: f64,
+    /// The open position, if any.
+    pub position: Option<Position>,
     commission: f64,
     slip: f64,
     fractional: bool,
-    pos: Option<Position>,
-    trades: Vec<Trade>,
-    commissions: f64,
+    long_stops: Stops,
+    short_stops: Stops,
+    pending: u8,
+    pending_size: Option<Size>,
+    /// Commissions paid so far.
+    pub commissions: f64,
+    /// Bars that closed with a position open.
+    pub bars_in_market: u64,
 }
 
-impl Account<'_> {
+impl Book {
+    /// A flat account with the plan's settings and stops.
+    pub fn new(plan: &Plan) -> Self {
+        let s = &plan.settings;
+        Book {
+            cash: s.initial_cash,
+            position: None,
+            commission: s.commission,
+            slip: s.slippage_bps / 10_000.0,
+            fractional: s.fractional,
+            long_stops: plan.long_stops,
+            short_stops: plan.short_stops,
+            pending: 0,
+            pending_size: None,
+            commissions: 0.0,
+            bars_in_market: 0,
+        }
+    }
+
     /// Fill price of a market order at `price`, moved against the trader by the slippage.
     fn fill(&self, price: f64, buying: bool) -> f64 {
         if buying {
@@ -228,8 +298,8 @@ impl Account<'_> {
         }
     }
 
-    fn open(&mut self, side: Side, size: Size, bar: usize) {
-        let price = self.fill(self.bars.open()[bar], side == Side::Long);
+    fn open(&mut self, side: Side, size: Size, bar: usize, b: &BarPrices) {
+        let price = self.fill(b.open, side == Side::Long);
         let units = match size {
             Size::Units(u) if self.fractional => u,
             Size::Units(u) => u.floor(),
@@ -249,34 +319,94 @@ impl Account<'_> {
         let commission = units * price * self.commission;
         self.cash -= side.dir() * units * price + commission;
         self.commissions += commission;
-        self.pos = Some(Position {
+        self.position = Some(Position {
             side,
             units,
             entry_price: price,
             entry_bar: bar,
+            entry_time: b.time,
             entry_commission: commission,
             best: price,
         });
     }
 
     /// Closes the position at `price` (already slipped) on `bar`.
-    fn close(&mut self, price: f64, bar: usize, reason: ExitReason) {
-        let Some(p) = self.pos.take() else { return };
+    fn close(&mut self, price: f64, bar: usize, time: i64, reason: ExitReason) -> Option<Trade> {
+        let p = self.position.take()?;
         let commission = p.units * price * self.commission;
         self.cash += p.side.dir() * p.units * price - commission;
         self.commissions += commission;
-        self.trades
-            .push(trade(self.bars, &p, price, bar, commission, reason));
+        Some(trade(&p, price, bar, time, commission, reason))
     }
 
-    /// Checks the stops of a position entered before `bar` against the bar's range.
-    fn check_stops(&mut self, stops: &Stops, bar: usize) {
-        let Some(p) = &self.pos else { return };
-        let (o, h, l) = (
-            self.bars.open()[bar],
-            self.bars.high()[bar],
-            self.bars.low()[bar],
-        );
+    /// At the open of bar `t`: fills the order decided at the previous close.
+    pub fn on_open(&mut self, t: usize, b: &BarPrices) -> Option<Trade> {
+        if self.pending == 0 {
+            return None;
+        }
+        let mut closed = None;
+        if self.pending & P_EXIT != 0 {
+            if let Some(p) = &self.position {
+                let reversing = self.pending & (P_LONG | P_SHORT) != 0;
+                let reason = if reversing {
+                    ExitReason::Reverse
+                } else {
+                    ExitReason::Signal
+                };
+                let px = self.fill(b.open, p.side == Side::Short);
+                closed = self.close(px, t, b.time, reason);
+            }
+        }
+        if self.position.is_none() {
+            if let Some(size) = self.pending_size.take() {
+                let side = if self.pending & P_LONG != 0 {
+                    Side::Long
+                } else {
+                    Side::Short
+                };
+                self.open(side, size, t, b);
+            }
+        }
+        self.pending = 0;
+        self.pending_size = None;
+        closed
+    }
+
+    /// True when the position has stops that must be checked bar by bar.
+    fn watching(&self) -> bool {
+        self.position.as_ref().is_some_and(|p| {
+            let st = match p.side {
+                Side::Long => &self.long_stops,
+                Side::Short => &self.short_stops,
+            };
+            st.stop_loss.is_some() || st.take_profit.is_some() || st.trailing.is_some()
+        })
+    }
+
+    /// During bar `t`: checks the stops of a position entered before `t` against the bar's
+    /// range, then moves the position's best price.
+    pub fn on_range(&mut self, t: usize, b: &BarPrices) -> Option<Trade> {
+        let p = self.position.as_ref()?;
+        let closed = if p.entry_bar < t && self.watching() {
+            let stops = match p.side {
+                Side::Long => self.long_stops,
+                Side::Short => self.short_stops,
+            };
+            self.check_stops(&stops, t, b)
+        } else {
+            None
+        };
+        if let Some(p) = &mut self.position {
+            p.best = match p.side {
+                Side::Long => p.best.max(b.high),
+                Side::Short => p.best.min(b.low),
+            };
+        }
+        closed
+    }
+
+    fn check_stops(&mut self, stops: &Stops, t: usize, b: &BarPrices) -> Option<Trade> {
+        let p = self.position.as_ref()?;
         let d = p.side.dir();
         // The protective level nearest the price: the higher of stop-loss and trailing for a
         // long, the lower for a short. A tie counts as the stop-loss.
@@ -291,36 +421,96 @@ impl Account<'_> {
             (a, b) => a.or(b),
         };
         let buying_back = p.side == Side::Short;
+        let (adverse, favourable) = if d > 0.0 {
+            (b.low, b.high)
+        } else {
+            (b.high, b.low)
+        };
         if let Some((level, reason)) = stop {
             // Long: triggered when the price trades at or below the level.
-            if d * o <= d * level {
-                let px = self.fill(o, buying_back);
-                return self.close(px, bar, reason);
+            if d * b.open <= d * level {
+                let px = self.fill(b.open, buying_back);
+                return self.close(px, t, b.time, reason);
             }
-            if d * (if d > 0.0 { l } else { h }) <= d * level {
+            if d * adverse <= d * level {
                 let px = self.fill(level, buying_back);
-                return self.close(px, bar, reason);
+                return self.close(px, t, b.time, reason);
             }
         }
         if let Some(f) = stops.take_profit {
             let level = p.entry_price * (1.0 + d * f);
-            if d * o >= d * level {
-                let px = self.fill(o, buying_back);
-                return self.close(px, bar, ExitReason::TakeProfit);
+            if d * b.open >= d * level {
+                let px = self.fill(b.open, buying_back);
+                return self.close(px, t, b.time, ExitReason::TakeProfit);
             }
-            if d * (if d > 0.0 { h } else { l }) >= d * level {
+            if d * favourable >= d * level {
                 let px = self.fill(level, buying_back);
-                self.close(px, bar, ExitReason::TakeProfit);
+                return self.close(px, t, b.time, ExitReason::TakeProfit);
             }
         }
+        None
+    }
+
+    /// At the close of bar `t`: turns the signals that fired into the order for the next
+    /// open. `size_of` gives the size of the entry node that fired on a side.
+    pub fn on_close(&mut self, t: usize, flags: u8, size_of: &dyn Fn(Side, usize) -> Option<Size>) {
+        if flags == 0 {
+            return;
+        }
+        match self.position.as_ref().map(|p| p.side) {
+            Some(Side::Long) => {
+                if flags & (EXIT_LONG | ENTER_SHORT) != 0 {
+                    self.pending = P_EXIT;
+                }
+                if flags & ENTER_SHORT != 0 {
+                    self.pending |= P_SHORT;
+                    self.pending_size = size_of(Side::Short, t);
+                }
+            }
+            Some(Side::Short) => {
+                if flags & (EXIT_SHORT | ENTER_LONG) != 0 {
+                    self.pending = P_EXIT;
+                }
+                if flags & ENTER_LONG != 0 {
+                    self.pending |= P_LONG;
+                    self.pending_size = size_of(Side::Long, t);
+                }
+            }
+            None => {
+                if flags & ENTER_LONG != 0 {
+                    self.pending = P_LONG;
+                    self.pending_size = size_of(Side::Long, t);
+                } else if flags & ENTER_SHORT != 0 {
+                    self.pending = P_SHORT;
+                    self.pending_size = size_of(Side::Short, t);
+                }
+            }
+        }
+    }
+
+    /// Equity marked at `close`, counting the bar as in the market when a position is open.
+    pub fn mark(&mut self, close: f64) -> f64 {
+        match &self.position {
+            Some(p) => {
+                self.bars_in_market += 1;
+                self.cash + p.side.dir() * p.units * close
+            }
+            None => self.cash,
+        }
+    }
+
+    /// The open position as a trade marked at `b`'s close (bar `t`).
+    pub fn open_trade(&self, t: usize, b: &BarPrices) -> Option<Trade> {
+        let p = self.position.as_ref()?;
+        Some(trade(p, b.close, t, b.time, 0.0, ExitReason::Open))
     }
 }
 
 fn trade(
-    bars: &Bars,
     p: &Position,
     price: f64,
     bar: usize,
+    time: i64,
     exit_commission: f64,
     reason: ExitReason,
 ) -> Trade {
@@ -330,8 +520,8 @@ fn trade(
         side: p.side,
         entry_bar: p.entry_bar,
         exit_bar: bar,
-        entry_time: bars.time()[p.entry_bar],
-        exit_time: bars.time()[bar],
+        entry_time: p.entry_time,
+        exit_time: time,
         entry_price: p.entry_price,
         exit_price: price,
         size: p.units,
@@ -343,170 +533,93 @@ fn trade(
     }
 }
 
-/// Pending order bits decided at a close, filled at the next open.
-const P_EXIT: u8 = 1;
-const P_LONG: u8 = 2;
-const P_SHORT: u8 = 4;
+/// What [`simulate_core`] produces: everything but the curves' derived views.
+pub(crate) struct Simulation {
+    pub(crate) book: Book,
+    pub(crate) trades: Vec<Trade>,
+    pub(crate) open_trade: Option<Trade>,
+    pub(crate) equity: Vec<f64>,
+}
+
+/// Runs the account over every bar. A quiet stretch (no order pending, no signal, no stop to
+/// watch) only marks equity to the close, with [`Book::mark`]'s arithmetic, so it is skipped
+/// in one pass.
+pub(crate) fn simulate_core(
+    plan: &Plan,
+    bars: &Bars,
+    flags: &[u8],
+    size_of: &dyn Fn(Side, usize) -> Option<Size>,
+) -> Simulation {
+    let n = bars.len().min(flags.len());
+    let close = bars.close();
+    let mut book = Book::new(plan);
+    let mut trades = Vec::new();
+    let mut equity = vec![plan.settings.initial_cash; bars.len()];
+    let mut t = 0;
+    while t < n {
+        let b = BarPrices::of(bars, t);
+        trades.extend(book.on_open(t, &b));
+        trades.extend(book.on_range(t, &b));
+        book.on_close(t, flags[t], size_of);
+        equity[t] = book.mark(b.close);
+        t += 1;
+        if book.pending == 0 && !book.watching() && t < n {
+            let end = flags[t..n]
+                .iter()
+                .position(|&f| f != 0)
+                .map_or(n, |k| t + k);
+            match &book.position {
+                Some(p) => {
+                    let (cash, d, units) = (book.cash, p.side.dir(), p.units);
+                    for (e, &c) in equity[t..end].iter_mut().zip(&close[t..end]) {
+                        *e = cash + d * units * c;
+                    }
+                    book.bars_in_market += (end - t) as u64;
+                }
+                None => equity[t..end].fill(book.cash),
+            }
+            t = end;
+        }
+    }
+    let open_trade = if n > 0 {
+        book.open_trade(n - 1, &BarPrices::of(bars, n - 1))
+    } else {
+        None
+    };
+    Simulation {
+        book,
+        trades,
+        open_trade,
+        equity,
+    }
+}
 
 fn simulate(
     plan: &Plan,
     bars: &Bars,
     flags: Vec<u8>,
-    sizer: &dyn Fn(Side, usize) -> Option<Size>,
+    size_of: &dyn Fn(Side, usize) -> Option<Size>,
 ) -> BacktestResult {
-    let s = &plan.settings;
-    let n = bars.len().min(flags.len());
-    let mut acct = Account {
-        bars,
-        cash: s.initial_cash,
-        commission: s.commission,
-        slip: s.slippage_bps / 10_000.0,
-        fractional: s.fractional,
-        pos: None,
-        trades: Vec::new(),
-        commissions: 0.0,
-    };
-    let has_stops =
-        |st: &Stops| st.stop_loss.is_some() || st.take_profit.is_some() || st.trailing.is_some();
-    let (long_stops, short_stops) = (has_stops(&plan.long_stops), has_stops(&plan.short_stops));
-    let close = bars.close();
-    let mut equity = vec![s.initial_cash; bars.len()];
-    let mut pending = 0u8;
-    // Sizes are looked up at the signal bar, where the entry node fired.
-    let mut pending_size: Option<Size> = None;
-    let mut in_market = 0u64;
-    let mut t = 0;
-    while t < n {
-        if pending != 0 {
-            if pending & P_EXIT != 0 {
-                if let Some(p) = &acct.pos {
-                    let reason = if pending & (P_LONG | P_SHORT) != 0 {
-                        ExitReason::Reverse
-                    } else {
-                        ExitReason::Signal
-                    };
-                    let px = acct.fill(bars.open()[t], p.side == Side::Short);
-                    acct.close(px, t, reason);
-                }
-            }
-            if acct.pos.is_none() {
-                if let Some(size) = pending_size.take() {
-                    let side = if pending & P_LONG != 0 {
-                        Side::Long
-                    } else {
-                        Side::Short
-                    };
-                    acct.open(side, size, t);
-                }
-            }
-            pending = 0;
-            pending_size = None;
-        }
-        if let Some(p) = &acct.pos {
-            let (side, entered) = (p.side, p.entry_bar);
-            if entered < t {
-                match side {
-                    Side::Long if long_stops => acct.check_stops(&plan.long_stops, t),
-                    Side::Short if short_stops => acct.check_stops(&plan.short_stops, t),
-                    _ => {}
-                }
-            }
-            if let Some(p) = &mut acct.pos {
-                p.best = match p.side {
-                    Side::Long => p.best.max(bars.high()[t]),
-                    Side::Short => p.best.min(bars.low()[t]),
-                };
-            }
-        }
-        let f = flags[t];
-        if f != 0 && t + 1 < n {
-            match acct.pos.as_ref().map(|p| p.side) {
-                Some(Side::Long) => {
-                    if f & (EXIT_LONG | ENTER_SHORT) != 0 {
-                        pending = P_EXIT;
-                    }
-                    if f & ENTER_SHORT != 0 {
-                        pending |= P_SHORT;
-                        pending_size = sizer(Side::Short, t);
-                    }
-                }
-                Some(Side::Short) => {
-                    if f & (EXIT_SHORT | ENTER_LONG) != 0 {
-                        pending = P_EXIT;
-                    }
-                    if f & ENTER_LONG != 0 {
-                        pending |= P_LONG;
-                        pending_size = sizer(Side::Long, t);
-                    }
-                }
-                None => {
-                    if f & ENTER_LONG != 0 {
-                        pending = P_LONG;
-                        pending_size = sizer(Side::Long, t);
-                    } else if f & ENTER_SHORT != 0 {
-                        pending = P_SHORT;
-                        pending_size = sizer(Side::Short, t);
-                    }
-                }
-            }
-        }
-        equity[t] = match &acct.pos {
-            Some(p) => {
-                in_market += 1;
-                acct.cash + p.side.dir() * p.units * close[t]
-            }
-            None => acct.cash,
-        };
-        t += 1;
-        // A quiet stretch (no order pending, no signal, no stop to watch) only marks equity to
-        // the close, with the same arithmetic as above; skip to the next signal.
-        let watching = acct.pos.as_ref().is_some_and(|p| match p.side {
-            Side::Long => long_stops,
-            Side::Short => short_stops,
-        });
-        if pending == 0 && !watching && t < n {
-            let end = flags[t..n]
-                .iter()
-                .position(|&f| f != 0)
-                .map_or(n, |k| t + k);
-            match &acct.pos {
-                Some(p) => {
-                    let (cash, d, units) = (acct.cash, p.side.dir(), p.units);
-                    for (e, &c) in equity[t..end].iter_mut().zip(&close[t..end]) {
-                        *e = cash + d * units * c;
-                    }
-                    in_market += (end - t) as u64;
-                }
-                None => equity[t..end].fill(acct.cash),
-            }
-            t = end;
-        }
-    }
-    let open_trade = match (&acct.pos, n) {
-        (Some(p), n) if n > 0 => Some(trade(bars, p, close[n - 1], n - 1, 0.0, ExitReason::Open)),
-        _ => None,
-    };
-    let drawdown_pct = metrics::drawdown_pct(&equity);
+    let sim = simulate_core(plan, bars, &flags, size_of);
     let m = metrics::compute(
         &metrics::Inputs {
             time: bars.time(),
-            close,
-            equity: &equity,
-            drawdown_pct: &drawdown_pct,
-            initial: s.initial_cash,
-            bars_in_market: in_market,
-            periods_per_year: s.periods_per_year,
+            close: bars.close(),
+            equity: &sim.equity,
+            initial: plan.settings.initial_cash,
+            bars_in_market: sim.book.bars_in_market,
+            periods_per_year: plan.settings.periods_per_year,
         },
-        &acct.trades,
-        open_trade.is_some(),
-        acct.commissions,
+        &sim.trades,
+        sim.open_trade.is_some(),
+        sim.book.commissions,
     );
     BacktestResult {
         metrics: m,
-        trades: acct.trades,
-        open_trade,
-        equity,
-        drawdown_pct,
+        drawdown_pct: metrics::drawdown_pct(&sim.equity),
+        trades: sim.trades,
+        open_trade: sim.open_trade,
+        equity: sim.equity,
         signals: flags,
         params: plan.params.clone(),
         hash: result_hash(plan, bars),

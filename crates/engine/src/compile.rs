@@ -136,7 +136,7 @@ pub struct Step {
 }
 
 /// How big an entry is.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Size {
     /// A fraction (0, 1] of available cash.
     EquityFraction(f64),
@@ -156,7 +156,7 @@ pub struct Entry {
 }
 
 /// Protective exits for one side, as fractions (0.05 = 5%).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Stops {
     /// Stop-loss distance below (long) / above (short) the entry price.
     pub stop_loss: Option<f64>,

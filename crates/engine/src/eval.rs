@@ -131,6 +131,7 @@ fn series(v: Vec<f64>) -> Vec<SlotValue<'static>> {
     vec![SlotValue::Series(v)]
 }
 
+#[inline(always)]
 fn bool_val(b: bool) -> f64 {
     if b {
         1.0
@@ -182,27 +183,7 @@ fn run_op<'a>(ev: &Evaluation<'a>, op: &Op, bars: &'a Bars) -> Vec<SlotValue<'a>
             p,
         )),
         Op::Math(m, a, b) => {
-            let f = match m {
-                MathOp::Add => |a: f64, b: f64| a + b,
-                MathOp::Sub => |a: f64, b: f64| a - b,
-                MathOp::Mul => |a: f64, b: f64| a * b,
-                MathOp::Div => |a: f64, b: f64| if b == 0.0 { f64::NAN } else { a / b },
-                // NaN-propagating min/max: a missing operand gives a missing result.
-                MathOp::Min => |a: f64, b: f64| {
-                    if a.is_nan() || b.is_nan() {
-                        f64::NAN
-                    } else {
-                        a.min(b)
-                    }
-                },
-                MathOp::Max => |a: f64, b: f64| {
-                    if a.is_nan() || b.is_nan() {
-                        f64::NAN
-                    } else {
-                        a.max(b)
-                    }
-                },
-            };
+            let f = |x: f64, y: f64| math(m, x, y);
             match (ev.input(a), ev.input(b)) {
                 (In::C(x), In::C(y)) => vec![SlotValue::Scalar(f(x, y))],
                 (In::S(x), In::S(y)) => series(x.iter().zip(y).map(|(&x, &y)| f(x, y)).collect()),
@@ -216,24 +197,7 @@ fn run_op<'a>(ev: &Evaluation<'a>, op: &Op, bars: &'a Bars) -> Vec<SlotValue<'a>
         },
         Op::Cmp(c, a, b) => {
             let (a, b) = (ev.input(a), ev.input(b));
-            let f = match c {
-                CmpOp::Gt => |a: f64, b: f64| a > b,
-                CmpOp::Lt => |a: f64, b: f64| a < b,
-                CmpOp::Ge => |a: f64, b: f64| a >= b,
-                CmpOp::Le => |a: f64, b: f64| a <= b,
-            };
-            series(
-                (0..n)
-                    .map(|i| {
-                        let (x, y) = (a.at(i), b.at(i));
-                        if x.is_nan() || y.is_nan() {
-                            f64::NAN
-                        } else {
-                            bool_val(f(x, y))
-                        }
-                    })
-                    .collect(),
-            )
+            series((0..n).map(|i| compare(c, a.at(i), b.at(i))).collect())
         }
         Op::CrossAbove(a, b) => series(cross(ev.input(a), ev.input(b), n, 1.0)),
         Op::CrossBelow(a, b) => series(cross(ev.input(a), ev.input(b), n, -1.0)),
@@ -247,61 +211,123 @@ fn run_op<'a>(ev: &Evaluation<'a>, op: &Op, bars: &'a Bars) -> Vec<SlotValue<'a>
             };
             let mut out = vec![f64::NAN; n];
             for i in 1..n {
-                let (v, e) = (s[i], edge[i - 1]);
-                if !(v.is_nan() || e.is_nan()) {
-                    out[i] = bool_val(if rising { v > e } else { v < e });
-                }
+                out[i] = beyond(rising, s[i], edge[i - 1]);
             }
             series(out)
         }
         Op::BarsSince(x) => {
             let s = ev.input(x);
-            let mut out = vec![f64::NAN; n];
             let mut last: Option<usize> = None;
-            for (i, o) in out.iter_mut().enumerate() {
-                if s.at(i) == 1.0 {
-                    last = Some(i);
-                }
-                if let Some(l) = last {
-                    *o = (i - l) as f64;
-                }
-            }
-            series(out)
+            series(
+                (0..n)
+                    .map(|i| {
+                        if s.at(i) == 1.0 {
+                            last = Some(i);
+                        }
+                        last.map_or(f64::NAN, |l| (i - l) as f64)
+                    })
+                    .collect(),
+            )
         }
         Op::And(a, b) | Op::Or(a, b) => {
             let and = matches!(op, Op::And(..));
             let (a, b) = (ev.input(a), ev.input(b));
-            series(
-                (0..n)
-                    .map(|i| {
-                        let (x, y) = (a.at(i), b.at(i));
-                        if x.is_nan() || y.is_nan() {
-                            f64::NAN
-                        } else if and {
-                            bool_val(x == 1.0 && y == 1.0)
-                        } else {
-                            bool_val(x == 1.0 || y == 1.0)
-                        }
-                    })
-                    .collect(),
-            )
+            series((0..n).map(|i| logic(and, a.at(i), b.at(i))).collect())
         }
         Op::Not(x) => {
             let s = ev.input(x);
-            series(
-                (0..n)
-                    .map(|i| {
-                        let v = s.at(i);
-                        if v.is_nan() {
-                            f64::NAN
-                        } else {
-                            bool_val(v != 1.0)
-                        }
-                    })
-                    .collect(),
-            )
+            series((0..n).map(|i| not(s.at(i))).collect())
         }
     }
+}
+
+/// Arithmetic of math nodes: divide by zero is missing, and a missing operand of min/max
+/// gives a missing result.
+#[inline(always)]
+pub(crate) fn math(op: MathOp, a: f64, b: f64) -> f64 {
+    match op {
+        MathOp::Add => a + b,
+        MathOp::Sub => a - b,
+        MathOp::Mul => a * b,
+        MathOp::Div => {
+            if b == 0.0 {
+                f64::NAN
+            } else {
+                a / b
+            }
+        }
+        MathOp::Min | MathOp::Max if a.is_nan() || b.is_nan() => f64::NAN,
+        MathOp::Min => a.min(b),
+        MathOp::Max => a.max(b),
+    }
+}
+
+/// A comparison as a boolean series value: 1, 0, or missing when either side is missing.
+#[inline(always)]
+pub(crate) fn compare(op: CmpOp, a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        return f64::NAN;
+    }
+    bool_val(match op {
+        CmpOp::Gt => a > b,
+        CmpOp::Lt => a < b,
+        CmpOp::Ge => a >= b,
+        CmpOp::Le => a <= b,
+    })
+}
+
+/// `and` / `or` of two boolean values; missing when either is missing.
+#[inline(always)]
+pub(crate) fn logic(and: bool, a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else if and {
+        bool_val(a == 1.0 && b == 1.0)
+    } else {
+        bool_val(a == 1.0 || b == 1.0)
+    }
+}
+
+/// Negation; missing stays missing.
+#[inline(always)]
+pub(crate) fn not(a: f64) -> f64 {
+    if a.is_nan() {
+        f64::NAN
+    } else {
+        bool_val(a != 1.0)
+    }
+}
+
+/// Rising (`v` above the previous window's highest) or falling (below its lowest).
+#[inline(always)]
+pub(crate) fn beyond(rising: bool, v: f64, edge: f64) -> f64 {
+    if v.is_nan() || edge.is_nan() {
+        f64::NAN
+    } else {
+        bool_val(if rising { v > edge } else { v < edge })
+    }
+}
+
+/// One step of a cross: `d = a - b` at this bar, `last` the sign of the last valid non-zero
+/// difference (0 when unknown). Returns the output and updates `last`.
+#[inline(always)]
+pub(crate) fn cross_step(d: f64, last: &mut f64, dir: f64) -> f64 {
+    if d.is_nan() {
+        *last = 0.0;
+        return f64::NAN;
+    }
+    let sign = if d > 0.0 {
+        1.0
+    } else if d < 0.0 {
+        -1.0
+    } else {
+        0.0
+    };
+    let out = bool_val(sign == dir && *last == -dir);
+    if sign != 0.0 {
+        *last = sign;
+    }
+    out
 }
 
 /// Crosses per DESIGN.md: `a` crosses above `b` at `t` when `a[t] > b[t]` and the last bar
@@ -319,28 +345,10 @@ fn cross(a: In<'_>, b: In<'_>, n: usize, dir: f64) -> Vec<f64> {
 
 #[inline(always)]
 fn cross_by(n: usize, dir: f64, diff: impl Fn(usize) -> f64) -> Vec<f64> {
-    let mut out = vec![f64::NAN; n];
-    // Sign of (a - b) at the last valid bar where they differed; 0 when unknown.
     let mut last = 0.0;
-    for (i, o) in out.iter_mut().enumerate() {
-        let d = diff(i);
-        if d.is_nan() {
-            last = 0.0;
-            continue;
-        }
-        let sign = if d > 0.0 {
-            1.0
-        } else if d < 0.0 {
-            -1.0
-        } else {
-            0.0
-        };
-        *o = bool_val(sign == dir && last == -dir);
-        if sign != 0.0 {
-            last = sign;
-        }
-    }
-    out
+    (0..n)
+        .map(|i| cross_step(diff(i), &mut last, dir))
+        .collect()
 }
 
 #[cfg(test)]

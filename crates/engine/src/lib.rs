@@ -13,4 +13,5 @@ pub mod compile;
 pub mod eval;
 pub mod graph;
 pub mod metrics;
+pub mod stream;
 pub mod validate;

@@ -72,8 +72,6 @@ pub struct Inputs<'a> {
     pub close: &'a [f64],
     /// Close-marked equity per bar.
     pub equity: &'a [f64],
-    /// Drawdown per bar in percent (<= 0).
-    pub drawdown_pct: &'a [f64],
     /// Starting cash.
     pub initial: f64,
     /// Bars with a position open at the close.
@@ -153,15 +151,18 @@ pub fn compute(
         _ => 0.0,
     };
 
-    let max_dd = inp.drawdown_pct.iter().copied().fold(0.0, f64::min);
+    // One pass over the equity with the arithmetic of `drawdown_pct`.
+    let (mut max_dd, mut peak) = (0.0f64, f64::NEG_INFINITY);
     let (mut longest, mut longest_days, mut start) = (0usize, 0.0, 0usize);
-    for i in 0..n {
-        if inp.drawdown_pct[i] >= 0.0 {
+    for (i, &e) in inp.equity.iter().enumerate() {
+        peak = peak.max(e);
+        let dd = (e / peak - 1.0) * 100.0;
+        max_dd = max_dd.min(dd);
+        if dd >= 0.0 {
             start = i;
         }
-        let len = i - start;
-        if len > longest {
-            longest = len;
+        if i - start > longest {
+            longest = i - start;
             longest_days = (inp.time[i] - inp.time[start]) as f64 / MS_PER_DAY as f64;
         }
     }
@@ -259,13 +260,11 @@ mod tests {
         // Equity doubles then halves daily: returns +100%, -50%: mean 0.25, std 1.0607.
         let t = [0, MS_PER_DAY, 2 * MS_PER_DAY];
         let eq = [100.0, 200.0, 100.0];
-        let dd = drawdown_pct(&eq);
         let m = compute(
             &Inputs {
                 time: &t,
                 close: &eq,
                 equity: &eq,
-                drawdown_pct: &dd,
                 initial: 100.0,
                 bars_in_market: 3,
                 periods_per_year: 252.0,

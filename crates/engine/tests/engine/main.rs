@@ -7,4 +7,5 @@ mod import_data;
 mod indicators_golden;
 mod lookahead;
 mod parity;
+mod streaming;
 mod validation;
