@@ -91,12 +91,26 @@ pub enum DataCmd {
     },
 }
 
+/// Writes `text` to stdout. A reader that went away (`| head`) ends the output quietly
+/// instead of panicking as `println!` would.
+///
+/// # Errors
+///
+/// A message for any other write failure.
+pub fn write_stdout(text: &str) -> Result<(), String> {
+    let mut w = io::stdout().lock();
+    match w.write_all(text.as_bytes()).and_then(|_| w.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("cannot write: {e}")),
+        _ => Ok(()),
+    }
+}
+
 /// Prints the node catalog.
 pub fn catalog(a: &CatalogArgs) -> Result<ExitCode, String> {
     let cat = node_catalog();
     if a.json {
         let text = serde_json::to_string_pretty(cat).map_err(|e| e.to_string())?;
-        println!("{text}");
+        write_stdout(&format!("{text}\n"))?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = String::new();
@@ -122,7 +136,7 @@ pub fn catalog(a: &CatalogArgs) -> Result<ExitCode, String> {
             s.help
         ));
     }
-    print!("{out}");
+    write_stdout(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -139,13 +153,12 @@ pub fn validate(a: &ValidateArgs) -> Result<ExitCode, String> {
     let v = validate_doc(&doc);
     if a.json {
         let text = serde_json::to_string_pretty(&v.problems).map_err(|e| e.to_string())?;
-        println!("{text}");
+        write_stdout(&format!("{text}\n"))?;
     } else if v.is_valid() {
-        println!("valid");
+        write_stdout("valid\n")?;
     } else {
-        for p in &v.problems {
-            println!("{p}");
-        }
+        let lines: String = v.problems.iter().map(|p| format!("{p}\n")).collect();
+        write_stdout(&lines)?;
     }
     Ok(if v.is_valid() {
         ExitCode::SUCCESS
@@ -302,25 +315,25 @@ pub fn print_result(
     bars: &Bars,
     run_id: Option<&str>,
 ) -> Result<(), String> {
-    let stdout = io::stdout();
-    let mut w = BufWriter::new(stdout.lock());
+    let mut w = BufWriter::new(io::stdout().lock());
     let res = if a.json {
         let mut doc = result_json(r, bars);
         if let (Some(id), Some(map)) = (run_id, doc.as_object_mut()) {
             map.insert("run_id".to_string(), Value::String(id.to_string()));
         }
         serde_json::to_writer(&mut w, &doc)
-            .map_err(|e| e.to_string())
-            .and_then(|_| writeln!(w).map_err(|e| e.to_string()))
+            .map_err(io::Error::from)
+            .and_then(|_| writeln!(w))
     } else {
-        write_summary(&mut w, r, bars)
-            .and_then(|_| match run_id {
-                Some(id) => writeln!(w, "run            {id}"),
-                None => Ok(()),
-            })
-            .map_err(|e| e.to_string())
+        write_summary(&mut w, r, bars).and_then(|_| match run_id {
+            Some(id) => writeln!(w, "run            {id}"),
+            None => Ok(()),
+        })
     };
-    res.and_then(|_| w.flush().map_err(|e| e.to_string()))
+    match res.and_then(|_| w.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("cannot write: {e}")),
+        _ => Ok(()),
+    }
 }
 
 fn write_summary(w: &mut dyn Write, r: &BacktestResult, bars: &Bars) -> io::Result<()> {
@@ -425,12 +438,12 @@ pub fn data(c: &DataCmd) -> Result<ExitCode, String> {
         DataCmd::Inspect { file } => {
             let b = load_bars(file)?;
             let t = b.time();
-            println!(
-                "{} bars, {} to {}",
+            write_stdout(&format!(
+                "{} bars, {} to {}\n",
                 b.len(),
                 t.first().map(|&x| iso8601(x)).unwrap_or_default(),
                 t.last().map(|&x| iso8601(x)).unwrap_or_default()
-            );
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
     }

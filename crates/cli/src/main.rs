@@ -6,6 +6,7 @@ mod store_cmds;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 
 /// mimalloc keeps freed pages for reuse; glibc's allocator returns large buffers to the kernel
@@ -44,7 +45,25 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version: clap prints them in full.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            // A usage error as one line (clap's own text adds a tip and the usage).
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("error: invalid arguments");
+            eprintln!("{first} (see --help)");
+            return ExitCode::from(2);
+        }
+    };
     let result: Result<ExitCode, String> = match cli.command {
         Command::Catalog(a) => engine_cmds::catalog(&a),
         Command::Validate(a) => engine_cmds::validate(&a),

@@ -1,0 +1,349 @@
+//! `catalog`, `validate`, `backtest` and `data`: output shapes, determinism, and one-line
+//! errors (never a panic) for bad input.
+
+use std::collections::BTreeSet;
+use std::fs;
+
+use serde_json::Value;
+
+use super::{repo, run, sample_csv, sma_graph};
+
+#[test]
+fn catalog_json_lists_every_kind_with_ports_and_params() {
+    let cat = run(&["catalog", "--json"]).json();
+    let entries = cat.as_array().unwrap();
+    let kinds: BTreeSet<&str> = entries
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    let expected = [
+        "source.open",
+        "source.high",
+        "source.low",
+        "source.close",
+        "source.volume",
+        "indicator.sma",
+        "indicator.ema",
+        "indicator.wma",
+        "indicator.rsi",
+        "indicator.macd",
+        "indicator.bollinger",
+        "indicator.atr",
+        "indicator.stochastic",
+        "indicator.roc",
+        "indicator.stddev",
+        "indicator.highest",
+        "indicator.lowest",
+        "indicator.obv",
+        "indicator.vwap",
+        "math.add",
+        "math.subtract",
+        "math.multiply",
+        "math.divide",
+        "math.min",
+        "math.max",
+        "math.abs",
+        "compare.gt",
+        "compare.lt",
+        "compare.ge",
+        "compare.le",
+        "signal.cross_above",
+        "signal.cross_below",
+        "signal.rising",
+        "signal.falling",
+        "signal.bars_since",
+        "logic.and",
+        "logic.or",
+        "logic.not",
+        "order.enter_long",
+        "order.exit_long",
+        "order.enter_short",
+        "order.exit_short",
+        "risk.stop_loss",
+        "risk.take_profit",
+        "risk.trailing_stop",
+    ];
+    for kind in expected {
+        assert!(kinds.contains(kind), "catalog lacks {kind}");
+    }
+    for e in entries {
+        for key in ["inputs", "outputs", "params"] {
+            let list = e[key].as_array().unwrap_or_else(|| panic!("{e}: no {key}"));
+            for item in list {
+                assert!(item["name"].is_string(), "{e}: unnamed {key} entry");
+            }
+        }
+        for port in e["inputs"].as_array().unwrap() {
+            assert!(port["type"].is_string(), "{e}: port without a type");
+        }
+        assert!(e["help"].as_str().is_some_and(|h| !h.is_empty()), "{e}");
+    }
+    let sma = entries
+        .iter()
+        .find(|e| e["kind"] == "indicator.sma")
+        .unwrap();
+    assert_eq!(sma["inputs"][0]["type"], "number");
+    let period = &sma["params"][0];
+    assert_eq!(period["name"], "period");
+    assert!(!period["default"].is_null());
+}
+
+#[test]
+fn catalog_table_names_every_kind() {
+    let text = run(&["catalog"]).ok().to_string();
+    for kind in [
+        "source.close",
+        "signal.bars_since",
+        "order.exit_short",
+        "risk.trailing_stop",
+    ] {
+        assert!(text.contains(kind), "{kind} missing from the table");
+    }
+}
+
+#[test]
+fn validate_broken_graph_names_the_node_of_every_problem() {
+    let fixture = repo("crates/engine/tests/fixtures/broken_graph.json");
+    let doc: Value = serde_json::from_str(&fs::read_to_string(&fixture).unwrap()).unwrap();
+    let ids: BTreeSet<String> = doc["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_string())
+        .collect();
+    let out = run(&["validate", fixture.to_str().unwrap()]);
+    assert_eq!(out.code, 1, "{out:#?}");
+    assert!(!out.stderr.contains("panicked"));
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        let (node, _) = line.split_once(": ").unwrap();
+        assert!(ids.contains(node), "{line:?} does not start with a node id");
+    }
+    let text = out.stdout.to_lowercase();
+    for (what, node) in [
+        ("cycle", "loop_a"),
+        ("takes number but", "as_number"),
+        ("not connected", "above"),
+        ("not declared", "trend"),
+    ] {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(&format!("{node}: ")) && l.to_lowercase().contains(what)),
+            "no {what:?} problem at {node}: {text}"
+        );
+    }
+}
+
+#[test]
+fn validate_json_is_an_array_of_located_problems() {
+    let fixture = repo("crates/engine/tests/fixtures/broken_graph.json");
+    let out = run(&["validate", fixture.to_str().unwrap(), "--json"]);
+    assert_eq!(out.code, 1);
+    let problems: Value = serde_json::from_str(&out.stdout).unwrap();
+    let problems = problems.as_array().unwrap();
+    let codes: BTreeSet<&str> = problems
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    for code in ["cycle", "type_mismatch", "dangling_input", "unbound_param"] {
+        assert!(codes.contains(code), "no {code} in {codes:?}");
+    }
+    assert!(problems.iter().all(|p| p["node"].is_string()));
+}
+
+#[test]
+fn validate_accepts_the_example() {
+    assert_eq!(run(&["validate", &sma_graph()]).ok(), "valid\n");
+    assert_eq!(
+        run(&["validate", &sma_graph(), "--json"]).json(),
+        Value::Array(vec![])
+    );
+}
+
+#[test]
+fn garbage_graph_files_fail_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let deep_obj = format!("{}1{}", "{\"a\":".repeat(100_000), "}".repeat(100_000));
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("binary", (0..=255u8).cycle().take(4096).collect()),
+        ("empty", Vec::new()),
+        ("array", b"[]".to_vec()),
+        ("null", b"null".to_vec()),
+        (
+            "wrong_types",
+            br#"{"schema": "x", "nodes": 5, "edges": {}}"#.to_vec(),
+        ),
+        ("deep", deep.into_bytes()),
+        ("deep_object", deep_obj.into_bytes()),
+    ];
+    for (name, bytes) in cases {
+        let path = dir.path().join(format!("{name}.json"));
+        fs::write(&path, bytes).unwrap();
+        let p = path.to_str().unwrap();
+        for args in [
+            vec!["validate", p],
+            vec!["validate", p, "--json"],
+            vec!["backtest", p, "--data", &sample_csv()],
+        ] {
+            let out = run(&args);
+            assert_eq!(out.code, 1, "{name} {args:?}: {out:#?}");
+            assert!(!out.stderr.contains("panicked"), "{name}: {out:#?}");
+            assert!(
+                !(out.stdout.trim().is_empty() && out.stderr.trim().is_empty()),
+                "{name} {args:?}: no message"
+            );
+        }
+    }
+}
+
+fn backtest_json() -> Value {
+    run(&[
+        "backtest",
+        &sma_graph(),
+        "--data",
+        &sample_csv(),
+        "--param",
+        "fast=10",
+        "--param",
+        "slow=20",
+        "--cash",
+        "10000",
+        "--json",
+    ])
+    .json()
+}
+
+#[test]
+fn backtest_json_has_the_documented_shape_and_a_stable_hash() {
+    let doc = backtest_json();
+    let metrics = doc["metrics"].as_object().unwrap();
+    for key in [
+        "total_return_pct",
+        "max_drawdown_pct",
+        "trades",
+        "final_equity",
+    ] {
+        assert!(metrics.contains_key(key), "metrics lack {key}");
+    }
+    let trades = doc["trades"].as_array().unwrap();
+    assert!(!trades.is_empty());
+    for t in trades {
+        for key in [
+            "side",
+            "entry_time",
+            "entry_price",
+            "exit_time",
+            "exit_price",
+            "size",
+            "pnl",
+            "exit_reason",
+        ] {
+            assert!(!t[key].is_null(), "trade lacks {key}: {t}");
+        }
+        assert!(t["entry_time"].as_str().unwrap().ends_with('Z'));
+    }
+    let equity = doc["equity"].as_array().unwrap();
+    assert_eq!(equity.len(), 2520);
+    let first = equity[0].as_array().unwrap();
+    assert_eq!(first.len(), 2);
+    assert_eq!(first[0], "2015-01-02T00:00:00Z");
+    assert_eq!(first[1].as_f64(), Some(10_000.0));
+    let hash = doc["hash"].as_str().unwrap();
+    assert_eq!(hash.len(), 64);
+    assert!(doc.get("run_id").is_none(), "no run without --save");
+    assert_eq!(
+        backtest_json()["hash"],
+        doc["hash"],
+        "same inputs, same hash"
+    );
+}
+
+#[test]
+fn backtest_summary_is_readable() {
+    let text = run(&["backtest", &sma_graph(), "--data", &sample_csv()])
+        .ok()
+        .to_string();
+    assert!(
+        text.starts_with("2520 bars, 2015-01-02T00:00:00Z to "),
+        "{text}"
+    );
+    assert!(text.contains("total return"));
+    assert!(text.contains("hash"));
+}
+
+#[test]
+fn bad_command_lines_give_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_csv = dir.path().join("bad.csv");
+    fs::write(
+        &bad_csv,
+        "Date,Open,High,Low,Close,Volume\n\
+         2015-01-02,99.84,100.14,99.66,99.74,668270\n\
+         2015-01-03,99.82,100.47,97.93,abc,1830480\n",
+    )
+    .unwrap();
+    let missing = dir.path().join("missing.json");
+    let (g, d) = (sma_graph(), sample_csv());
+    let bt = |extra: &[&str]| {
+        let mut args = vec!["backtest", g.as_str(), "--data", d.as_str()];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    assert!(bt(&["--bogus"]).one_line_error().contains("--bogus"));
+    assert!(run(&["frobnicate"]).one_line_error().contains("frobnicate"));
+    assert!(run(&["validate", missing.to_str().unwrap()])
+        .one_line_error()
+        .contains("missing.json"));
+    assert!(
+        run(&["backtest", missing.to_str().unwrap(), "--data", d.as_str()])
+            .one_line_error()
+            .contains("missing.json")
+    );
+    assert!(
+        run(&["backtest", g.as_str(), "--data", "/no/such/file.csv"])
+            .one_line_error()
+            .contains("file.csv")
+    );
+    assert!(bt(&["--param", "fast=abc"])
+        .one_line_error()
+        .contains("abc"));
+    assert!(bt(&["--param", "nope=3"]).one_line_error().contains("nope"));
+    assert!(bt(&["--param", "fast=1"])
+        .one_line_error()
+        .contains("minimum"));
+    assert!(bt(&["--param", "fast"])
+        .one_line_error()
+        .contains("NAME=VALUE"));
+    let e = run(&["backtest", g.as_str(), "--data", bad_csv.to_str().unwrap()]);
+    let line = e.one_line_error();
+    assert!(line.contains("line 3"), "{line}");
+    assert!(line.contains("Close"), "{line}");
+}
+
+#[test]
+fn help_and_version_still_print_in_full() {
+    let help = run(&["--help"]);
+    assert!(help.ok().contains("strategy"));
+    assert!(help.stdout.lines().count() > 5);
+    assert!(run(&["--version"]).ok().starts_with("stratagraph "));
+}
+
+#[test]
+fn synthetic_data_feeds_a_backtest() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("synth.csv");
+    let csv = csv.to_str().unwrap();
+    let out = run(&[
+        "data", "synth", "--out", csv, "--seed", "7", "--bars", "300",
+    ]);
+    out.ok();
+    assert!(out.stderr.contains("300"), "{out:#?}");
+    assert!(run(&["data", "inspect", csv])
+        .ok()
+        .starts_with("300 bars, "));
+    let doc = run(&["backtest", &sma_graph(), "--data", csv, "--json"]).json();
+    assert_eq!(doc["equity"].as_array().unwrap().len(), 300);
+}
