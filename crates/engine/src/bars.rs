@@ -237,10 +237,16 @@ impl Bars {
 
     /// The first `n` bars (all of them when `n >= len`).
     pub fn truncated(&self, n: usize) -> Bars {
-        let n = n.min(self.len());
-        let time = self.time[..n].to_vec();
-        let cols =
-            [&self.open, &self.high, &self.low, &self.close, &self.volume].map(|c| c[..n].to_vec());
+        self.slice(0, n)
+    }
+
+    /// Bars `start..end` (clamped to the data).
+    pub fn slice(&self, start: usize, end: usize) -> Bars {
+        let end = end.min(self.len());
+        let start = start.min(end);
+        let time = self.time[start..end].to_vec();
+        let cols = [&self.open, &self.high, &self.low, &self.close, &self.volume]
+            .map(|c| c[start..end].to_vec());
         let [open, high, low, close, volume] = cols;
         let hash = hash_columns(&time, [&open, &high, &low, &close, &volume]);
         Bars {

@@ -126,6 +126,46 @@ pub enum Op {
     Not(Slot),
 }
 
+impl Op {
+    /// The operation with its input slots replaced through `f`.
+    pub fn map_inputs(&self, f: impl Fn(Slot) -> Slot) -> Op {
+        let mut op = self.clone();
+        match &mut op {
+            Op::Column(_)
+            | Op::Const(_)
+            | Op::Atr(_)
+            | Op::Stochastic(..)
+            | Op::Obv
+            | Op::Vwap(_) => {}
+            Op::Sma(x, _)
+            | Op::Ema(x, _)
+            | Op::Wma(x, _)
+            | Op::Rsi(x, _)
+            | Op::Macd(x, ..)
+            | Op::Bollinger(x, ..)
+            | Op::Roc(x, _)
+            | Op::Stddev(x, _)
+            | Op::Highest(x, _)
+            | Op::Lowest(x, _)
+            | Op::Abs(x)
+            | Op::Rising(x, _)
+            | Op::Falling(x, _)
+            | Op::BarsSince(x)
+            | Op::Not(x) => *x = f(*x),
+            Op::Math(_, a, b)
+            | Op::Cmp(_, a, b)
+            | Op::CrossAbove(a, b)
+            | Op::CrossBelow(a, b)
+            | Op::And(a, b)
+            | Op::Or(a, b) => {
+                *a = f(*a);
+                *b = f(*b);
+            }
+        }
+        op
+    }
+}
+
 /// A step: an operation and the slots its outputs go to (in catalog output order).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
@@ -261,6 +301,15 @@ pub fn compile(graph: &Graph, overrides: &BTreeMap<String, f64>) -> Result<Plan,
     if !problems.is_empty() {
         return Err(CompileError::Invalid(problems));
     }
+    compile_checked(graph, overrides)
+}
+
+/// Compiles a graph that [`validate::check`] already passed (sweeps compile one graph many
+/// times and check it once).
+pub(crate) fn compile_checked(
+    graph: &Graph,
+    overrides: &BTreeMap<String, f64>,
+) -> Result<Plan, CompileError> {
     let params = resolve_params(graph, overrides)?;
 
     let index: HashMap<&str, usize> = graph

@@ -23,13 +23,15 @@ pub enum SlotValue<'a> {
     Series(Vec<f64>),
     /// One number for every bar.
     Scalar(f64),
+    /// A computed series shared between runs (a sweep's node cache).
+    Shared(std::sync::Arc<Vec<f64>>),
 }
 
 /// Every slot of a plan evaluated over some bars.
 #[derive(Debug, Clone)]
 pub struct Evaluation<'a> {
-    slots: Vec<SlotValue<'a>>,
-    len: usize,
+    pub(crate) slots: Vec<SlotValue<'a>>,
+    pub(crate) len: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -65,6 +67,7 @@ impl<'a> Evaluation<'a> {
             SlotValue::Empty => None,
             SlotValue::Column(c) => Some(Cow::Borrowed(c)),
             SlotValue::Series(s) => Some(Cow::Borrowed(s)),
+            SlotValue::Shared(s) => Some(Cow::Borrowed(s.as_slice())),
             SlotValue::Scalar(c) => Some(Cow::Owned(vec![*c; self.len])),
         }
     }
@@ -75,6 +78,7 @@ impl<'a> Evaluation<'a> {
         match self.slots.get(slot) {
             Some(SlotValue::Column(c)) => c.get(i).copied().unwrap_or(f64::NAN),
             Some(SlotValue::Series(s)) => s.get(i).copied().unwrap_or(f64::NAN),
+            Some(SlotValue::Shared(s)) => s.get(i).copied().unwrap_or(f64::NAN),
             Some(SlotValue::Scalar(c)) => *c,
             _ => f64::NAN,
         }
@@ -84,6 +88,7 @@ impl<'a> Evaluation<'a> {
         match self.slots.get(slot) {
             Some(SlotValue::Column(c)) => In::S(c),
             Some(SlotValue::Series(s)) => In::S(s),
+            Some(SlotValue::Shared(s)) => In::S(s),
             Some(SlotValue::Scalar(c)) => In::C(*c),
             _ => In::C(f64::NAN),
         }
@@ -140,7 +145,7 @@ fn bool_val(b: bool) -> f64 {
     }
 }
 
-fn run_op<'a>(ev: &Evaluation<'a>, op: &Op, bars: &'a Bars) -> Vec<SlotValue<'a>> {
+pub(crate) fn run_op<'a>(ev: &Evaluation<'a>, op: &Op, bars: &'a Bars) -> Vec<SlotValue<'a>> {
     let n = ev.len;
     match *op {
         Op::Column(c) => vec![bars.column(c).map_or(SlotValue::Empty, SlotValue::Column)],

@@ -14,4 +14,6 @@ pub mod eval;
 pub mod graph;
 pub mod metrics;
 pub mod stream;
+pub mod sweep;
 pub mod validate;
+pub mod walkforward;

@@ -8,4 +8,6 @@ mod indicators_golden;
 mod lookahead;
 mod parity;
 mod streaming;
+mod sweeps;
 mod validation;
+mod walkforward;
