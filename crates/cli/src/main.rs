@@ -1,7 +1,9 @@
 //! `stratagraph`: the command line. Every job the app does, headless.
 
 mod engine_cmds;
+mod report_cmd;
 mod store_cmds;
+mod sweep_cmds;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +44,12 @@ enum Command {
     /// Backtest runs recorded in the local database.
     #[command(subcommand)]
     Runs(store_cmds::RunsCmd),
+    /// Sweep a graph's parameters over a grid (or a random draw from it) on all cores.
+    Sweep(sweep_cmds::SweepArgs),
+    /// Walk-forward analysis: optimise in sample, trade out of sample, stitch the results.
+    Walkforward(sweep_cmds::WalkForwardArgs),
+    /// Write a self-contained HTML report of a stored run, or of a graph backtested now.
+    Report(report_cmd::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -74,6 +82,9 @@ fn main() -> ExitCode {
         Command::Data(c) => engine_cmds::data(&c),
         Command::Strategy(c) => store_cmds::strategy(cli.db.as_deref(), &c),
         Command::Runs(c) => store_cmds::runs(cli.db.as_deref(), &c),
+        Command::Sweep(a) => sweep_cmds::sweep(cli.db.as_deref(), &a),
+        Command::Walkforward(a) => sweep_cmds::walkforward(cli.db.as_deref(), &a),
+        Command::Report(a) => report_cmd::report(cli.db.as_deref(), &a),
     };
     match result {
         Ok(code) => code,

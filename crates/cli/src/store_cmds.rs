@@ -156,6 +156,26 @@ where
     })
 }
 
+/// Checks a sweep of `n` combinations against the plan's `sweep_combinations` quota when a
+/// store is in use (`--db` or `STRATAGRAPH_DB`); without one there is no plan to check.
+///
+/// # Errors
+/// A one-line quota message naming the limit, or a store error.
+pub fn check_sweep_quota(db: Option<&Path>, n: usize) -> Result<(), String> {
+    if db.is_none() && std::env::var_os("STRATAGRAPH_DB").is_none() {
+        return Ok(());
+    }
+    let rt = runtime()?;
+    with_store(&rt, db, |store| async move {
+        let me = store.ensure_profile().await.map_err(store_err)?;
+        store
+            .check_limit(me.id, "sweep_combinations", n as u64)
+            .await
+            .map(|_| ())
+            .map_err(store_err)
+    })
+}
+
 fn print_json(v: &impl serde::Serialize) -> Result<(), String> {
     let text = serde_json::to_string_pretty(v).map_err(|e| e.to_string())?;
     write_stdout(&format!("{text}\n"))

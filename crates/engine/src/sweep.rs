@@ -745,6 +745,22 @@ pub fn metric(m: &Metrics, name: &str) -> Result<Option<f64>, SweepError> {
     }
 }
 
+/// Checks that `name` is a metric, before any work is done.
+///
+/// # Errors
+/// [`SweepError::UnknownMetric`].
+pub fn check_metric(name: &str) -> Result<(), SweepError> {
+    let inputs = metrics::Inputs {
+        time: &[],
+        close: &[],
+        equity: &[],
+        initial: 1.0,
+        bars_in_market: 0,
+        periods_per_year: 252.0,
+    };
+    metric(&metrics::compute(&inputs, &[], false, 0.0), name).map(|_| ())
+}
+
 /// Sorts rows best first by `metric` (higher is better; undefined values last; ties by index).
 ///
 /// # Errors

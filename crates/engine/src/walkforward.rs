@@ -139,23 +139,7 @@ pub fn run(
         return Err(SweepError::from(CompileError::Invalid(problems)).into());
     }
     sweep::combinations(graph, &spec.sweep)?;
-    // Reject an unknown metric before any work.
-    metric(
-        &metrics::compute(
-            &metrics::Inputs {
-                time: &[],
-                close: &[],
-                equity: &[],
-                initial: 1.0,
-                bars_in_market: 0,
-                periods_per_year: 252.0,
-            },
-            &[],
-            false,
-            0.0,
-        ),
-        &spec.metric,
-    )?;
+    sweep::check_metric(&spec.metric)?;
 
     let mut cash = graph.settings.initial_cash;
     let (mut equity, mut trades, mut out) = (Vec::new(), Vec::new(), Vec::new());

@@ -3,7 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod engine_cmds;
+mod report_cmd;
 mod store_cmds;
+mod sweep_cmds;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
