@@ -11,7 +11,9 @@ use serde_json::Value;
 use stratagraph_engine::backtest::{ExitReason, Side, Trade};
 use stratagraph_engine::metrics::Metrics;
 use stratagraph_report::{html_report, ChartData, PriceSeries, ReportInput, Theme};
-use stratagraph_store::{resolve_db_path, RunStatus, Store, StoreOptions};
+use stratagraph_store::{RunStatus, Store};
+
+use crate::store_cmds::{runtime, with_store};
 use uuid::Uuid;
 
 use crate::engine_cmds::{self, BacktestArgs};
@@ -135,22 +137,8 @@ struct StoredRun {
 /// A report of a completed run in the database (its trades in full, its equity as stored).
 fn stored_report(db: Option<&Path>, id: &str, theme: Theme) -> Result<String, String> {
     let id = Uuid::parse_str(id.trim()).map_err(|_| format!("\"{id}\" is not a run id"))?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let run = rt.block_on(async {
-        let path = resolve_db_path(db).map_err(|e| e.to_string())?;
-        let mut options = StoreOptions::new(&path);
-        // The app may be running on the same file: its running runs are not ours to mark.
-        options.mark_interrupted_runs = false;
-        let store = Store::open_with(options)
-            .await
-            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-        let out = load_run(&store, id).await;
-        store.close().await;
-        out
-    })?;
+    let rt = runtime()?;
+    let run = with_store(&rt, db, |store| async move { load_run(&store, id).await })?;
     Ok(html_report(&ReportInput {
         title: &run.title,
         subtitle: Some(&run.subtitle),

@@ -110,7 +110,7 @@ pub enum RunsCmd {
 }
 
 /// A store error as one line for the user; a quota error adds when the window resets.
-fn store_err(e: StoreError) -> String {
+pub(crate) fn store_err(e: StoreError) -> String {
     match &e {
         StoreError::QuotaExceeded {
             resets_at: Some(at),
@@ -124,7 +124,7 @@ fn time_text(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-fn runtime() -> Result<Runtime, String> {
+pub(crate) fn runtime() -> Result<Runtime, String> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -143,7 +143,7 @@ async fn open_store(db: Option<&Path>) -> Result<Store, String> {
 
 /// Opens the store, runs `job` on it and closes it (checkpointing the WAL) whatever the
 /// outcome.
-fn with_store<T, F, Fut>(rt: &Runtime, db: Option<&Path>, job: F) -> Result<T, String>
+pub(crate) fn with_store<T, F, Fut>(rt: &Runtime, db: Option<&Path>, job: F) -> Result<T, String>
 where
     F: FnOnce(Store) -> Fut,
     Fut: Future<Output = Result<T, String>>,
