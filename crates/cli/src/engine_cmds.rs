@@ -336,7 +336,8 @@ pub fn print_result(
     }
 }
 
-fn write_summary(w: &mut dyn Write, r: &BacktestResult, bars: &Bars) -> io::Result<()> {
+/// Writes the human-readable summary of a backtest.
+pub(crate) fn write_summary(w: &mut dyn Write, r: &BacktestResult, bars: &Bars) -> io::Result<()> {
     let m = &r.metrics;
     let (first, last) = (bars.time().first().copied(), bars.time().last().copied());
     writeln!(

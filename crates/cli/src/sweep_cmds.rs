@@ -16,7 +16,9 @@ use stratagraph_engine::sweep::{
 use stratagraph_engine::validate::validate;
 use stratagraph_engine::walkforward::{self, WalkForwardSpec};
 
-use crate::engine_cmds::{load_bars, read_json, trade_json, write_stdout};
+use crate::engine_cmds::{
+    load_bars, read_json, result_json, trade_json, write_stdout, write_summary,
+};
 use crate::store_cmds::check_sweep_quota;
 
 /// The parameter space, shared by `sweep` and `walkforward`.
@@ -58,6 +60,10 @@ pub struct SweepArgs {
     /// Print only the best K rows.
     #[arg(long, value_name = "K")]
     top: Option<usize>,
+    /// Re-run the best K combinations in full and include their trades and equity (JSON) or
+    /// summaries (text).
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    detail: usize,
 }
 
 /// `stratagraph walkforward`.
@@ -146,9 +152,16 @@ pub fn sweep(db: Option<&Path>, a: &SweepArgs) -> Result<ExitCode, String> {
     let rows = &result.rows[..a
         .top
         .map_or(result.rows.len(), |k| k.min(result.rows.len()))];
+    let mut details = Vec::new();
+    for row in rows.iter().take(a.detail) {
+        details.push(sweep::rerun(&graph, &bars, row).map_err(|e| e.to_string())?);
+    }
     if a.space.json {
-        let doc =
-            json!({"sort": a.sort, "total": result.total, "cache": result.cache, "results": rows});
+        let detail: Vec<Value> = details.iter().map(|r| result_json(r, &bars)).collect();
+        let doc = json!({
+            "sort": a.sort, "total": result.total, "cache": result.cache, "results": rows,
+            "detail": detail,
+        });
         return write_stdout(&format!("{doc}\n")).map(|_| ExitCode::SUCCESS);
     }
     let names: Vec<&String> = rows
@@ -189,7 +202,13 @@ pub fn sweep(db: Option<&Path>, a: &SweepArgs) -> Result<ExitCode, String> {
         result.cache.shared_nodes,
         result.cache.shared_computations
     ));
-    write_stdout(&out).map(|_| ExitCode::SUCCESS)
+    write_stdout(&out)?;
+    for r in &details {
+        let mut text = Vec::new();
+        write_summary(&mut text, r, &bars).map_err(|e| e.to_string())?;
+        write_stdout(&format!("\n{}", String::from_utf8_lossy(&text)))?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs `stratagraph walkforward`.
