@@ -39,6 +39,10 @@
 //! * Local-only tables: `backtest_run_details` (see [`RunDetails`]), `local_profile` (which
 //!   user is this installation's), `sync_state`, `sync_outbox`, `sync_cursors` (see
 //!   [`sync`]). A `BEFORE UPDATE` trigger makes `strategy_versions` immutable.
+//! * `sync_remote` (local only, `migrations/local/0002_sync_remote.sql`): the remote server's
+//!   address for [`remote`]; the password lives in the OS keyring, never here.
+//!
+//! The remote (PostgreSQL) schema's own departures are listed in `migrations/README.md`.
 
 pub mod clock;
 mod compliance;
@@ -48,6 +52,7 @@ pub mod model;
 mod notifications;
 mod paper;
 mod quotas;
+pub mod remote;
 mod runs;
 mod store;
 mod strategies;

@@ -1,0 +1,1017 @@
+//! The sync itself: push the outbox in batches, pull per-table changes since a cursor,
+//! resolve version-number clashes, and run in the background.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::json;
+use sqlx::{Connection, PgPool, Postgres, SqliteConnection, Transaction};
+use uuid::Uuid;
+
+use super::config::RemoteConfig;
+use super::error::{classify, SyncError, SyncResult};
+use super::schema::ensure_schema;
+use super::secret::SecretStore;
+use super::tables::{table, Table, TABLES};
+use crate::db::{fmt_time, id_text};
+use crate::error::StoreError;
+use crate::Store;
+
+/// Cursor value before the first pull.
+const START_CURSOR: &str = "0/00000000-0000-0000-0000-000000000000";
+/// Cursor key of the tombstone stream in `sync_cursors`.
+const TOMBSTONES: &str = "sync_tombstones";
+
+/// How a sync runs.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Outbox entries per pushed batch (one remote transaction each).
+    pub batch_size: u32,
+    /// Rows per pulled page (one local transaction each).
+    pub page_size: i64,
+    /// Create or upgrade the remote schema when it is missing or older and the role may.
+    pub auto_migrate: bool,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self {
+            batch_size: 2000,
+            page_size: 2000,
+            auto_migrate: true,
+        }
+    }
+}
+
+/// What a sync is doing, for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncPhase {
+    /// Sending local changes.
+    Push,
+    /// Receiving remote changes.
+    Pull,
+}
+
+/// A progress report, sent after every committed batch or page.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncProgress {
+    /// Push or pull.
+    pub phase: SyncPhase,
+    /// The table of the page just applied (pull), or `None` for a push batch.
+    pub table: Option<&'static str>,
+    /// Rows sent or received so far in this phase.
+    pub rows: u64,
+    /// Batches (push) or pages (pull) committed so far in this phase.
+    pub batches: u64,
+    /// Local changes still queued (push only).
+    pub pending: Option<u64>,
+}
+
+/// A strategy version that got another number because another device saved the same
+/// number first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Renumbered {
+    /// The version's id.
+    pub version_id: Uuid,
+    /// The strategy.
+    pub strategy_id: Uuid,
+    /// The number it was saved with.
+    pub from: i32,
+    /// The number it has now.
+    pub to: i32,
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncReport {
+    /// Rows sent (upserts and deletes).
+    pub pushed: u64,
+    /// Push transactions committed.
+    pub push_batches: u64,
+    /// Rows the server did not take: not this role's to write, their parent deleted, or
+    /// deleted on the server (a later pull brings the server's state).
+    pub not_taken: u64,
+    /// Rows received and applied.
+    pub pulled: u64,
+    /// Deletes received and applied.
+    pub pulled_deletes: u64,
+    /// Version numbers changed to resolve clashes between devices.
+    pub renumbered: Vec<Renumbered>,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// The progress callback type.
+pub type ProgressFn<'a> = &'a (dyn Fn(&SyncProgress) + Send + Sync);
+
+fn no_progress(_: &SyncProgress) {}
+
+/// A connected sync between a local [`Store`] and one remote server.
+#[derive(Debug, Clone)]
+pub struct Syncer {
+    store: Store,
+    pool: PgPool,
+    options: SyncOptions,
+    account: Option<Uuid>,
+}
+
+fn parse_cursor(text: &str) -> (String, Uuid) {
+    text.split_once('/')
+        .and_then(|(txid, id)| Some((txid.to_owned(), Uuid::parse_str(id).ok()?)))
+        .unwrap_or_else(|| ("0".to_owned(), Uuid::nil()))
+}
+
+fn parse_ids(ids: &[String]) -> Vec<Uuid> {
+    ids.iter().filter_map(|s| Uuid::parse_str(s).ok()).collect()
+}
+
+impl Syncer {
+    /// Connects with the password from `secrets`, checks (or creates) the remote schema and
+    /// works out which account this device syncs as.
+    ///
+    /// # Errors
+    ///
+    /// `Auth`, `Unreachable`, `NoSchema`, `OlderSchema`, `NewerSchema`, `Keyring`, `Remote`.
+    /// Nothing local changes on any of them.
+    pub async fn connect(
+        store: &Store,
+        config: &RemoteConfig,
+        secrets: &dyn SecretStore,
+        options: SyncOptions,
+    ) -> SyncResult<Self> {
+        let pool = config.connect_with(secrets).await?;
+        Self::with_pool(store, pool, config, options).await
+    }
+
+    /// As [`Syncer::connect`] over an existing pool.
+    ///
+    /// # Errors
+    ///
+    /// As [`Syncer::connect`].
+    pub async fn with_pool(
+        store: &Store,
+        pool: PgPool,
+        config: &RemoteConfig,
+        options: SyncOptions,
+    ) -> SyncResult<Self> {
+        ensure_schema(&pool, &config.database, options.auto_migrate).await?;
+        let mapped: Option<Uuid> = sqlx::query_scalar("SELECT sg_current_user_id()")
+            .fetch_one(&pool)
+            .await
+            .map_err(classify)?;
+        Ok(Self {
+            store: store.clone(),
+            pool,
+            options,
+            account: mapped.or(config.account_id),
+        })
+    }
+
+    /// The remote pool.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Adopts the account (if the device's profile is another user), pushes, then pulls.
+    ///
+    /// # Errors
+    ///
+    /// As [`Syncer::push`] and [`Syncer::pull`]; what committed before an error stays
+    /// committed and the next sync resumes from there.
+    pub async fn sync(&self, progress: Option<ProgressFn<'_>>) -> SyncResult<SyncReport> {
+        let started = Instant::now();
+        let mut report = SyncReport::default();
+        self.adopt_account(&mut report).await?;
+        let result = async {
+            self.push_into(&mut report, progress).await?;
+            self.store.record_sync(true, false, None).await?;
+            self.pull_into(&mut report, progress).await?;
+            self.store.record_sync(false, true, None).await?;
+            Ok::<(), SyncError>(())
+        }
+        .await;
+        if let Err(e) = &result {
+            let _ = self
+                .store
+                .record_sync(false, false, Some(&e.to_string()))
+                .await;
+        }
+        result?;
+        report.elapsed = started.elapsed();
+        Ok(report)
+    }
+
+    /// Sends every queued local change, in batches of [`SyncOptions::batch_size`] outbox
+    /// entries, each batch one remote transaction followed by the local acknowledgement.
+    ///
+    /// # Errors
+    ///
+    /// `Interrupted` when the connection breaks (the batch in flight is rolled back on the
+    /// server or, if it committed, re-sent idempotently next time); `Permission`; `Remote`;
+    /// `Local`.
+    pub async fn push(&self, progress: Option<ProgressFn<'_>>) -> SyncResult<SyncReport> {
+        let started = Instant::now();
+        let mut report = SyncReport::default();
+        self.push_into(&mut report, progress).await?;
+        self.store.record_sync(true, false, None).await?;
+        report.elapsed = started.elapsed();
+        Ok(report)
+    }
+
+    /// Receives every remote change since this device's cursors.
+    ///
+    /// # Errors
+    ///
+    /// As [`Syncer::push`].
+    pub async fn pull(&self, progress: Option<ProgressFn<'_>>) -> SyncResult<SyncReport> {
+        let started = Instant::now();
+        let mut report = SyncReport::default();
+        self.pull_into(&mut report, progress).await?;
+        self.store.record_sync(false, true, None).await?;
+        report.elapsed = started.elapsed();
+        Ok(report)
+    }
+
+    // Account -----------------------------------------------------------------------------
+
+    /// When the device's profile is not the account it syncs as (a second device, or a
+    /// profile made before sign-in), moves the profile's data to the account first, so that
+    /// nothing is pushed under the wrong owner.
+    async fn adopt_account(&self, report: &mut SyncReport) -> SyncResult<()> {
+        let Some(account) = self.account else {
+            return Ok(());
+        };
+        let profile: Option<String> =
+            sqlx::query_scalar("SELECT user_id FROM local_profile WHERE id = 1")
+                .fetch_optional(&self.store.pool)
+                .await
+                .map_err(StoreError::from)?;
+        let account_text = id_text(account);
+        if profile.as_deref() == Some(account_text.as_str()) {
+            return Ok(());
+        }
+        if !self.has_local_user(&account_text).await? {
+            self.pull_into(report, None).await?;
+            if !self.has_local_user(&account_text).await? {
+                return Ok(()); // the account has no row on the server yet
+            }
+        }
+        let mut apply = self.store.begin_remote_apply().await?;
+        let conn = apply.conn();
+        match profile {
+            None => {
+                exec(
+                    conn,
+                    "INSERT INTO local_profile (id, user_id) VALUES (1, ?1) \
+                     ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id",
+                    &[&account_text],
+                )
+                .await?;
+            }
+            Some(old) => {
+                // Plans and usage belong to the account on the server; the provisional
+                // profile's own go, unpushed.
+                for t in ["plan_usage", "subscription_plans"] {
+                    exec(
+                        conn,
+                        &format!(
+                            "DELETE FROM sync_outbox WHERE table_name = '{t}' AND \
+                         row_id IN (SELECT id FROM {t} WHERE user_id = ?1)"
+                        ),
+                        &[&old],
+                    )
+                    .await?;
+                    exec(
+                        conn,
+                        &format!("DELETE FROM {t} WHERE user_id = ?1"),
+                        &[&old],
+                    )
+                    .await?;
+                }
+                for (t, col) in [
+                    ("strategies", "owner_id"),
+                    ("strategy_versions", "created_by"),
+                    ("backtest_runs", "requested_by"),
+                    ("notifications", "user_id"),
+                    ("template_shares", "educator_id"),
+                    ("compliance_events", "created_by"),
+                ] {
+                    exec(
+                        conn,
+                        &format!(
+                            "INSERT INTO sync_outbox (table_name, row_id, op) \
+                         SELECT '{t}', id, 'update' FROM {t} WHERE {col} = ?1"
+                        ),
+                        &[&old],
+                    )
+                    .await?;
+                    exec(
+                        conn,
+                        &format!("UPDATE {t} SET {col} = ?2 WHERE {col} = ?1"),
+                        &[&old, &account_text],
+                    )
+                    .await?;
+                }
+                exec(
+                    conn,
+                    "UPDATE local_profile SET user_id = ?2 WHERE user_id = ?1",
+                    &[&old, &account_text],
+                )
+                .await?;
+                exec(
+                    conn,
+                    "DELETE FROM sync_outbox WHERE table_name = 'users' AND row_id = ?1",
+                    &[&old],
+                )
+                .await?;
+                exec(conn, "DELETE FROM users WHERE id = ?1", &[&old]).await?;
+            }
+        }
+        apply.commit().await?;
+        Ok(())
+    }
+
+    async fn has_local_user(&self, id: &str) -> SyncResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.store.pool)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(found.is_some())
+    }
+
+    // Push --------------------------------------------------------------------------------
+
+    async fn push_into(
+        &self,
+        report: &mut SyncReport,
+        progress: Option<ProgressFn<'_>>,
+    ) -> SyncResult<()> {
+        let progress = progress.unwrap_or(&no_progress);
+        let mut rows = 0u64;
+        let mut batches = 0u64;
+        // One session for the whole push: a broken connection stops the push (to be resumed
+        // by the next sync) instead of silently continuing on another.
+        let mut conn: Option<sqlx::pool::PoolConnection<Postgres>> = None;
+        loop {
+            let entries = self.store.pending_changes(self.options.batch_size).await?;
+            let Some(last) = entries.last() else {
+                break;
+            };
+            let max_seq = last.seq;
+            // Collapse per row: the last entry's time is the change's time.
+            let mut by_table: HashMap<&'static str, BTreeMap<String, String>> = HashMap::new();
+            for e in &entries {
+                if let Some(t) = table(&e.table_name) {
+                    by_table
+                        .entry(t.name)
+                        .or_default()
+                        .insert(e.row_id.clone(), e.changed_at.clone());
+                }
+            }
+            let mut upserts: Vec<(&'static Table, Vec<String>, String)> = Vec::new();
+            let mut deletes: Vec<(&'static Table, Vec<Uuid>)> = Vec::new();
+            for t in TABLES {
+                let Some(changed) = by_table.get(t.name) else {
+                    continue;
+                };
+                let map: serde_json::Map<String, serde_json::Value> = changed
+                    .iter()
+                    .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                    .collect();
+                let found: Vec<(String, String)> = sqlx::query_as(&t.local_read_sql())
+                    .bind(serde_json::Value::Object(map).to_string())
+                    .fetch_all(&self.store.pool)
+                    .await
+                    .map_err(StoreError::from)?;
+                let present: std::collections::HashSet<&str> =
+                    found.iter().map(|(id, _)| id.as_str()).collect();
+                let gone: Vec<String> = changed
+                    .keys()
+                    .filter(|id| !present.contains(id.as_str()))
+                    .cloned()
+                    .collect();
+                if !gone.is_empty() {
+                    deletes.push((t, parse_ids(&gone)));
+                }
+                if !found.is_empty() {
+                    let ids: Vec<String> = found.iter().map(|(id, _)| id.clone()).collect();
+                    let body: Vec<&str> = found.iter().map(|(_, row)| row.as_str()).collect();
+                    upserts.push((t, ids, format!("[{}]", body.join(","))));
+                }
+            }
+            if conn.is_none() {
+                conn = Some(self.pool.acquire().await.map_err(classify)?);
+            }
+            let Some(session) = conn.as_mut() else {
+                break;
+            };
+            let mut tx = session.begin().await.map_err(classify)?;
+            let mut renumbered = Vec::new();
+            for (t, ids, json) in &upserts {
+                let taken = if t.name == "strategy_versions" {
+                    self.push_versions(&mut tx, t, json, &mut renumbered)
+                        .await?
+                } else {
+                    let applied: Vec<Uuid> = sqlx::query_scalar(&t.remote_upsert_sql())
+                        .bind(json)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(classify)?;
+                    sqlx::query(&t.remote_touch_sql())
+                        .bind(json)
+                        .bind(&applied)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(classify)?;
+                    // Rows that are not new or changed count as taken (an identical retry).
+                    let exist: i64 = sqlx::query_scalar(&format!(
+                        "SELECT count(*) FROM {} WHERE id = ANY ($1::uuid[])",
+                        t.name
+                    ))
+                    .bind(parse_ids(ids))
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(classify)?;
+                    u64::try_from(exist).unwrap_or(0)
+                };
+                sqlx::query("SELECT sg_touch_tombstones($1, $2::uuid[])")
+                    .bind(t.name)
+                    .bind(parse_ids(ids))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(classify)?;
+                report.not_taken += (ids.len() as u64).saturating_sub(taken);
+                rows += ids.len() as u64;
+            }
+            for (t, ids) in deletes.iter().rev() {
+                sqlx::query(&format!(
+                    "DELETE FROM {} WHERE id = ANY ($1::uuid[])",
+                    t.name
+                ))
+                .bind(ids)
+                .execute(&mut *tx)
+                .await
+                .map_err(classify)?;
+                rows += ids.len() as u64;
+            }
+            tx.commit().await.map_err(classify)?;
+
+            // Acknowledge, and take the server's numbers for renumbered versions.
+            let mut apply = self.store.begin_remote_apply().await?;
+            for r in &renumbered {
+                place_version(apply.conn(), r.version_id, r.strategy_id, r.to, None).await?;
+            }
+            sqlx::query("DELETE FROM sync_outbox WHERE seq <= ?")
+                .bind(max_seq)
+                .execute(&mut *apply.conn())
+                .await
+                .map_err(StoreError::from)?;
+            apply.commit().await?;
+            report.renumbered.extend(renumbered);
+            batches += 1;
+            report.push_batches += 1;
+            let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM sync_outbox")
+                .fetch_one(&self.store.pool)
+                .await
+                .map_err(StoreError::from)?;
+            progress(&SyncProgress {
+                phase: SyncPhase::Push,
+                table: None,
+                rows,
+                batches,
+                pending: Some(u64::try_from(pending).unwrap_or(0)),
+            });
+        }
+        report.pushed += rows;
+        Ok(())
+    }
+
+    /// Versions are immutable: new ones are inserted; one whose number another device took
+    /// first gets the strategy's next free number, and the owner a `sync_conflict`
+    /// notification. Returns how many rows of the batch the server now holds.
+    async fn push_versions(
+        &self,
+        tx: &mut Transaction<'_, Postgres>,
+        t: &Table,
+        json: &str,
+        renumbered: &mut Vec<Renumbered>,
+    ) -> SyncResult<u64> {
+        let sql = t.remote_upsert_sql();
+        // Reuse the generated recordset, values and admission test of the upsert.
+        let (head, rest) = sql.split_once(" ON CONFLICT").unwrap_or((&sql, ""));
+        let _ = rest;
+        let insert = format!(
+            "{head} AND NOT EXISTS (SELECT 1 FROM strategy_versions v \
+             WHERE v.strategy_id = i.strategy_id AND v.version = i.version) \
+             ON CONFLICT DO NOTHING RETURNING t.id"
+        );
+        sqlx::query(&insert)
+            .bind(json)
+            .execute(&mut **tx)
+            .await
+            .map_err(classify)?;
+        let (with_i, _) = head.split_once(" INSERT INTO").unwrap_or((head, ""));
+        let admit = head.split_once(" FROM i WHERE ").map_or("true", |(_, a)| a);
+        let clashes: Vec<(Uuid, Uuid, i32)> = sqlx::query_as(&format!(
+            "{with_i} SELECT i.id, i.strategy_id, i.version FROM i WHERE {admit} \
+             AND NOT EXISTS (SELECT 1 FROM strategy_versions v WHERE v.id = i.id) \
+             ORDER BY i.strategy_id, i.version"
+        ))
+        .bind(json)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(classify)?;
+        let (cols, values) = head
+            .split_once(" AS t (")
+            .and_then(|(_, r)| r.split_once(") SELECT "))
+            .map(|(c, r)| (c, r.split_once(" FROM i WHERE ").map_or(r, |(v, _)| v)))
+            .unwrap_or(("", ""));
+        let values = values.replacen(
+            "i.version",
+            "(SELECT COALESCE(MAX(v.version), 0) + 1 FROM strategy_versions v \
+             WHERE v.strategy_id = i.strategy_id)",
+            1,
+        );
+        for (id, strategy_id, from) in clashes {
+            sqlx::query("SELECT 1 FROM strategies WHERE id = $1 FOR UPDATE")
+                .bind(strategy_id)
+                .execute(&mut **tx)
+                .await
+                .map_err(classify)?;
+            let to: i32 = sqlx::query_scalar(&format!(
+                "{with_i} INSERT INTO strategy_versions ({cols}) SELECT {values} FROM i \
+                 WHERE i.id = $2 RETURNING version"
+            ))
+            .bind(json)
+            .bind(id)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(classify)?;
+            let now = self.store.now();
+            sqlx::query(
+                "INSERT INTO notifications (id, user_id, type, payload, channel, created_at, \
+                 sync_stamp) SELECT $1, s.owner_id, 'sync_conflict', $2::jsonb, 'in_app', $3, $3 \
+                 FROM strategies s WHERE s.id = $4",
+            )
+            .bind(Uuid::now_v7())
+            .bind(
+                json!({
+                    "strategy_id": strategy_id,
+                    "version_id": id,
+                    "saved_as": from,
+                    "renumbered_to": to,
+                    "reason": "another device saved this version number first",
+                })
+                .to_string(),
+            )
+            .bind(now)
+            .bind(strategy_id)
+            .execute(&mut **tx)
+            .await
+            .map_err(classify)?;
+            renumbered.push(Renumbered {
+                version_id: id,
+                strategy_id,
+                from,
+                to,
+            });
+        }
+        let ids: Vec<Uuid> = sqlx::query_scalar(&format!(
+            "{with_i} SELECT i.id FROM i JOIN strategy_versions v ON v.id = i.id"
+        ))
+        .bind(json)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(classify)?;
+        Ok(ids.len() as u64)
+    }
+
+    // Pull --------------------------------------------------------------------------------
+
+    async fn pull_into(
+        &self,
+        report: &mut SyncReport,
+        progress: Option<ProgressFn<'_>>,
+    ) -> SyncResult<()> {
+        let progress = progress.unwrap_or(&no_progress);
+        let mut conn = self.pool.acquire().await.map_err(classify)?;
+        // Give transactions already running when the pull starts (on any database of the
+        // cluster) a moment to finish, so the pull sees everything committed before it;
+        // a transaction left open longer only delays its rows to a later pull.
+        let target: String =
+            sqlx::query_scalar("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(classify)?;
+        let deadline = Instant::now() + Duration::from_secs(3);
+        loop {
+            let passed: bool =
+                sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot()) >= $1::xid8")
+                    .bind(&target)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(classify)?;
+            if passed || Instant::now() > deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let mut tx = conn
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await
+            .map_err(classify)?;
+        // Rows of transactions that finished before this bound are all visible in this
+        // snapshot, and no later commit can add rows below it: pulling below it never
+        // skips a row, whatever order concurrent pushes commit in.
+        let bound: String =
+            sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(classify)?;
+        let mut rows_total = 0u64;
+        let mut pages = 0u64;
+        for t in TABLES {
+            let sql = t.remote_pull_sql();
+            loop {
+                let cursor = self.store.sync_cursor(t.name).await?;
+                let (txid, id) = parse_cursor(cursor.as_deref().unwrap_or(START_CURSOR));
+                let rows: Vec<(String, String, String)> = sqlx::query_as(&sql)
+                    .bind(&txid)
+                    .bind(id)
+                    .bind(&bound)
+                    .bind(self.options.page_size)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(classify)?;
+                let Some((last_txid, last_id, _)) = rows.last() else {
+                    break;
+                };
+                let next = format!("{last_txid}/{last_id}");
+                let body: Vec<&str> = rows.iter().map(|(_, _, r)| r.as_str()).collect();
+                let json = format!("[{}]", body.join(","));
+                let mut apply = self.store.begin_remote_apply().await?;
+                let applied = apply_rows(&self.store, apply.conn(), t, &json).await?;
+                apply.set_cursor(t.name, &next).await?;
+                apply.commit().await?;
+                report.pulled += applied;
+                rows_total += rows.len() as u64;
+                pages += 1;
+                progress(&SyncProgress {
+                    phase: SyncPhase::Pull,
+                    table: Some(t.name),
+                    rows: rows_total,
+                    batches: pages,
+                    pending: None,
+                });
+                if (rows.len() as i64) < self.options.page_size {
+                    break;
+                }
+            }
+        }
+        loop {
+            let cursor = self.store.sync_cursor(TOMBSTONES).await?;
+            let (txid, id) = parse_cursor(cursor.as_deref().unwrap_or(START_CURSOR));
+            let rows: Vec<(String, String, String)> = sqlx::query_as(
+                "SELECT sync_txid::text, row_id::text, table_name FROM sync_tombstones \
+                 WHERE (sync_txid, row_id) > ($1::xid8, $2::uuid) AND sync_txid < $3::xid8 \
+                 ORDER BY sync_txid, row_id LIMIT $4",
+            )
+            .bind(&txid)
+            .bind(id)
+            .bind(&bound)
+            .bind(self.options.page_size)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(classify)?;
+            let Some((last_txid, last_id, _)) = rows.last() else {
+                break;
+            };
+            let next = format!("{last_txid}/{last_id}");
+            let mut apply = self.store.begin_remote_apply().await?;
+            for t in TABLES.iter().rev() {
+                let ids: Vec<&str> = rows
+                    .iter()
+                    .filter(|(_, _, name)| name == t.name)
+                    .map(|(_, id, _)| id.as_str())
+                    .collect();
+                if ids.is_empty() {
+                    continue;
+                }
+                let done = sqlx::query(&format!(
+                    "DELETE FROM {} WHERE id IN (SELECT value FROM json_each(?1))",
+                    t.name
+                ))
+                .bind(serde_json::to_string(&ids).map_err(StoreError::storage)?)
+                .execute(&mut *apply.conn())
+                .await
+                .map_err(StoreError::from)?;
+                report.pulled_deletes += done.rows_affected();
+            }
+            apply.set_cursor(TOMBSTONES, &next).await?;
+            apply.commit().await?;
+            rows_total += rows.len() as u64;
+            pages += 1;
+            progress(&SyncProgress {
+                phase: SyncPhase::Pull,
+                table: Some(TOMBSTONES),
+                rows: rows_total,
+                batches: pages,
+                pending: None,
+            });
+            if (rows.len() as i64) < self.options.page_size {
+                break;
+            }
+        }
+        tx.commit().await.map_err(classify)?;
+        Ok(())
+    }
+}
+
+async fn exec(conn: &mut SqliteConnection, sql: &str, args: &[&str]) -> Result<u64, StoreError> {
+    let mut q = sqlx::query(sql);
+    for a in args {
+        q = q.bind(*a);
+    }
+    Ok(q.execute(conn).await?.rows_affected())
+}
+
+/// Applies one pulled page locally: first makes room where a local row holds a unique key
+/// an incoming row has (another device's slug, e-mail, version number or usage window),
+/// then upserts. Returns the rows written.
+async fn apply_rows(
+    store: &Store,
+    conn: &mut SqliteConnection,
+    t: &Table,
+    json: &str,
+) -> Result<u64, StoreError> {
+    match t.name {
+        "users" => {
+            exec(
+                conn,
+                "UPDATE users SET email = id || '@stratagraph.invalid' WHERE id IN \
+                 (SELECT u.id FROM users u JOIN json_each(?1) j \
+                  ON u.email = j.value ->> '$.email' AND u.id <> j.value ->> '$.id')",
+                &[json],
+            )
+            .await?;
+        }
+        "strategies" => {
+            exec(
+                conn,
+                "UPDATE strategies SET slug = slug || '-' || substr(id, 25) WHERE id IN \
+                 (SELECT s.id FROM strategies s JOIN json_each(?1) j \
+                  ON s.slug = j.value ->> '$.slug' AND s.id <> j.value ->> '$.id')",
+                &[json],
+            )
+            .await?;
+        }
+        "plan_usage" => {
+            exec(
+                conn,
+                "DELETE FROM plan_usage WHERE id IN (SELECT p.id FROM plan_usage p \
+                 JOIN json_each(?1) j ON p.user_id = j.value ->> '$.user_id' \
+                 AND p.metric = j.value ->> '$.metric' \
+                 AND p.window_start = j.value ->> '$.window_start' \
+                 AND p.id <> j.value ->> '$.id')",
+                &[json],
+            )
+            .await?;
+        }
+        "strategy_versions" => {
+            let clashes: Vec<(String, String, i64)> = sqlx::query_as(
+                "SELECT j.value ->> '$.id', j.value ->> '$.strategy_id', \
+                 j.value ->> '$.version' FROM json_each(?1) j \
+                 WHERE EXISTS (SELECT 1 FROM strategy_versions v \
+                   WHERE v.strategy_id = j.value ->> '$.strategy_id' \
+                   AND v.version = j.value ->> '$.version' AND v.id <> j.value ->> '$.id') \
+                 AND NOT EXISTS (SELECT 1 FROM sync_outbox o WHERE o.table_name = \
+                   'strategy_versions' AND o.row_id = j.value ->> '$.id')",
+            )
+            .bind(json)
+            .fetch_all(&mut *conn)
+            .await?;
+            for (id, strategy, version) in clashes {
+                let (Ok(id), Ok(strategy)) = (Uuid::parse_str(&id), Uuid::parse_str(&strategy))
+                else {
+                    continue;
+                };
+                let version = i32::try_from(version)
+                    .map_err(|_| StoreError::invalid("version", "out of range"))?;
+                place_version(conn, id, strategy, version, Some((store, json))).await?;
+            }
+        }
+        _ => {}
+    }
+    let done = sqlx::query(&t.local_apply_sql())
+        .bind(json)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Gives version `id` the number `to` locally, first moving any other local version that
+/// holds that number to the next free one (counting `incoming`'s numbers as taken). A moved
+/// version that was never pushed is this device's save clashing with another device's: the
+/// owner gets a `sync_conflict` notification (queued for push like any local change).
+async fn place_version(
+    conn: &mut SqliteConnection,
+    id: Uuid,
+    strategy_id: Uuid,
+    to: i32,
+    incoming: Option<(&Store, &str)>,
+) -> Result<(), StoreError> {
+    let id_s = id_text(id);
+    let sid = id_text(strategy_id);
+    let holder: Option<(String, i64)> = sqlx::query_as(
+        "SELECT id, version FROM strategy_versions WHERE strategy_id = ? AND version = ? AND id <> ?",
+    )
+    .bind(&sid)
+    .bind(to)
+    .bind(&id_s)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((other, from)) = holder {
+        let incoming_json = incoming.map_or("[]", |(_, j)| j);
+        let (next,): (i64,) = sqlx::query_as(
+            "SELECT MAX(m) + 1 FROM (SELECT COALESCE(MAX(version), 0) AS m FROM strategy_versions \
+             WHERE strategy_id = ?1 UNION ALL SELECT COALESCE(MAX(CAST(j.value ->> '$.version' \
+             AS INTEGER)), 0) FROM json_each(?2) j WHERE j.value ->> '$.strategy_id' = ?1)",
+        )
+        .bind(&sid)
+        .bind(incoming_json)
+        .fetch_one(&mut *conn)
+        .await?;
+        sqlx::query("UPDATE strategy_versions SET version = ? WHERE id = ?")
+            .bind(next)
+            .bind(&other)
+            .execute(&mut *conn)
+            .await?;
+        let pending: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM sync_outbox WHERE table_name = 'strategy_versions' AND row_id = ? LIMIT 1",
+        )
+        .bind(&other)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let (Some(_), Some((store, _))) = (pending, incoming) {
+            let note = id_text(Uuid::now_v7());
+            let now = fmt_time(store.now());
+            let payload = json!({
+                "strategy_id": sid,
+                "version_id": other,
+                "saved_as": from,
+                "renumbered_to": next,
+                "reason": "another device saved this version number first",
+            })
+            .to_string();
+            let inserted = sqlx::query(
+                "INSERT INTO notifications (id, user_id, type, payload, channel, created_at) \
+                 SELECT ?1, owner_id, 'sync_conflict', ?2, 'in_app', ?3 FROM strategies \
+                 WHERE id = ?4",
+            )
+            .bind(&note)
+            .bind(&payload)
+            .bind(&now)
+            .bind(&sid)
+            .execute(&mut *conn)
+            .await?;
+            if inserted.rows_affected() > 0 {
+                sqlx::query(
+                    "INSERT INTO sync_outbox (table_name, row_id, op, changed_at) \
+                     VALUES ('notifications', ?, 'insert', ?)",
+                )
+                .bind(&note)
+                .bind(&now)
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+    }
+    sqlx::query("UPDATE strategy_versions SET version = ? WHERE id = ?")
+        .bind(to)
+        .bind(&id_s)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Where a device stands with its remote.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncStatus {
+    /// The configured server (no secret), if any.
+    pub remote: Option<RemoteConfig>,
+    /// Local changes waiting to be pushed.
+    pub pending: i64,
+    /// Last push, last pull, last error.
+    pub record: super::config::SyncRecord,
+    /// Pull position per table.
+    pub cursors: Vec<(String, String)>,
+}
+
+impl Store {
+    /// The device's sync state, without contacting the server.
+    ///
+    /// # Errors
+    ///
+    /// `Storage`.
+    pub async fn sync_status(&self) -> Result<SyncStatus, StoreError> {
+        let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM sync_outbox")
+            .fetch_one(&self.pool)
+            .await?;
+        let cursors: Vec<(String, String)> =
+            sqlx::query_as("SELECT table_name, cursor FROM sync_cursors ORDER BY table_name")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(SyncStatus {
+            remote: self.remote_config().await?,
+            pending,
+            record: self.sync_record().await?,
+            cursors,
+        })
+    }
+}
+
+/// A sync running in the background on an interval and on demand.
+#[derive(Debug)]
+pub struct BackgroundSync {
+    wake: Arc<tokio::sync::Notify>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    last: Arc<Mutex<Option<Result<SyncReport, String>>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl BackgroundSync {
+    /// Starts syncing `store` with its configured remote every `interval` (and at once).
+    /// Failures are recorded (see [`Store::sync_record`]) and retried at the next tick.
+    pub fn spawn(
+        store: Store,
+        secrets: Arc<dyn SecretStore>,
+        options: SyncOptions,
+        interval: Duration,
+    ) -> Self {
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let last = Arc::new(Mutex::new(None));
+        let (w, s, l) = (wake.clone(), stop.clone(), last.clone());
+        let task = tokio::spawn(async move {
+            let mut syncer: Option<Syncer> = None;
+            while !s.load(std::sync::atomic::Ordering::SeqCst) {
+                let outcome = async {
+                    if syncer.is_none() {
+                        let config = store
+                            .remote_config()
+                            .await?
+                            .ok_or(SyncError::NotConfigured)?;
+                        syncer = Some(
+                            Syncer::connect(&store, &config, secrets.as_ref(), options.clone())
+                                .await?,
+                        );
+                    }
+                    match &syncer {
+                        Some(sy) => sy.sync(None).await,
+                        None => Err(SyncError::NotConfigured),
+                    }
+                }
+                .await;
+                if outcome.is_err() {
+                    syncer = None; // reconnect next time
+                }
+                *l.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    Some(outcome.map_err(|e| e.to_string()));
+                tokio::select! {
+                    () = w.notified() => {}
+                    () = tokio::time::sleep(interval) => {}
+                }
+            }
+        });
+        Self {
+            wake,
+            stop,
+            last,
+            task,
+        }
+    }
+
+    /// Runs a sync now (or right after the one in progress).
+    pub fn sync_now(&self) {
+        self.wake.notify_one();
+    }
+
+    /// The outcome of the last completed sync.
+    pub fn last_outcome(&self) -> Option<Result<SyncReport, String>> {
+        self.last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Stops after the sync in progress, if any, and waits for it.
+    pub async fn stop(self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.wake.notify_one();
+        let _ = self.task.await;
+    }
+}

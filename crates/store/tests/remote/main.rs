@@ -1,0 +1,15 @@
+//! Integration tests of the remote sync against the real PostgreSQL at 127.0.0.1:5432.
+//! A separate binary from `tests/store` so the embedded-store tests stay hermetic (no
+//! server needed) and so these can be run, or skipped, on their own. Each test creates and
+//! drops its own database `sg_test_<unix time>_<random>`.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod bad_input;
+mod common;
+mod converge;
+mod faults;
+mod keyring;
+mod migrate;
+mod quota;
+mod rls;
+mod sync;
