@@ -313,17 +313,24 @@ pub(crate) fn beyond(rising: bool, v: f64, edge: f64) -> f64 {
     }
 }
 
-/// One step of a cross: `d = a - b` at this bar, `last` the sign of the last valid non-zero
-/// difference (0 when unknown). Returns the output and updates `last`.
+/// Relative distance under which two values count as equal for crosses: far below any real
+/// difference of prices (1e-10 at a price of 100) and far above the rounding of running sums,
+/// so a mathematically exact tie is a tie whatever order the sums were added in.
+pub const CROSS_TIE_TOLERANCE: f64 = 1e-12;
+
+/// One step of a cross at a bar with values `a` and `b`; `last` is the sign of the last valid
+/// non-tied difference (0 when unknown). Returns the output and updates `last`.
 #[inline(always)]
-pub(crate) fn cross_step(d: f64, last: &mut f64, dir: f64) -> f64 {
+pub(crate) fn cross_step(a: f64, b: f64, last: &mut f64, dir: f64) -> f64 {
+    let d = a - b;
     if d.is_nan() {
         *last = 0.0;
         return f64::NAN;
     }
-    let sign = if d > 0.0 {
+    let tie = CROSS_TIE_TOLERANCE * a.abs().max(b.abs());
+    let sign = if d > tie {
         1.0
-    } else if d < 0.0 {
+    } else if d < -tie {
         -1.0
     } else {
         0.0
@@ -337,22 +344,26 @@ pub(crate) fn cross_step(d: f64, last: &mut f64, dir: f64) -> f64 {
 
 /// Crosses per DESIGN.md: `a` crosses above `b` at `t` when `a[t] > b[t]` and the last bar
 /// before `t` where they differed had `a < b`, with no missing value since then. A touch
-/// followed by a break is one cross; a touch followed by a retreat is none. `dir` is 1 for
-/// above, -1 for below. Missing where either operand is missing.
+/// followed by a break is one cross; a touch followed by a retreat is none. Values within
+/// [`CROSS_TIE_TOLERANCE`] of each other touch. `dir` is 1 for above, -1 for below. Missing
+/// where either operand is missing.
 fn cross(a: In<'_>, b: In<'_>, n: usize, dir: f64) -> Vec<f64> {
     match (a, b) {
-        (In::S(x), In::S(y)) => cross_by(n, dir, |i| x[i] - y[i]),
-        (In::S(x), In::C(c)) => cross_by(n, dir, |i| x[i] - c),
-        (In::C(c), In::S(y)) => cross_by(n, dir, |i| c - y[i]),
-        (In::C(c), In::C(d)) => cross_by(n, dir, |_| c - d),
+        (In::S(x), In::S(y)) => cross_by(n, dir, |i| (x[i], y[i])),
+        (In::S(x), In::C(c)) => cross_by(n, dir, |i| (x[i], c)),
+        (In::C(c), In::S(y)) => cross_by(n, dir, |i| (c, y[i])),
+        (In::C(c), In::C(d)) => cross_by(n, dir, |_| (c, d)),
     }
 }
 
 #[inline(always)]
-fn cross_by(n: usize, dir: f64, diff: impl Fn(usize) -> f64) -> Vec<f64> {
+fn cross_by(n: usize, dir: f64, at: impl Fn(usize) -> (f64, f64)) -> Vec<f64> {
     let mut last = 0.0;
     (0..n)
-        .map(|i| cross_step(diff(i), &mut last, dir))
+        .map(|i| {
+            let (a, b) = at(i);
+            cross_step(a, b, &mut last, dir)
+        })
         .collect()
 }
 
@@ -374,6 +385,22 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    #[test]
+    fn rounding_noise_is_a_touch_not_a_cross() {
+        // 0.1 + 0.2 != 0.3 in floating point: an exact tie computed two ways is still a tie,
+        // so touching from below and breaking up is one cross, on the break.
+        let a = [0.2, 0.1 + 0.2, 0.31];
+        let b = [0.3, 0.3, 0.3];
+        assert_eq!(bits(&cross_of(&a, &b, 1.0)), ["0", "0", "1"]);
+        let below = [0.2, 0.30000000000000004 - 1e-16, 0.31];
+        assert_eq!(bits(&cross_of(&below, &b, 1.0)), ["0", "0", "1"]);
+        // A real difference a thousand times the tolerance still counts.
+        assert_eq!(
+            bits(&cross_of(&[0.2, 0.3 + 3e-10, 0.2], &b, 1.0)),
+            ["0", "1", "0"]
+        );
     }
 
     #[test]

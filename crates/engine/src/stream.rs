@@ -306,10 +306,10 @@ impl<'p> Stream<'p> {
                 (Op::Abs(x), _) => [get(v, *x).abs(), 0.0, 0.0],
                 (Op::Cmp(c, a, b), _) => [compare(*c, get(v, *a), get(v, *b)), 0.0, 0.0],
                 (Op::CrossAbove(a, b), NodeState::Cross(last)) => {
-                    [cross_step(get(v, *a) - get(v, *b), last, 1.0), 0.0, 0.0]
+                    [cross_step(get(v, *a), get(v, *b), last, 1.0), 0.0, 0.0]
                 }
                 (Op::CrossBelow(a, b), NodeState::Cross(last)) => {
-                    [cross_step(get(v, *a) - get(v, *b), last, -1.0), 0.0, 0.0]
+                    [cross_step(get(v, *a), get(v, *b), last, -1.0), 0.0, 0.0]
                 }
                 (Op::Rising(x, _), NodeState::Rising(s, prev)) => {
                     let x = get(v, *x);

@@ -429,14 +429,19 @@ type Shared = Arc<Vec<Arc<Vec<f64>>>>;
 struct CacheEntry {
     value: OnceLock<Shared>,
     bytes: AtomicUsize,
-    last_use: AtomicUsize,
 }
 
-/// Node outputs shared between combinations, evicted least-recently-used past a budget.
+/// Node outputs shared between combinations. The whole access order is known before the
+/// sweep starts, so past the memory budget it evicts the entry whose next use is farthest
+/// away (Belady's optimal policy): a least-recently-used cache would miss on every access
+/// when the nodes cycle through more entries than fit.
 struct NodeCache {
     entries: Mutex<HashMap<usize, Arc<CacheEntry>>>,
     budget: usize,
-    clock: AtomicUsize,
+    /// For each shared key, the positions in the execution order of the combinations using it.
+    uses_at: HashMap<usize, Vec<usize>>,
+    /// Position in the execution order of the combination being started last.
+    position: AtomicUsize,
     computed: AtomicUsize,
     recomputed: AtomicUsize,
     unshared: AtomicUsize,
@@ -452,15 +457,10 @@ impl NodeCache {
                     Arc::new(CacheEntry {
                         value: OnceLock::new(),
                         bytes: AtomicUsize::new(0),
-                        last_use: AtomicUsize::new(0),
                     })
                 })
                 .clone()
         };
-        entry.last_use.store(
-            self.clock.fetch_add(1, Ordering::Relaxed),
-            Ordering::Relaxed,
-        );
         let mut fresh = false;
         let value = entry
             .value
@@ -488,6 +488,14 @@ impl NodeCache {
         value
     }
 
+    /// Position of the next combination (from the one running now on) that uses `key`.
+    fn next_use(&self, key: usize) -> usize {
+        let now = self.position.load(Ordering::Relaxed);
+        let uses = self.uses_at.get(&key).map_or(&[][..], Vec::as_slice);
+        let i = uses.partition_point(|&p| p < now);
+        uses.get(i).copied().unwrap_or(usize::MAX)
+    }
+
     fn evict(&self, keep: usize) {
         let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let mut total: usize = map.values().map(|e| e.bytes.load(Ordering::Relaxed)).sum();
@@ -495,7 +503,7 @@ impl NodeCache {
             let victim = map
                 .iter()
                 .filter(|(k, e)| **k != keep && e.value.get().is_some())
-                .min_by_key(|(k, e)| (e.last_use.load(Ordering::Relaxed), **k))
+                .max_by_key(|(k, _)| (self.next_use(**k), **k))
                 .map(|(k, _)| *k);
             let Some(k) = victim else { break };
             if let Some(e) = map.remove(&k) {
@@ -556,10 +564,22 @@ fn run_plans(
     let distinct = uses.len();
     let shared_nodes = uses.values().filter(|&&n| n > 1).count();
     let order = execution_order(&plans);
+    let mut uses_at: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (pos, &i) in order.iter().enumerate() {
+        for &k in &keys[i] {
+            if uses.get(&k).is_some_and(|&n| n > 1) {
+                let at = uses_at.entry(k).or_default();
+                if at.last() != Some(&pos) {
+                    at.push(pos);
+                }
+            }
+        }
+    }
     let cache = NodeCache {
         entries: Mutex::new(HashMap::new()),
         budget: config.cache_bytes,
-        clock: AtomicUsize::new(0),
+        uses_at,
+        position: AtomicUsize::new(0),
         computed: AtomicUsize::new(0),
         recomputed: AtomicUsize::new(0),
         unshared: AtomicUsize::new(0),
@@ -582,6 +602,7 @@ fn run_plans(
                 }
                 let k = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&i) = order.get(k) else { break };
+                cache.position.fetch_max(k, Ordering::Relaxed);
                 let shared = |key: usize| uses.get(&key).is_some_and(|&n| n > 1);
                 let Ok(metrics) = run_one(&plans[i], bars, &keys[i], &shared, &cache, cancel)
                 else {
