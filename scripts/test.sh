@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Sets up what the test suite needs (idempotently) and runs all of it: formatting, lints,
-# Rust tests, the UI's checks and the end-to-end suite. The README's test command.
+# Sets up what the test suite needs (idempotently) and runs all of it: the UI's checks,
+# formatting, lints, every Rust test (PostgreSQL included), the generated-bindings check and
+# the end-to-end suite on the real app. The README's test command; CI runs it (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -13,9 +13,14 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 step "system packages"
 bash scripts/setup-system.sh
+command -v node >/dev/null || { echo "error: Node.js 20.19+ is required" >&2; exit 1; }
 
 step "PostgreSQL"
 bash scripts/ensure-postgres.sh
+
+# The desktop shell embeds ui/dist, so the UI is built before any Rust check.
+step "UI: install, lint, format, unit tests, typecheck and build"
+(cd ui && npm ci --no-audit --no-fund && npm run lint && npm run format:check && npm test && npm run build)
 
 step "rustfmt"
 cargo fmt --all -- --check
@@ -24,29 +29,21 @@ step "clippy (warnings denied)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "core crates stay free of Tauri"
-for crate in stratagraph-engine stratagraph-store; do
-    if cargo tree -p "$crate" -e normal --locked 2>/dev/null | grep -q ' tauri '; then
+for crate in stratagraph-engine stratagraph-store stratagraph-report stratagraph-api; do
+    if cargo tree -p "$crate" -e normal --locked | grep -qE '^[│├└ ─]*tauri v'; then
         echo "error: $crate depends on tauri" >&2
         exit 1
     fi
 done
 
 step "Rust tests"
-cargo test --workspace --locked
+# The sync fault tests restart the local PostgreSQL once.
+STRATAGRAPH_PG_RESTART_TEST=1 cargo test --workspace --locked
 
-if [ -f ui/package.json ]; then
-    step "UI: install, typecheck, lint, unit tests, build"
-    (cd ui && npm ci --no-audit --no-fund && npm run --if-present lint && npm test && npm run build)
-fi
+step "generated IPC bindings are up to date"
+bash scripts/check-bindings.sh
 
-if [ -x scripts/check-bindings.sh ]; then
-    step "generated IPC bindings are up to date"
-    bash scripts/check-bindings.sh
-fi
-
-if [ -x e2e/run.sh ]; then
-    step "end-to-end tests on the real app"
-    bash e2e/run.sh
-fi
+step "end-to-end tests on the real app (Xvfb, tauri-driver)"
+bash e2e/run.sh
 
 step "all checks passed"

@@ -1,0 +1,103 @@
+//! Dataset import with progress, preview, rename, delete, damaged files.
+
+use stratagraph_api::datasets::{self, ImportRequest};
+use stratagraph_api::ErrorCode;
+
+use crate::{fresh, recorder};
+
+fn req(path: &std::path::Path) -> ImportRequest {
+    ImportRequest {
+        path: path.to_string_lossy().into_owned(),
+        name: "Test data".into(),
+        symbol: "TEST".into(),
+        timeframe: "1d".into(),
+    }
+}
+
+#[tokio::test]
+async fn import_preview_rename_delete() {
+    let (dir, ctx, _) = fresh().await;
+    let csv = dir.path().join("prices.csv");
+    std::fs::write(&csv, stratagraph_api::examples::SAMPLE_CSV).unwrap();
+
+    let preview = datasets::preview(csv.to_str().unwrap()).unwrap();
+    assert_eq!(preview.rows.len(), 20);
+    assert!(preview.missing.is_empty());
+    let roles: Vec<_> = preview
+        .columns
+        .iter()
+        .map(|c| c.role.clone().unwrap())
+        .collect();
+    assert_eq!(roles, ["time", "open", "high", "low", "close", "volume"]);
+
+    let (seen, sink) = recorder();
+    let ds = datasets::import(&ctx, req(&csv), sink).await.unwrap();
+    assert_eq!(ds.symbol, "TEST");
+    assert!(ds.first.starts_with("2015-01-02"));
+    let progress = seen.lock().unwrap().clone();
+    assert_eq!(progress.first().unwrap().stage, "importing");
+    assert_eq!(progress.last().unwrap().stage, "done");
+    assert!(progress.iter().all(|p| p.job_id == progress[0].job_id));
+
+    let bars = datasets::load(&ctx, &ds.id).unwrap();
+    assert_eq!(bars.len() as u32, ds.bars);
+    let renamed = datasets::rename(&ctx, &ds.id, "Renamed").unwrap();
+    assert_eq!(renamed.name, "Renamed");
+    assert_eq!(datasets::get(&ctx, &ds.id).unwrap().name, "Renamed");
+    datasets::delete(&ctx, &ds.id).unwrap();
+    assert_eq!(
+        datasets::get(&ctx, &ds.id).unwrap_err().code,
+        ErrorCode::NotFound
+    );
+    assert_eq!(datasets::list(&ctx).unwrap().len(), 1); // the sample stays
+}
+
+#[tokio::test]
+async fn a_bad_row_names_its_line_and_leaves_nothing_behind() {
+    let (dir, ctx, _) = fresh().await;
+    let csv = dir.path().join("bad.csv");
+    std::fs::write(
+        &csv,
+        "Date,Open,High,Low,Close,Volume\n2024-01-01,1,2,0.5,1.5,10\n2024-01-02,1,0.5,2,1.5,10\n",
+    )
+    .unwrap();
+    let (_, sink) = recorder();
+    let err = datasets::import(&ctx, req(&csv), sink).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Invalid);
+    assert!(err.message.contains("line 3"), "{}", err.message);
+    assert_eq!(datasets::list(&ctx).unwrap().len(), 1);
+
+    let (_, sink) = recorder();
+    let mut r = req(&csv);
+    r.name = "  ".into();
+    assert_eq!(
+        datasets::import(&ctx, r, sink).await.unwrap_err().code,
+        ErrorCode::Invalid
+    );
+    let (_, sink) = recorder();
+    let missing = dir.path().join("missing.csv");
+    assert_eq!(
+        datasets::import(&ctx, req(&missing), sink)
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::Io
+    );
+    assert_eq!(datasets::preview("").unwrap_err().code, ErrorCode::Invalid);
+    assert_eq!(
+        datasets::get(&ctx, "../x").unwrap_err().code,
+        ErrorCode::Invalid
+    );
+}
+
+#[tokio::test]
+async fn a_damaged_dataset_file_is_an_error_not_a_panic() {
+    let (dir, ctx, _) = fresh().await;
+    let ds = datasets::list(&ctx).unwrap().remove(0);
+    let file = dir.path().join("datasets").join(format!("{}.bars", ds.id));
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&file, bytes).unwrap();
+    let err = datasets::load(&ctx, &ds.id).unwrap_err();
+    assert_eq!(err.code, ErrorCode::Io);
+}

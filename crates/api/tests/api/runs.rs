@@ -1,0 +1,211 @@
+//! Backtest runs: run, store, list, get, compare, cancel, quota, node values.
+
+use std::collections::BTreeMap;
+
+use stratagraph_api::runs::{self, RunRequest};
+use stratagraph_api::{app, datasets, ErrorCode};
+
+use crate::{fresh, recorder};
+
+fn request(ctx: &stratagraph_api::Ctx, params: &[(&str, f64)]) -> RunRequest {
+    let info = app::app_info(ctx);
+    RunRequest {
+        strategy_id: info.example_strategy_id.unwrap(),
+        version: 1,
+        dataset_id: info.sample_dataset_id.unwrap(),
+        params: params
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), *v))
+            .collect::<BTreeMap<_, _>>(),
+    }
+}
+
+#[tokio::test]
+async fn run_store_list_get_and_compare() {
+    let (_dir, ctx, _) = fresh().await;
+    let (seen, sink) = recorder();
+    let a = runs::run_backtest(&ctx, request(&ctx, &[]), sink)
+        .await
+        .unwrap();
+    assert_eq!(a.summary.status, "completed");
+    assert!(a.summary.metrics.as_ref().unwrap()["total_return_pct"].is_number());
+    assert!(!a.trades.is_empty());
+    assert!(!a.equity.is_empty());
+    let progress = seen.lock().unwrap().clone();
+    assert_eq!(progress.first().unwrap().stage, "queued");
+    assert_eq!(progress.first().unwrap().job_id, a.summary.id);
+    assert_eq!(
+        progress.last().unwrap().done,
+        progress.last().unwrap().total
+    );
+
+    let (_, sink) = recorder();
+    let b = runs::run_backtest(&ctx, request(&ctx, &[("fast", 5.0), ("slow", 30.0)]), sink)
+        .await
+        .unwrap();
+    assert_eq!(b.summary.parameters["fast"], 5.0);
+
+    let list = runs::list(&ctx, Some(&a.summary.strategy_id))
+        .await
+        .unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].id, b.summary.id, "newest first");
+
+    // Offline review reads back exactly what the run produced.
+    let stored = runs::get(&ctx, &a.summary.id).await.unwrap();
+    assert_eq!(stored.trades, a.trades);
+    assert_eq!(stored.summary.metrics, a.summary.metrics);
+    assert_eq!(stored.equity, a.equity);
+    assert_eq!(stored.result_hash, a.result_hash);
+
+    let cmp = runs::compare(&ctx, &a.summary.id, &b.summary.id, None, None)
+        .await
+        .unwrap();
+    assert!(cmp.equity_svg.as_deref().unwrap().contains("<svg"));
+    for kind in ["equity", "drawdown", "price"] {
+        let req = stratagraph_api::charts::ChartRequest {
+            run_id: a.summary.id.clone(),
+            kind: kind.into(),
+            width: Some(640),
+            height: Some(300),
+            ..Default::default()
+        };
+        let svg = stratagraph_api::charts::run_chart(&ctx, req).await.unwrap();
+        assert!(svg.contains("<svg"), "{kind}");
+    }
+    let bad = stratagraph_api::charts::ChartRequest {
+        run_id: a.summary.id.clone(),
+        kind: "pie".into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        stratagraph_api::charts::run_chart(&ctx, bad)
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::Invalid
+    );
+    let ret = cmp
+        .diff
+        .iter()
+        .find(|d| d.name == "total_return_pct")
+        .unwrap();
+    let (x, y) = (ret.a.as_f64().unwrap(), ret.b.as_f64().unwrap());
+    assert_eq!(ret.delta, Some(y - x));
+
+    // The library shows the last run's headline metrics.
+    let lib = stratagraph_api::strategies::list(&ctx, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(lib[0].last_run.as_ref().unwrap().id, b.summary.id);
+
+    // Every wire has a value at a bar.
+    let values = runs::node_values(&ctx, &a.summary.id, 100).await.unwrap();
+    assert!(values.iter().any(|v| v.node == "fast" && v.value.is_some()));
+    assert_eq!(
+        runs::node_values(&ctx, &a.summary.id, 10_000_000)
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::Invalid
+    );
+
+    runs::delete(&ctx, &a.summary.id).await.unwrap();
+    assert_eq!(
+        runs::get(&ctx, &a.summary.id).await.unwrap_err().code,
+        ErrorCode::NotFound
+    );
+}
+
+#[tokio::test]
+async fn bad_run_requests_are_refused_before_counting() {
+    let (_dir, ctx, _) = fresh().await;
+    let (_, sink) = recorder();
+    let e = runs::run_backtest(&ctx, request(&ctx, &[("fast", 1.0)]), sink)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Invalid, "{}", e.message);
+    let (_, sink) = recorder();
+    let e = runs::run_backtest(&ctx, request(&ctx, &[("nope", 3.0)]), sink)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Invalid);
+    let (_, sink) = recorder();
+    let mut r = request(&ctx, &[]);
+    r.dataset_id = uuid::Uuid::now_v7().to_string();
+    assert_eq!(
+        runs::run_backtest(&ctx, r, sink).await.unwrap_err().code,
+        ErrorCode::NotFound
+    );
+    let (_, sink) = recorder();
+    let mut r = request(&ctx, &[]);
+    r.version = 7;
+    assert_eq!(
+        runs::run_backtest(&ctx, r, sink).await.unwrap_err().code,
+        ErrorCode::NotFound
+    );
+    let p = app::profile_get(&ctx).await.unwrap();
+    let used = p
+        .usage
+        .iter()
+        .find(|u| u.metric == "backtests_per_day")
+        .unwrap()
+        .used;
+    assert_eq!(used, 0, "refused requests are not counted");
+    assert_eq!(
+        runs::job_cancel(&ctx, " ").unwrap_err().code,
+        ErrorCode::Invalid
+    );
+    assert!(!runs::job_cancel(&ctx, "not-running").unwrap());
+}
+
+#[tokio::test]
+async fn quota_exceeded_says_the_limit_and_reset_time() {
+    let (_dir, ctx, clock) = fresh().await;
+    for _ in 0..20 {
+        let (_, sink) = recorder();
+        runs::run_backtest(&ctx, request(&ctx, &[]), sink)
+            .await
+            .unwrap();
+    }
+    let (_, sink) = recorder();
+    let e = runs::run_backtest(&ctx, request(&ctx, &[]), sink)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::QuotaExceeded);
+    assert_eq!(e.limit, Some(20));
+    assert_eq!(e.resets_at.as_deref(), Some("2026-03-03T00:00:00+00:00"));
+    assert!(e.message.contains("20 backtests per day"), "{}", e.message);
+    assert!(e.message.contains("2026-03-03 00:00 UTC"), "{}", e.message);
+    // A new day resets the window.
+    clock.advance(chrono::Duration::days(1));
+    let (_, sink) = recorder();
+    runs::run_backtest(&ctx, request(&ctx, &[]), sink)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_cancelled_run_is_recorded_as_cancelled() {
+    let (_dir, ctx, _) = fresh().await;
+    // A long synthetic dataset so the run is still going when the cancel lands.
+    let bars = stratagraph_engine::synth::random_walk(&stratagraph_engine::synth::SynthConfig {
+        bars: 300_000,
+        ..Default::default()
+    })
+    .unwrap();
+    let ds = datasets::create(&ctx, &bars, "Long", "SYN", "1m").unwrap();
+    let mut r = request(&ctx, &[]);
+    r.dataset_id = ds.id;
+    let jobs = ctx.jobs().clone();
+    let sink = move |p: stratagraph_api::dto::Progress| {
+        if p.stage == "queued" {
+            jobs.cancel(&p.job_id);
+        }
+    };
+    let e = runs::run_backtest(&ctx, r, sink).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Cancelled);
+    let list = runs::list(&ctx, None).await.unwrap();
+    assert_eq!(list[0].status, "cancelled");
+    assert!(ctx.jobs().running().is_empty());
+}

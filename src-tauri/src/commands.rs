@@ -1,0 +1,350 @@
+//! The Tauri commands: one line each over `stratagraph_api`, named as in
+//! `docs/ipc-contract.md` (snake_case here, camelCase in `ui/src/ipc/index.ts`).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use stratagraph_api::dto::*;
+use stratagraph_api::{app, charts, datasets, runs, strategies, IpcError};
+use tauri::ipc::Channel;
+use tauri::State;
+
+use crate::AppState;
+
+type Res<T> = Result<T, IpcError>;
+
+fn sender(ch: Channel<Progress>) -> impl Fn(Progress) + Send + Sync + 'static {
+    move |p| {
+        let _ = ch.send(p);
+    }
+}
+
+/// `appInfo`; the UI calls it once it is interactive, which the app records as "ready".
+#[tauri::command]
+pub async fn app_info(state: State<'_, AppState>) -> Res<AppInfo> {
+    state.mark_ready();
+    Ok(app::app_info(&*state.ctx().await?))
+}
+
+/// `catalog`.
+#[tauri::command]
+pub fn catalog() -> Res<Vec<NodeSpec>> {
+    app::catalog()
+}
+
+/// `validateGraph`.
+#[tauri::command]
+pub fn validate_graph(graph: Value) -> Vec<Problem> {
+    app::validate_graph(&graph)
+}
+
+/// `profileGet`.
+#[tauri::command]
+pub async fn profile_get(state: State<'_, AppState>) -> Res<Profile> {
+    app::profile_get(&*state.ctx().await?).await
+}
+
+/// `profileUpdate`.
+#[tauri::command]
+pub async fn profile_update(
+    state: State<'_, AppState>,
+    display_name: String,
+    email: String,
+) -> Res<User> {
+    app::profile_update(&*state.ctx().await?, &display_name, &email).await
+}
+
+/// `settingsGet`.
+#[tauri::command]
+pub async fn settings_get(state: State<'_, AppState>) -> Res<AppSettings> {
+    Ok(app::settings_get(&*state.ctx().await?))
+}
+
+/// `settingsPut`.
+#[tauri::command]
+pub async fn settings_put(state: State<'_, AppState>, settings: AppSettings) -> Res<AppSettings> {
+    app::settings_put(&*state.ctx().await?, settings)
+}
+
+/// `strategiesList`.
+#[tauri::command]
+pub async fn strategies_list(
+    state: State<'_, AppState>,
+    filter: Option<StrategyFilter>,
+) -> Res<Vec<StrategySummary>> {
+    strategies::list(&*state.ctx().await?, filter.unwrap_or_default()).await
+}
+
+/// `strategyCreate`.
+#[tauri::command]
+pub async fn strategy_create(
+    state: State<'_, AppState>,
+    title: String,
+    example: Option<String>,
+) -> Res<StrategyCreated> {
+    strategies::create(&*state.ctx().await?, &title, example.as_deref()).await
+}
+
+/// `strategyDuplicate`.
+#[tauri::command]
+pub async fn strategy_duplicate(state: State<'_, AppState>, id: String) -> Res<Strategy> {
+    strategies::duplicate(&*state.ctx().await?, &id).await
+}
+
+/// `strategyRename`.
+#[tauri::command]
+pub async fn strategy_rename(
+    state: State<'_, AppState>,
+    id: String,
+    value: String,
+) -> Res<Strategy> {
+    strategies::rename(&*state.ctx().await?, &id, &value).await
+}
+
+/// `strategySetTags`.
+#[tauri::command]
+pub async fn strategy_set_tags(
+    state: State<'_, AppState>,
+    id: String,
+    value: Vec<String>,
+) -> Res<Strategy> {
+    strategies::set_tags(&*state.ctx().await?, &id, &value).await
+}
+
+/// `strategySetStatus`.
+#[tauri::command]
+pub async fn strategy_set_status(
+    state: State<'_, AppState>,
+    id: String,
+    value: StrategyStatus,
+) -> Res<Strategy> {
+    strategies::set_status(&*state.ctx().await?, &id, value).await
+}
+
+/// `strategySetVisibility`.
+#[tauri::command]
+pub async fn strategy_set_visibility(
+    state: State<'_, AppState>,
+    id: String,
+    value: Visibility,
+) -> Res<Strategy> {
+    strategies::set_visibility(&*state.ctx().await?, &id, value).await
+}
+
+/// `strategyDelete`.
+#[tauri::command]
+pub async fn strategy_delete(state: State<'_, AppState>, id: String) -> Res<()> {
+    strategies::delete(&*state.ctx().await?, &id).await
+}
+
+/// `strategyImport`.
+#[tauri::command]
+pub async fn strategy_import(state: State<'_, AppState>, path: String) -> Res<Strategy> {
+    strategies::import(&*state.ctx().await?, &path).await
+}
+
+/// `strategyExport`.
+#[tauri::command]
+pub async fn strategy_export(state: State<'_, AppState>, id: String, path: String) -> Res<()> {
+    strategies::export(&*state.ctx().await?, &id, &path).await
+}
+
+/// `versionsList`.
+#[tauri::command]
+pub async fn versions_list(
+    state: State<'_, AppState>,
+    strategy_id: String,
+) -> Res<Vec<VersionSummary>> {
+    strategies::versions_list(&*state.ctx().await?, &strategy_id).await
+}
+
+/// `versionGet`.
+#[tauri::command]
+pub async fn version_get(
+    state: State<'_, AppState>,
+    strategy_id: String,
+    version: i32,
+) -> Res<VersionDetail> {
+    strategies::version_get(&*state.ctx().await?, &strategy_id, version).await
+}
+
+/// `versionSave`.
+#[tauri::command]
+pub async fn version_save(
+    state: State<'_, AppState>,
+    strategy_id: String,
+    graph: Value,
+    note: Option<String>,
+) -> Res<VersionSummary> {
+    strategies::version_save(&*state.ctx().await?, &strategy_id, &graph, note.as_deref()).await
+}
+
+/// `draftGet`.
+#[tauri::command]
+pub async fn draft_get(state: State<'_, AppState>, strategy_id: String) -> Res<Option<Value>> {
+    strategies::draft_get(&*state.ctx().await?, &strategy_id)
+}
+
+/// `draftPut`.
+#[tauri::command]
+pub async fn draft_put(state: State<'_, AppState>, strategy_id: String, graph: Value) -> Res<()> {
+    strategies::draft_put(&*state.ctx().await?, &strategy_id, &graph)
+}
+
+/// `draftClear`.
+#[tauri::command]
+pub async fn draft_clear(state: State<'_, AppState>, strategy_id: String) -> Res<()> {
+    strategies::draft_clear(&*state.ctx().await?, &strategy_id)
+}
+
+/// `examplesList`.
+#[tauri::command]
+pub fn examples_list() -> Vec<ExampleInfo> {
+    strategies::examples_list()
+}
+
+/// `datasetsList`.
+#[tauri::command]
+pub async fn datasets_list(state: State<'_, AppState>) -> Res<Vec<Dataset>> {
+    datasets::list(&*state.ctx().await?)
+}
+
+/// `datasetPreview`.
+#[tauri::command]
+pub async fn dataset_preview(path: String) -> Res<DatasetPreview> {
+    datasets::preview(&path)
+}
+
+/// `datasetImport`.
+#[tauri::command]
+pub async fn dataset_import(
+    state: State<'_, AppState>,
+    path: String,
+    name: String,
+    symbol: String,
+    timeframe: String,
+    on_progress: Channel<Progress>,
+) -> Res<Dataset> {
+    let req = datasets::ImportRequest {
+        path,
+        name,
+        symbol,
+        timeframe,
+    };
+    datasets::import(&*state.ctx().await?, req, sender(on_progress)).await
+}
+
+/// `datasetRename`.
+#[tauri::command]
+pub async fn dataset_rename(state: State<'_, AppState>, id: String, name: String) -> Res<Dataset> {
+    datasets::rename(&*state.ctx().await?, &id, &name)
+}
+
+/// `datasetDelete`.
+#[tauri::command]
+pub async fn dataset_delete(state: State<'_, AppState>, id: String) -> Res<()> {
+    datasets::delete(&*state.ctx().await?, &id)
+}
+
+/// `runBacktest`.
+#[tauri::command]
+pub async fn run_backtest(
+    state: State<'_, AppState>,
+    strategy_id: String,
+    version: i32,
+    dataset_id: String,
+    params: Option<BTreeMap<String, f64>>,
+    on_progress: Channel<Progress>,
+) -> Res<RunDetail> {
+    let req = runs::RunRequest {
+        strategy_id,
+        version,
+        dataset_id,
+        params: params.unwrap_or_default(),
+    };
+    runs::run_backtest(&*state.ctx().await?, req, sender(on_progress)).await
+}
+
+/// `jobCancel`.
+#[tauri::command]
+pub async fn job_cancel(state: State<'_, AppState>, job_id: String) -> Res<bool> {
+    runs::job_cancel(&*state.ctx().await?, &job_id)
+}
+
+/// `runsList`.
+#[tauri::command]
+pub async fn runs_list(
+    state: State<'_, AppState>,
+    strategy_id: Option<String>,
+) -> Res<Vec<RunSummary>> {
+    runs::list(&*state.ctx().await?, strategy_id.as_deref()).await
+}
+
+/// `runGet`.
+#[tauri::command]
+pub async fn run_get(state: State<'_, AppState>, run_id: String) -> Res<RunDetail> {
+    runs::get(&*state.ctx().await?, &run_id).await
+}
+
+/// `runDelete`.
+#[tauri::command]
+pub async fn run_delete(state: State<'_, AppState>, run_id: String) -> Res<()> {
+    runs::delete(&*state.ctx().await?, &run_id).await
+}
+
+/// `runCompare`.
+#[tauri::command]
+pub async fn run_compare(
+    state: State<'_, AppState>,
+    run_id_a: String,
+    run_id_b: String,
+    width: Option<u32>,
+    height: Option<u32>,
+) -> Res<RunCompare> {
+    runs::compare(&*state.ctx().await?, &run_id_a, &run_id_b, width, height).await
+}
+
+/// `nodeValues`.
+#[tauri::command]
+pub async fn node_values(
+    state: State<'_, AppState>,
+    run_id: String,
+    bar: u32,
+) -> Res<Vec<NodeValue>> {
+    runs::node_values(&*state.ctx().await?, &run_id, bar).await
+}
+
+/// `runChart`.
+#[tauri::command]
+#[allow(clippy::too_many_arguments)]
+pub async fn run_chart(
+    state: State<'_, AppState>,
+    run_id: String,
+    kind: String,
+    from: Option<i64>,
+    to: Option<i64>,
+    width: Option<u32>,
+    height: Option<u32>,
+) -> Res<String> {
+    let req = charts::ChartRequest {
+        run_id,
+        kind,
+        from,
+        to,
+        width,
+        height,
+    };
+    charts::run_chart(&*state.ctx().await?, req).await
+}
+
+/// `runExportHtml`: `not_available` until `crates/report` is wired.
+#[tauri::command]
+pub fn run_export_html(run_id: String) -> Res<()> {
+    runs::chart_not_available(&run_id, "Exporting an HTML report").map(|_| ())
+}
+
+/// `chartExport`: `not_available` until `crates/report` is wired.
+#[tauri::command]
+pub fn chart_export(run_id: String) -> Res<()> {
+    runs::chart_not_available(&run_id, "Exporting a chart").map(|_| ())
+}

@@ -1,0 +1,116 @@
+//! The Stratagraph desktop shell: opens the data directory, registers the commands of
+//! [`commands`] and the dialog and window-state plugins, and runs the window.
+//!
+//! The data directory opens on a background task while the window loads, so the first paint
+//! never waits for the database; commands await it.
+
+pub mod commands;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use stratagraph_api::{Ctx, IpcError};
+use tokio::sync::OnceCell;
+
+/// The app's state: the API context, opened once in the background.
+pub struct AppState {
+    ctx: Arc<OnceCell<Result<Arc<Ctx>, IpcError>>>,
+    started: Instant,
+    ready: std::sync::Once,
+}
+
+impl AppState {
+    /// The API context, waiting for the data directory to open.
+    ///
+    /// # Errors
+    ///
+    /// The error the data directory failed to open with.
+    pub async fn ctx(&self) -> Result<Arc<Ctx>, IpcError> {
+        self.ctx.get_or_init(open_ctx).await.clone()
+    }
+
+    /// Records (once) that the UI made its first call: the cold-start time, printed when
+    /// `STRATAGRAPH_STARTUP_LOG` is set.
+    pub fn mark_ready(&self) {
+        self.ready.call_once(|| {
+            if std::env::var_os("STRATAGRAPH_STARTUP_LOG").is_some() {
+                eprintln!(
+                    "stratagraph: ui-ready {:.0} ms after process start",
+                    self.started.elapsed().as_secs_f64() * 1000.0
+                );
+            }
+        });
+    }
+}
+
+/// Opens the data directory (`$STRATAGRAPH_DATA_DIR` or the platform's app-data folder).
+async fn open_ctx() -> Result<Arc<Ctx>, IpcError> {
+    Ctx::open(stratagraph_api::resolve_data_dir()?).await
+}
+
+/// Builds and runs the app.
+pub fn run() {
+    let state = AppState {
+        ctx: Arc::new(OnceCell::new()),
+        started: Instant::now(),
+        ready: std::sync::Once::new(),
+    };
+    let opening = Arc::clone(&state.ctx);
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
+        .manage(state)
+        .setup(move |_app| {
+            // Open the data directory (and do the first-start setup) while the UI loads.
+            tauri::async_runtime::spawn(async move {
+                let _ = opening.get_or_init(open_ctx).await;
+            });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::catalog,
+            commands::validate_graph,
+            commands::profile_get,
+            commands::profile_update,
+            commands::settings_get,
+            commands::settings_put,
+            commands::strategies_list,
+            commands::strategy_create,
+            commands::strategy_duplicate,
+            commands::strategy_rename,
+            commands::strategy_set_tags,
+            commands::strategy_set_status,
+            commands::strategy_set_visibility,
+            commands::strategy_delete,
+            commands::strategy_import,
+            commands::strategy_export,
+            commands::versions_list,
+            commands::version_get,
+            commands::version_save,
+            commands::draft_get,
+            commands::draft_put,
+            commands::draft_clear,
+            commands::examples_list,
+            commands::datasets_list,
+            commands::dataset_preview,
+            commands::dataset_import,
+            commands::dataset_rename,
+            commands::dataset_delete,
+            commands::run_backtest,
+            commands::job_cancel,
+            commands::runs_list,
+            commands::run_get,
+            commands::run_delete,
+            commands::run_compare,
+            commands::node_values,
+            commands::run_chart,
+            commands::run_export_html,
+            commands::chart_export,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("stratagraph: the app failed to start: {e}");
+        std::process::exit(1);
+    }
+}

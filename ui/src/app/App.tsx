@@ -1,0 +1,197 @@
+//! The app shell: navigation rail, the current view, a status bar, and start-up (catalog,
+//! validator, theme, first-start example, draft autosave, close confirmation).
+
+import { lazy, Suspense, useEffect } from 'react';
+import { LibraryView } from '../features/library/LibraryView';
+// The editor is the main screen: loaded eagerly so `app-ready` means it is on screen.
+import { EditorView } from '../features/editor/EditorView';
+import { useLibrary } from '../features/library/store';
+import { startDraftAutosave, useSession } from '../features/editor/session';
+import { useEditor } from '../features/editor/store';
+import { normalizeCatalog } from '../features/editor/catalog';
+import { useRuns } from '../features/runs/store';
+import { api, onWindowCloseRequested } from '../ipc';
+import type { Theme } from '../ipc/types';
+import { confirmClose, openStrategy } from './actions';
+import { useApp, type View } from './store';
+
+const ResultsView = lazy(() =>
+  import('../features/runs/ResultsView').then((m) => ({ default: m.ResultsView })),
+);
+const DataView = lazy(() =>
+  import('../features/data/DataView').then((m) => ({ default: m.DataView })),
+);
+const SettingsView = lazy(() =>
+  import('../features/settings/SettingsView').then((m) => ({ default: m.SettingsView })),
+);
+
+const NAV: [View, string, string][] = [
+  ['library', '▤', 'Library'],
+  ['editor', '◇', 'Editor'],
+  ['runs', '▲', 'Results'],
+  ['data', '▦', 'Data'],
+];
+
+async function boot() {
+  const app = useApp.getState();
+  try {
+    const stored = localStorage.getItem('sg-theme');
+    if (stored === 'light' || stored === 'dark') app.setTheme(stored);
+  } catch {
+    // No local storage: keep the default theme.
+  }
+  try {
+    const [info, raw] = await Promise.all([api.appInfo(), api.catalog()]);
+    const catalog = normalizeCatalog(raw);
+    app.setInfo(info);
+    app.setCatalog(catalog);
+    useEditor.getState().setCatalog(catalog);
+    useEditor.getState().setValidator((doc) => api.validateGraph(doc));
+    app.setBackendReady(true);
+    void api
+      .settingsGet()
+      .then((s) => s?.theme && app.setTheme(s.theme as Theme))
+      .catch(() => undefined);
+    void useRuns.getState().loadDatasets();
+    // First start: open the example strategy so Run works at once.
+    if (info.firstStart) {
+      const list = await api.strategiesList({});
+      const ex = list.find((s) => s.strategy.id === info.exampleStrategyId) ?? list[0];
+      if (info.sampleDatasetId) useRuns.getState().setDataset(info.sampleDatasetId);
+      if (ex) await openStrategy(ex.strategy.id, ex.strategy.title);
+    } else {
+      await useLibrary.getState().refresh();
+    }
+    app.setReady();
+  } catch (e) {
+    app.setBackendReady(false);
+    app.fail(e);
+  }
+}
+
+function StatusBar() {
+  const ready = useApp((s) => s.backendReady);
+  const appReady = useApp((s) => s.ready);
+  const notice = useApp((s) => s.notice);
+  const strategy = useApp((s) => s.strategy);
+  const nodes = useEditor((s) => s.nodes.length);
+  const edges = useEditor((s) => s.edges.length);
+  const sel = useEditor((s) => s.selection.length);
+  const dirty = useEditor((s) => s.revision !== s.savedRevision);
+  const version = useSession((s) => s.baseVersion);
+  const running = useRuns((s) => s.running);
+  const info = useApp((s) => s.info);
+  return (
+    <footer className="statusbar" data-testid="status-bar">
+      <span data-testid={appReady ? 'app-ready' : undefined}>
+        <span className={`dot ${ready ? '' : 'off'}`} />
+        {ready ? 'local store' : 'backend offline'}
+      </span>
+      {strategy && (
+        <span>
+          {strategy.title} · {version !== null ? `v${version}` : 'unsaved'}
+          {dirty ? ' · modified' : ''}
+        </span>
+      )}
+      {strategy && (
+        <span>
+          {nodes} nodes · {edges} edges{sel ? ` · ${sel} selected` : ''}
+        </span>
+      )}
+      {running && <span>running backtest…</span>}
+      <span className="grow" />
+      {notice?.kind === 'info' && (
+        <span className={`notice ${notice.kind}`} data-testid="notice">
+          {notice.text}
+        </span>
+      )}
+      <span>{info ? `v${info.version}` : ''}</span>
+    </footer>
+  );
+}
+
+/** Where an IpcError message is shown (test id `error-banner`). */
+function ErrorBanner() {
+  const notice = useApp((s) => s.notice);
+  if (notice?.kind !== 'error') return null;
+  return (
+    <div className="banner error error-banner" data-testid="error-banner" role="alert">
+      <span className="grow">{notice.text}</span>
+      <button className="btn small" onClick={() => useApp.getState().dismissNotice()}>
+        Dismiss
+      </button>
+    </div>
+  );
+}
+
+export function App() {
+  const view = useApp((s) => s.view);
+  const setView = useApp((s) => s.setView);
+  useEffect(() => {
+    void boot();
+    const stopDrafts = startDraftAutosave();
+    let stopClose: (() => void) | null = null;
+    void onWindowCloseRequested(confirmClose).then((f) => (stopClose = f));
+    const beforeUnload = (e: BeforeUnloadEvent) => {
+      if (useEditor.getState().isDirty()) e.preventDefault();
+    };
+    window.addEventListener('beforeunload', beforeUnload);
+    return () => {
+      stopDrafts();
+      stopClose?.();
+      window.removeEventListener('beforeunload', beforeUnload);
+    };
+  }, []);
+  return (
+    <div className="shell">
+      <nav className="nav">
+        <div className="logo" title="Stratagraph">
+          S
+        </div>
+        {NAV.map(([v, ico, label]) => {
+          const button = (
+            <button
+              key={v}
+              className={view === v ? 'active' : ''}
+              onClick={() => setView(v)}
+              data-testid={`nav-${v}`}
+              title={label}
+            >
+              <span className="ico">{ico}</span>
+              {label}
+            </button>
+          );
+          // The run history is also `nav-history` (docs/ipc-contract.md test ids).
+          return v === 'runs' ? (
+            <span key={v} data-testid="nav-history">
+              {button}
+            </span>
+          ) : (
+            button
+          );
+        })}
+        <span className="spacer" />
+        <button
+          className={view === 'settings' ? 'active' : ''}
+          onClick={() => setView('settings')}
+          data-testid="nav-settings"
+          title="Settings"
+        >
+          <span className="ico">⚙</span>
+          Settings
+        </button>
+      </nav>
+      <main className="main">
+        <ErrorBanner />
+        <Suspense fallback={<div className="page muted">Loading…</div>}>
+          {view === 'library' && <LibraryView />}
+          {view === 'editor' && <EditorView />}
+          {view === 'runs' && <ResultsView />}
+          {view === 'data' && <DataView />}
+          {view === 'settings' && <SettingsView />}
+        </Suspense>
+      </main>
+      <StatusBar />
+    </div>
+  );
+}

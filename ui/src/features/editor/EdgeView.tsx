@@ -1,0 +1,34 @@
+//! The editor's edge: a bezier wire with a stable test id, and a delete button while selected.
+
+import { BaseEdge, EdgeLabelRenderer, getBezierPath, type EdgeProps } from '@xyflow/react';
+import { memo } from 'react';
+import type { SgEdge } from './graph';
+import { useEditor } from './store';
+
+function EdgeViewImpl(props: EdgeProps<SgEdge>) {
+  const { id, source, target, sourceHandleId, targetHandleId, selected, style, markerEnd } = props;
+  const [path, labelX, labelY] = getBezierPath(props);
+  return (
+    <g data-testid={`edge-${source}-${sourceHandleId ?? ''}-${target}-${targetHandleId ?? ''}`}>
+      <BaseEdge id={id} path={path} style={style} markerEnd={markerEnd} interactionWidth={16} />
+      {selected && (
+        <EdgeLabelRenderer>
+          <button
+            className="btn small edge-delete nodrag nopan"
+            style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
+            onClick={() => useEditor.getState().onEdgesChange([{ type: 'remove', id }])}
+            title="Delete this wire (Delete)"
+            data-testid="edge-delete"
+          >
+            ✕
+          </button>
+        </EdgeLabelRenderer>
+      )}
+    </g>
+  );
+}
+
+export const EdgeView = memo(EdgeViewImpl);
+
+/** Edge types at module scope, as React Flow wants. */
+export const edgeTypes = { default: EdgeView };

@@ -1,0 +1,471 @@
+//! The strategy editor: palette, React Flow canvas, inspector and panels, problems list,
+//! toolbar with save/undo/redo/layout, keyboard shortcuts, read-only versions and diffs.
+
+import {
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  ReactFlowProvider,
+  useReactFlow,
+  type ReactFlowInstance,
+} from '@xyflow/react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useApp } from '../../app/store';
+import { RunPanel } from '../runs/RunPanel';
+import { useRuns } from '../runs/store';
+import { CATEGORY_COLOR, nodeTypes } from './NodeView';
+import { edgeTypes } from './EdgeView';
+import type { SgEdge, SgNode } from './graph';
+import { Inspector } from './Inspector';
+import { HelpOverlay, SaveDialog } from './Overlays';
+import { DND_MIME, Palette } from './Palette';
+import { ParametersPanel, SettingsPanel } from './Panels';
+import { ProblemsPanel } from './Problems';
+import { useSession } from './session';
+import { DiffCanvas, DiffSummary, VersionCanvas } from './StaticCanvas';
+import { useEditor } from './store';
+import { VersionsPanel } from './VersionsPanel';
+
+type Tab = 'inspect' | 'params' | 'settings' | 'versions' | 'run';
+
+function isTyping(t: EventTarget | null): boolean {
+  const el = t as HTMLElement | null;
+  return (
+    !!el &&
+    (el.tagName === 'INPUT' ||
+      el.tagName === 'TEXTAREA' ||
+      el.tagName === 'SELECT' ||
+      el.isContentEditable)
+  );
+}
+
+function Canvas({
+  readOnly,
+  onReady,
+}: {
+  readOnly: boolean;
+  onReady: (rf: ReactFlowInstance<SgNode, SgEdge>) => void;
+}) {
+  const nodes = useEditor((s) => s.nodes);
+  const edges = useEditor((s) => s.edges);
+  const hint = useEditor((s) => s.connectionHint);
+  const { onNodesChange, onEdgesChange, onConnect, isValidConnection, addNode } =
+    useEditor.getState();
+  const rf = useReactFlow<SgNode, SgEdge>();
+  const onDrop = useCallback(
+    (e: React.DragEvent) => {
+      const kind = e.dataTransfer.getData(DND_MIME);
+      if (!kind || readOnly) return;
+      e.preventDefault();
+      const p = rf.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      addNode(kind, { x: p.x - 80, y: p.y - 20 });
+    },
+    [rf, addNode, readOnly],
+  );
+  return (
+    <div
+      className="canvas"
+      data-testid="editor-canvas"
+      onDragOver={(e) => e.preventDefault()}
+      onDrop={onDrop}
+    >
+      {hint && (
+        <div className="hint" data-testid="connection-hint">
+          {hint}
+        </div>
+      )}
+      <ReactFlow<SgNode, SgEdge>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        isValidConnection={isValidConnection}
+        onConnectEnd={() => useEditor.setState({ connectionHint: null })}
+        onInit={onReady}
+        nodesDraggable={!readOnly}
+        nodesConnectable={!readOnly}
+        deleteKeyCode={null}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={['Control', 'Meta']}
+        snapToGrid
+        snapGrid={[10, 10]}
+        onlyRenderVisibleElements={nodes.length > 150}
+        minZoom={0.1}
+        fitView
+        fitViewOptions={{ padding: 0.2, maxZoom: 1.2 }}
+        defaultEdgeOptions={{ type: 'default' }}
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background gap={20} color="var(--grid)" />
+        <MiniMap
+          pannable
+          zoomable
+          nodeColor={(n) =>
+            (n as SgNode).data.node.kind.startsWith('order') ? CATEGORY_COLOR.order : 'var(--muted)'
+          }
+        />
+        <Controls showInteractive={false} />
+      </ReactFlow>
+      <div className="legend">
+        <span style={{ '--c': 'var(--port-number)' } as React.CSSProperties}>number</span>
+        <span style={{ '--c': 'var(--port-bool)' } as React.CSSProperties}>bool</span>
+        <span style={{ '--c': 'var(--port-scalar)' } as React.CSSProperties}>scalar</span>
+      </div>
+    </div>
+  );
+}
+
+export function EditorView() {
+  const catalog = useApp((s) => s.catalog);
+  const strategyId = useSession((s) => s.strategyId);
+  const title = useSession((s) => s.title);
+  const baseVersion = useSession((s) => s.baseVersion);
+  const viewing = useSession((s) => s.viewing);
+  const diff = useSession((s) => s.diff);
+  const restoredDraft = useSession((s) => s.restoredDraft);
+  const saving = useSession((s) => s.saving);
+  const dirty = useEditor((s) => s.revision !== s.savedRevision);
+  const canUndo = useEditor((s) => s.past.length > 0);
+  const canRedo = useEditor((s) => s.future.length > 0);
+  const problemCount = useEditor((s) => s.problems.length);
+  const [tab, setTab] = useState<Tab>('inspect');
+  const [help, setHelp] = useState(false);
+  const [saveFor, setSaveFor] = useState<null | 'save' | 'run'>(null);
+  const rfRef = useRef<ReactFlowInstance<SgNode, SgEdge> | null>(null);
+  const readOnly = !!viewing || !!diff;
+  const ed = useEditor.getState;
+
+  const fit = useCallback(
+    () => void rfRef.current?.fitView({ padding: 0.2, duration: 200, maxZoom: 1.2 }),
+    [],
+  );
+
+  const focusNode = useCallback(
+    (id: string) => {
+      ed().selectNodes([id]);
+      setTab('inspect');
+      const n = ed().nodes.find((x) => x.id === id);
+      if (n && rfRef.current)
+        void rfRef.current.setCenter(n.position.x + 80, n.position.y + 40, {
+          zoom: 1.1,
+          duration: 250,
+        });
+    },
+    [ed],
+  );
+
+  const run = useCallback(async () => {
+    if (!strategyId || baseVersion === null) return;
+    setTab('run');
+    const done = await useRuns.getState().run(strategyId, baseVersion);
+    if (done) useApp.getState().notify('Backtest finished');
+  }, [strategyId, baseVersion]);
+
+  const requestRun = useCallback(() => {
+    if (readOnly) return;
+    if (ed().isDirty() || baseVersion === null) setSaveFor('run');
+    else void run();
+  }, [readOnly, baseVersion, run, ed]);
+
+  const doSave = async (note: string) => {
+    const after = saveFor;
+    const ok = await useSession.getState().save(note);
+    if (!ok) return;
+    setSaveFor(null);
+    if (after === 'run') {
+      const sid = useSession.getState().strategyId;
+      const v = useSession.getState().baseVersion;
+      if (sid && v !== null) {
+        setTab('run');
+        const done = await useRuns.getState().run(sid, v);
+        if (done) useApp.getState().notify('Backtest finished');
+      }
+    }
+  };
+
+  // Keyboard shortcuts while the editor is shown.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const mod = e.ctrlKey || e.metaKey;
+      const k = e.key.toLowerCase();
+      if (mod && k === 's') {
+        e.preventDefault();
+        if (!readOnly) setSaveFor('save');
+        return;
+      }
+      if (mod && e.key === 'Enter') {
+        e.preventDefault();
+        requestRun();
+        return;
+      }
+      if (e.key === 'Escape') {
+        setHelp(false);
+        setSaveFor(null);
+        return;
+      }
+      if (isTyping(e.target) || saveFor) return;
+      if (e.key === '?') {
+        setHelp((h) => !h);
+        return;
+      }
+      if (!mod && k === 'f') return fit();
+      if (readOnly) return;
+      if (mod && k === 'z' && !e.shiftKey) {
+        e.preventDefault();
+        ed().undo();
+      } else if ((mod && k === 'z' && e.shiftKey) || (mod && k === 'y')) {
+        e.preventDefault();
+        ed().redo();
+      } else if (mod && k === 'c') {
+        ed().copySelection();
+      } else if (mod && k === 'v') {
+        ed().paste();
+      } else if (mod && k === 'd') {
+        e.preventDefault();
+        ed().duplicateSelection();
+      } else if (mod && k === 'a') {
+        e.preventDefault();
+        ed().selectAll();
+      } else if (e.key === 'Delete' || e.key === 'Backspace') {
+        ed().deleteSelection();
+      } else if (!mod && k === 'l') {
+        ed().tidy();
+        setTimeout(fit, 30);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [readOnly, saveFor, fit, requestRun, ed]);
+
+  if (!strategyId) {
+    return (
+      <div className="page">
+        <div className="muted">No strategy open. Pick one in the Library.</div>
+        <button
+          className="btn"
+          style={{ marginTop: 10 }}
+          onClick={() => useApp.getState().setView('library')}
+        >
+          Open the library
+        </button>
+      </div>
+    );
+  }
+
+  const tabs: [Tab, string][] = [
+    ['inspect', 'Inspector'],
+    ['params', 'Parameters'],
+    ['settings', 'Settings'],
+    ['versions', 'Versions'],
+    ['run', 'Run'],
+  ];
+
+  return (
+    <div className="editor" data-testid="editor">
+      <div className="toolbar">
+        <span className="title" title={title} data-testid="editor-title">
+          {title}
+        </span>
+        <span className="muted" style={{ fontSize: 11 }}>
+          {baseVersion !== null ? `v${baseVersion}` : 'unsaved'}
+        </span>
+        {dirty && !readOnly && (
+          <span className="dirty" data-testid="dirty-marker">
+            ● unsaved changes
+          </span>
+        )}
+        <span className="sep" />
+        <button
+          className="btn"
+          disabled={readOnly || saving}
+          onClick={() => setSaveFor('save')}
+          data-testid="save-button"
+          title="Save a new version (Ctrl+S)"
+        >
+          Save
+        </button>
+        <button
+          className="btn icon"
+          disabled={readOnly || !canUndo}
+          onClick={() => ed().undo()}
+          title="Undo (Ctrl+Z)"
+          data-testid="undo"
+        >
+          ↶
+        </button>
+        <button
+          className="btn icon"
+          disabled={readOnly || !canRedo}
+          onClick={() => ed().redo()}
+          title="Redo (Ctrl+Shift+Z)"
+          data-testid="redo"
+        >
+          ↷
+        </button>
+        <span className="sep" />
+        <button
+          className="btn"
+          disabled={readOnly}
+          onClick={() => {
+            ed().tidy();
+            setTimeout(fit, 30);
+          }}
+          title="Tidy layout (L)"
+          data-testid="tidy"
+        >
+          Tidy
+        </button>
+        <button className="btn" onClick={fit} title="Fit view (F)">
+          Fit
+        </button>
+        <button
+          className="btn icon"
+          onClick={() => setHelp(true)}
+          title="Keyboard shortcuts (?)"
+          data-testid="help-button"
+        >
+          ?
+        </button>
+        <span className="grow" />
+        <span className={problemCount ? 'neg' : 'pos'} style={{ fontSize: 12 }}>
+          {problemCount ? `${problemCount} problem${problemCount > 1 ? 's' : ''}` : '✓ valid'}
+        </span>
+        <button
+          className="btn primary"
+          disabled={readOnly}
+          onClick={requestRun}
+          title="Run (Ctrl+Enter)"
+          data-testid="toolbar-run"
+        >
+          ▶ Run
+        </button>
+      </div>
+      <Palette
+        specs={catalog}
+        disabled={readOnly}
+        onAdd={(kind) => {
+          ed().addNode(
+            kind,
+            rfRef.current?.screenToFlowPosition({
+              x: window.innerWidth / 2 - 80,
+              y: window.innerHeight / 2 - 40,
+            }),
+          );
+        }}
+      />
+      <div style={{ display: 'flex', flexDirection: 'column', minHeight: 0, minWidth: 0 }}>
+        {restoredDraft && !readOnly && (
+          <div className="banner info" data-testid="draft-banner">
+            Unsaved changes from your last session were restored.
+            <span className="grow" />
+            <button className="btn small" onClick={() => setSaveFor('save')}>
+              Save them
+            </button>
+            <button className="btn small" onClick={() => void useSession.getState().discardDraft()}>
+              Discard
+            </button>
+          </div>
+        )}
+        {viewing && (
+          <div className="banner warn" data-testid="readonly-banner">
+            Viewing version {viewing.version} (read-only).
+            <span className="grow" />
+            <button
+              className="btn small"
+              onClick={() => void useSession.getState().restore(viewing.version)}
+            >
+              Restore as new version
+            </button>
+            <button className="btn small" onClick={() => void useSession.getState().view(null)}>
+              Back to working copy
+            </button>
+          </div>
+        )}
+        {diff && (
+          <div className="banner info" data-testid="diff-banner">
+            Diff: version {diff.a} → version {diff.b}.
+            <span style={{ color: 'var(--added)' }}>added</span>
+            <span style={{ color: 'var(--removed)' }}>removed</span>
+            <span style={{ color: 'var(--changed)' }}>changed</span>
+            <span className="grow" />
+            <button className="btn small" onClick={() => useSession.getState().closeDiff()}>
+              Close diff
+            </button>
+          </div>
+        )}
+        <div style={{ flex: 1, minHeight: 0, display: 'flex' }}>
+          {diff ? (
+            <div className="canvas" style={{ flex: 1 }} data-testid="diff-canvas">
+              <DiffCanvas a={diff.docA} b={diff.docB} />
+            </div>
+          ) : viewing ? (
+            <div className="canvas" style={{ flex: 1 }} data-testid="version-canvas">
+              <VersionCanvas doc={viewing.doc} />
+            </div>
+          ) : (
+            <div style={{ flex: 1, display: 'flex' }}>
+              <ReactFlowProvider>
+                <div style={{ flex: 1, display: 'flex' }}>
+                  <CanvasHost readOnly={readOnly} onReady={(rf) => (rfRef.current = rf)} />
+                </div>
+              </ReactFlowProvider>
+            </div>
+          )}
+        </div>
+      </div>
+      <aside className="side">
+        <div className="tabs">
+          {tabs.map(([t, label]) => (
+            <button
+              key={t}
+              className={tab === t ? 'active' : ''}
+              onClick={() => setTab(t)}
+              data-testid={`tab-${t}`}
+            >
+              {label}
+            </button>
+          ))}
+        </div>
+        <div className="body">
+          {diff && tab !== 'versions' ? <DiffSummary a={diff.docA} b={diff.docB} /> : null}
+          {tab === 'inspect' && !diff && <Inspector readOnly={readOnly} />}
+          {tab === 'params' && <ParametersPanel readOnly={readOnly} />}
+          {tab === 'settings' && <SettingsPanel readOnly={readOnly} />}
+          {tab === 'versions' && <VersionsPanel />}
+          {tab === 'run' && (
+            <RunPanel onRun={requestRun} canRun={!readOnly} dirty={dirty || baseVersion === null} />
+          )}
+        </div>
+      </aside>
+      <ProblemsPanel onFocusNode={focusNode} />
+      {help && <HelpOverlay onClose={() => setHelp(false)} />}
+      {saveFor && (
+        <SaveDialog
+          busy={saving}
+          then={saveFor === 'run' ? 'run' : undefined}
+          onClose={() => setSaveFor(null)}
+          onSave={(n) => void doSave(n)}
+        />
+      )}
+    </div>
+  );
+}
+
+function CanvasHost(props: {
+  readOnly: boolean;
+  onReady: (rf: ReactFlowInstance<SgNode, SgEdge>) => void;
+}) {
+  return (
+    <div style={{ flex: 1, position: 'relative' }}>
+      <div style={{ position: 'absolute', inset: 0, display: 'flex' }}>
+        <div style={{ flex: 1, position: 'relative' }}>
+          <Canvas {...props} />
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,247 @@
+//! The inspector, generated from the catalog's param schema: numbers with min/max, enums,
+//! order sizes, and `$param` bindings to strategy parameters.
+
+import type { NodeSpec, ParamSpec, ParamValue } from '../../ipc/types';
+import { NumberInput } from './fields';
+import { isBinding, type GraphNode, type ParamDecl } from './graph';
+import { useEditor } from './store';
+
+function ParamField({
+  spec,
+  value,
+  parameters,
+  onChange,
+  bad,
+  readOnly,
+}: {
+  spec: ParamSpec;
+  value: ParamValue | undefined;
+  parameters: ParamDecl[];
+  onChange: (v: ParamValue | undefined) => void;
+  bad: boolean;
+  readOnly: boolean;
+}) {
+  const numeric = spec.type === 'int' || spec.type === 'float';
+  const bound = isBinding(value);
+  const range =
+    spec.min !== undefined || spec.max !== undefined
+      ? ` (${spec.min !== undefined && spec.min > -1e12 ? spec.min : '−∞'} … ${spec.max !== undefined && spec.max < 1e12 ? spec.max : '∞'})`
+      : '';
+  let control: React.ReactNode;
+  if (numeric) {
+    control = (
+      <div className="row">
+        {bound ? (
+          <select
+            className="input grow"
+            value={value.$param}
+            disabled={readOnly}
+            onChange={(e) => onChange({ $param: e.target.value })}
+            data-testid={`param-${spec.name}-binding`}
+          >
+            {!parameters.some((p) => p.name === value.$param) && (
+              <option value={value.$param}>{value.$param} (undeclared)</option>
+            )}
+            {parameters.map((p) => (
+              <option key={p.name} value={p.name}>
+                ${p.name}
+              </option>
+            ))}
+          </select>
+        ) : (
+          <div className="grow">
+            <NumberInput
+              value={
+                typeof value === 'number'
+                  ? value
+                  : typeof spec.default === 'number'
+                    ? spec.default
+                    : undefined
+              }
+              min={spec.min}
+              max={spec.max}
+              integer={spec.type === 'int'}
+              disabled={readOnly}
+              onChange={(v) => onChange(v)}
+              testId={`param-${spec.name}`}
+            />
+          </div>
+        )}
+        <button
+          className="btn small"
+          disabled={readOnly || (!bound && !parameters.length)}
+          title={
+            bound
+              ? 'Use a fixed value'
+              : parameters.length
+                ? 'Bind to a strategy parameter'
+                : 'Declare a parameter first (Parameters tab)'
+          }
+          onClick={() =>
+            onChange(
+              bound
+                ? typeof spec.default === 'number'
+                  ? spec.default
+                  : 0
+                : { $param: parameters[0]!.name },
+            )
+          }
+        >
+          {bound ? 'fixed' : '$'}
+        </button>
+      </div>
+    );
+  } else if (spec.type === 'enum') {
+    control = (
+      <select
+        className="input"
+        value={typeof value === 'string' ? value : String(spec.default)}
+        disabled={readOnly}
+        onChange={(e) => onChange(e.target.value)}
+      >
+        {spec.values.map((v) => (
+          <option key={v}>{v}</option>
+        ))}
+      </select>
+    );
+  } else if (spec.type === 'param_name') {
+    control = (
+      <select
+        className="input"
+        value={typeof value === 'string' ? value : ''}
+        disabled={readOnly}
+        onChange={(e) => onChange(e.target.value)}
+      >
+        <option value="">— choose —</option>
+        {parameters.map((p) => (
+          <option key={p.name}>{p.name}</option>
+        ))}
+      </select>
+    );
+  } else {
+    const v = (value ?? spec.default) as Record<string, unknown> | undefined;
+    const mode = v && 'units' in v ? 'units' : 'equity_fraction';
+    const num = Number(v?.[mode] ?? 1);
+    control = (
+      <div className="row">
+        <select
+          className="input"
+          value={mode}
+          disabled={readOnly}
+          onChange={(e) =>
+            onChange(e.target.value === 'units' ? { units: 1 } : { equity_fraction: 1 })
+          }
+        >
+          <option value="equity_fraction">fraction of equity</option>
+          <option value="units">units</option>
+        </select>
+        <div className="grow">
+          <NumberInput
+            value={num}
+            min={mode === 'units' ? 0 : 0}
+            max={mode === 'units' ? undefined : 1}
+            disabled={readOnly}
+            onChange={(n) => onChange(mode === 'units' ? { units: n } : { equity_fraction: n })}
+          />
+        </div>
+      </div>
+    );
+  }
+  return (
+    <div className={`field${bad ? ' bad' : ''}`}>
+      <div className="lbl">
+        <span>
+          {spec.name}
+          <span className="muted">{numeric ? range : ''}</span>
+        </span>
+        <span className="muted">{spec.type}</span>
+      </div>
+      {control}
+      <div className="help">{spec.help}</div>
+    </div>
+  );
+}
+
+export function Inspector({ readOnly }: { readOnly: boolean }) {
+  const selection = useEditor((s) => s.selection);
+  const node = useEditor((s) =>
+    s.selection.length === 1 ? s.nodes.find((n) => n.id === s.selection[0]) : undefined,
+  );
+  const catalog = useEditor((s) => s.catalog);
+  const parameters = useEditor((s) => s.meta.parameters);
+  const problems = useEditor((s) => (node ? s.problemsByNode[node.id] : undefined));
+  const setParam = useEditor((s) => s.setParam);
+  if (!node) {
+    return (
+      <div className="muted" data-testid="inspector-empty">
+        {selection.length > 1
+          ? `${selection.length} nodes selected.`
+          : 'Select a node to edit its params.'}
+        <p>
+          Tips: drag from the palette or double-click an item; drag from an output to an input to
+          connect. Press <span className="kbd">?</span> for shortcuts.
+        </p>
+      </div>
+    );
+  }
+  const gn: GraphNode = node.data.node;
+  const spec: NodeSpec | undefined = catalog.get(gn.kind);
+  return (
+    <div className="col" data-testid="inspector">
+      <div className="row" style={{ marginBottom: 6 }}>
+        <h2 className="grow">{spec?.label ?? gn.kind}</h2>
+        <span className="mono muted">{gn.id}</span>
+      </div>
+      <div className="muted" style={{ marginBottom: 8 }}>
+        {spec?.help ?? 'Unknown node kind.'}
+      </div>
+      {problems && (
+        <div
+          className="banner error"
+          style={{ borderRadius: 5, marginBottom: 8, display: 'block' }}
+        >
+          {problems.messages.map((m, i) => (
+            <div key={i}>{m}</div>
+          ))}
+        </div>
+      )}
+      <div style={{ display: 'flex', flexDirection: 'column', gap: 10 }}>
+        {spec?.params.map((p) => (
+          <ParamField
+            key={p.name}
+            spec={p}
+            value={gn.params[p.name]}
+            parameters={parameters}
+            bad={!!problems?.params.includes(p.name)}
+            readOnly={readOnly}
+            onChange={(v) => setParam(gn.id, p.name, v)}
+          />
+        ))}
+        {spec && !spec.params.length && <div className="muted">This node has no params.</div>}
+      </div>
+      {spec && (
+        <div style={{ marginTop: 12 }}>
+          <h3>Ports</h3>
+          {[
+            ...spec.inputs.map((p) => ({ ...p, dir: 'in' })),
+            ...spec.outputs.map((p) => ({ ...p, dir: 'out' })),
+          ].map((p) => (
+            <div key={p.dir + p.name} className="row" style={{ fontSize: 12, marginTop: 3 }}>
+              <span className="tag" style={{ color: `var(--port-${p.type})` }}>
+                {p.type}
+              </span>
+              <span>
+                {p.dir === 'in' ? '→ ' : ''}
+                {p.name}
+                {p.dir === 'out' ? ' →' : ''}
+              </span>
+              <span className="muted grow" style={{ fontSize: 11 }}>
+                {p.help}
+              </span>
+            </div>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,156 @@
+//! A chart rendered by the backend (`runChart`) shown as an <img>, with zoom to a date range
+//! and PNG/SVG export.
+
+import { useEffect, useRef, useState } from 'react';
+import { pickPath, useApp } from '../../app/store';
+import { api, dialogs } from '../../ipc';
+import type { ChartKind } from '../../ipc/types';
+import { svgDataUrl } from './svg';
+
+export interface Range {
+  from?: number;
+  to?: number;
+}
+
+function toInput(ms?: number): string {
+  return ms === undefined ? '' : new Date(ms).toISOString().slice(0, 10);
+}
+
+function fromInput(s: string): number | undefined {
+  if (!s) return undefined;
+  const t = Date.parse(`${s}T00:00:00Z`);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+export function Chart({
+  runId,
+  kind,
+  title,
+  height = 260,
+  range,
+  onRange,
+  fallback,
+}: {
+  runId: string;
+  kind: ChartKind;
+  title: string;
+  height?: number;
+  range?: Range;
+  onRange?: (r: Range) => void;
+  /** Draws the chart in the UI when the backend renderer is `not_available`. */
+  fallback?: (args: { from?: number; to?: number; width: number; height: number }) => string | null;
+}) {
+  const box = useRef<HTMLDivElement>(null);
+  const [url, setUrl] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [width, setWidth] = useState(900);
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const ro = new ResizeObserver(([entry]) => {
+      const w = Math.round(entry?.contentRect.width ?? 900);
+      setWidth((old) => (Math.abs(old - w) > 40 ? w : old));
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  useEffect(() => {
+    let live = true;
+    api
+      .runChart({
+        runId,
+        kind,
+        from: range?.from,
+        to: range?.to,
+        width: Math.max(320, width),
+        height,
+      })
+      .then((svg) => {
+        if (!live) return;
+        const u = svgDataUrl(svg);
+        setUrl(u);
+        setError(u ? null : 'The chart could not be shown.');
+      })
+      .catch((e: { code?: string; message?: string }) => {
+        if (!live) return;
+        const drawn =
+          e.code === 'not_available' && fallback
+            ? fallback({ from: range?.from, to: range?.to, width: Math.max(320, width), height })
+            : null;
+        const u = drawn ? svgDataUrl(drawn) : null;
+        setUrl(u);
+        setError(
+          u
+            ? null
+            : e.code === 'not_available'
+              ? 'This chart needs the report renderer, which this build does not have yet.'
+              : (e.message ?? 'Chart failed'),
+        );
+      });
+    return () => {
+      live = false;
+    };
+  }, [runId, kind, range?.from, range?.to, width, height, fallback]);
+
+  const exportAs = async (format: 'png' | 'svg') => {
+    const path = await pickPath(() =>
+      dialogs.saveFile(`Export ${title}`, `${kind}.${format}`, [format]),
+    );
+    if (!path) return;
+    try {
+      await api.chartExport({ runId, kind, format, path, from: range?.from, to: range?.to });
+      useApp.getState().notify(`Exported ${path}`);
+    } catch (e) {
+      useApp.getState().fail(e);
+    }
+  };
+
+  return (
+    <div className="chart" data-testid={`chart-${kind}`}>
+      <div className="bar">
+        <b className="grow">{title}</b>
+        {onRange && (
+          <>
+            <input
+              className="input"
+              type="date"
+              value={toInput(range?.from)}
+              onChange={(e) => onRange({ ...range, from: fromInput(e.target.value) })}
+              title="From"
+            />
+            <span className="muted">→</span>
+            <input
+              className="input"
+              type="date"
+              value={toInput(range?.to)}
+              onChange={(e) => onRange({ ...range, to: fromInput(e.target.value) })}
+              title="To"
+            />
+            <button
+              className="btn small"
+              disabled={!range?.from && !range?.to}
+              onClick={() => onRange({})}
+            >
+              Reset zoom
+            </button>
+          </>
+        )}
+        <button className="btn small" onClick={() => void exportAs('png')}>
+          PNG
+        </button>
+        <button className="btn small" onClick={() => void exportAs('svg')}>
+          SVG
+        </button>
+      </div>
+      <div ref={box} style={{ minHeight: height }}>
+        {url ? (
+          <img src={url} alt={title} />
+        ) : (
+          <div className="muted" style={{ padding: 20 }}>
+            {error ?? 'Rendering…'}
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}

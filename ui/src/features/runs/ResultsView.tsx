@@ -1,0 +1,436 @@
+//! Results: run history (works offline), one run's metric cards, equity / drawdown / price
+//! charts with zoom, a sortable trades table that jumps the price chart to a trade, HTML and
+//! chart export, and a side-by-side comparison of two runs.
+
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { pickPath, useApp } from '../../app/store';
+import { api, dialogs } from '../../ipc';
+import type { Metrics, RunDetail, Trade } from '../../ipc/types';
+import { Chart, type Range } from './Chart';
+import { fmtDate, fmtDateTime, fmtMetric, fmtNum, METRICS } from './format';
+import { useRuns } from './store';
+import { svgDataUrl } from './svg';
+import { drawdownOf, lineChartSvg } from './lineChart';
+import { sortTrades, tradeWindow, type TradeKey } from './trades';
+
+const TRADE_COLS: [TradeKey, string, boolean][] = [
+  ['entry_time', 'Entry', false],
+  ['exit_time', 'Exit', false],
+  ['side', 'Side', false],
+  ['entry_price', 'Entry price', true],
+  ['exit_price', 'Exit price', true],
+  ['size', 'Size', true],
+  ['pnl', 'P&L', true],
+  ['pnl_pct', 'P&L %', true],
+  ['bars_held', 'Bars', true],
+  ['exit_reason', 'Exit reason', false],
+];
+
+function MetricCards({ metrics }: { metrics: Metrics | null }) {
+  return (
+    <div data-testid="metrics">
+      <div className="grid-cards" data-testid="metric-cards">
+        {METRICS.map((m) => {
+          const v = metrics?.[m.key];
+          const tone =
+            typeof v === 'number' && m.unit === '%' && m.better === 'up'
+              ? v >= 0
+                ? 'pos'
+                : 'neg'
+              : '';
+          return (
+            <div key={m.key} className="metric" data-testid={`metric-${m.key}`}>
+              <div className="label">{m.label}</div>
+              <div className={`value ${tone}`}>{fmtMetric(m, v)}</div>
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
+function TradesTable({
+  trades,
+  onPick,
+  picked,
+}: {
+  trades: Trade[];
+  onPick: (t: Trade, i: number) => void;
+  picked: number | null;
+}) {
+  const [sort, setSort] = useState<{ key: TradeKey; dir: 'asc' | 'desc' }>({
+    key: 'entry_time',
+    dir: 'asc',
+  });
+  const rows = useMemo(() => sortTrades(trades, sort.key, sort.dir), [trades, sort]);
+  return (
+    <div className="card" style={{ padding: 0, maxHeight: 340, overflow: 'auto' }}>
+      <table className="table" data-testid="trades-table">
+        <thead>
+          <tr>
+            <th className="num">#</th>
+            {TRADE_COLS.map(([k, label, num]) => (
+              <th
+                key={k}
+                className={`sortable ${num ? 'num' : ''}`}
+                onClick={() =>
+                  setSort((s) => ({ key: k, dir: s.key === k && s.dir === 'asc' ? 'desc' : 'asc' }))
+                }
+              >
+                {label} {sort.key === k ? (sort.dir === 'asc' ? '▲' : '▼') : ''}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((t) => {
+            const i = trades.indexOf(t);
+            return (
+              <tr
+                key={i}
+                className={`clickable ${picked === i ? 'selected' : ''}`}
+                onClick={() => onPick(t, i)}
+                data-testid="trade-row"
+                title="Show on the price chart"
+              >
+                <td className="num muted">{i + 1}</td>
+                <td>{fmtDate(t.entry_time)}</td>
+                <td>{fmtDate(t.exit_time)}</td>
+                <td>{t.side}</td>
+                <td className="num">{fmtNum(t.entry_price)}</td>
+                <td className="num">{fmtNum(t.exit_price)}</td>
+                <td className="num">{fmtNum(t.size, 0)}</td>
+                <td className={`num ${t.pnl >= 0 ? 'pos' : 'neg'}`}>{fmtNum(t.pnl)}</td>
+                <td className={`num ${t.pnl_pct >= 0 ? 'pos' : 'neg'}`}>{fmtNum(t.pnl_pct)}%</td>
+                <td className="num">{t.bars_held}</td>
+                <td>{t.exit_reason.replace(/_/g, ' ')}</td>
+              </tr>
+            );
+          })}
+          {!trades.length && (
+            <tr>
+              <td colSpan={11} className="muted" style={{ textAlign: 'center', padding: 16 }}>
+                No closed trades.
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function RunDetailView({ run }: { run: RunDetail }) {
+  const [zoom, setZoom] = useState<Range>({});
+  const equityFallback = useCallback(
+    (o: { from?: number; to?: number; width: number; height: number }) =>
+      lineChartSvg([{ name: 'Equity', color: '#1f9d5c', points: run.equity }], o),
+    [run.equity],
+  );
+  const drawdownFallback = useCallback(
+    (o: { from?: number; to?: number; width: number; height: number }) =>
+      lineChartSvg([{ name: 'Drawdown', color: '#d6403b', points: drawdownOf(run.equity) }], {
+        ...o,
+        percent: true,
+        area: true,
+      }),
+    [run.equity],
+  );
+  const [priceRange, setPriceRange] = useState<Range>({});
+  const [picked, setPicked] = useState<number | null>(null);
+  useEffect(() => {
+    setZoom({});
+    setPriceRange({});
+    setPicked(null);
+  }, [run.id]);
+  const exportHtml = async () => {
+    const path = await pickPath(() =>
+      dialogs.saveFile('Export report', `run-${run.id.slice(0, 8)}.html`, ['html']),
+    );
+    if (!path) return;
+    try {
+      await api.runExportHtml(run.id, path);
+      useApp.getState().notify(`Report written to ${path}`);
+    } catch (e) {
+      useApp.getState().fail(e);
+    }
+  };
+  return (
+    <div style={{ display: 'flex', flexDirection: 'column', gap: 12 }} data-testid="run-detail">
+      <div className="row">
+        <div className="grow">
+          <h2>
+            {run.strategyTitle ?? 'Run'} · v{run.version}
+          </h2>
+          <div className="muted" style={{ fontSize: 12 }}>
+            {run.dataset
+              ? `${run.dataset.name} (${run.dataset.symbol} ${run.dataset.timeframe}, ${fmtDate(run.dataset.first)} → ${fmtDate(run.dataset.last)})`
+              : (run.datasetName ?? '')}{' '}
+            · {fmtDateTime(run.createdAt)} ·{' '}
+            {Object.entries(run.parameters ?? {})
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ') || 'default parameters'}
+          </div>
+        </div>
+        <button className="btn" onClick={() => void exportHtml()} data-testid="export-html">
+          Export HTML report
+        </button>
+      </div>
+      <MetricCards metrics={run.metrics} />
+      <Chart
+        runId={run.id}
+        kind="equity"
+        fallback={equityFallback}
+        title="Equity"
+        height={240}
+        range={zoom}
+        onRange={setZoom}
+      />
+      <Chart
+        runId={run.id}
+        kind="drawdown"
+        fallback={drawdownFallback}
+        title="Drawdown"
+        height={150}
+        range={zoom}
+      />
+      <Chart
+        runId={run.id}
+        kind="price"
+        title={picked !== null ? `Price — trade #${picked + 1}` : 'Price with entries and exits'}
+        height={300}
+        range={priceRange}
+        onRange={(r) => {
+          setPriceRange(r);
+          setPicked(null);
+        }}
+      />
+      <h3>
+        Trades ({run.trades.length}
+        {run.openTrade ? ' + 1 open' : ''})
+      </h3>
+      <TradesTable
+        trades={run.trades}
+        picked={picked}
+        onPick={(t, i) => {
+          setPicked(i);
+          setPriceRange(tradeWindow(t));
+        }}
+      />
+    </div>
+  );
+}
+
+function CompareView() {
+  const compare = useRuns((s) => s.compare);
+  if (!compare) return null;
+  const name = (r: RunDetail) => `v${r.version} · ${fmtDateTime(r.createdAt)}`;
+  const url = svgDataUrl(
+    compare.data.equitySvg ??
+      lineChartSvg(
+        [
+          {
+            name: `A: v${compare.data.a.version}`,
+            color: '#2f7be0',
+            points: compare.data.a.equity,
+          },
+          {
+            name: `B: v${compare.data.b.version}`,
+            color: '#e8891c',
+            points: compare.data.b.equity,
+          },
+        ],
+        { width: 1000, height: 320 },
+      ),
+  );
+  const diffs = new Map(compare.data.diff.map((d) => [d.name, d]));
+  const metricsA = compare.data.a.metrics ?? {};
+  const metricsB = compare.data.b.metrics ?? {};
+  return (
+    <div data-testid="compare">
+      <div style={{ display: 'flex', flexDirection: 'column', gap: 12 }} data-testid="compare-view">
+        <div className="row">
+          <h2 className="grow">Compare runs</h2>
+          <button className="btn" onClick={() => useRuns.setState({ compare: null })}>
+            Close
+          </button>
+        </div>
+        <div className="chart">
+          <div className="bar">
+            <b>Equity, overlaid</b>
+          </div>
+          {url ? (
+            <img src={url} alt="Equity of both runs" />
+          ) : (
+            <div className="muted">No chart.</div>
+          )}
+        </div>
+        <div className="card" style={{ padding: 0 }}>
+          <table className="table">
+            <thead>
+              <tr>
+                <th>Metric</th>
+                <th className="num">A: {name(compare.data.a)}</th>
+                <th className="num">B: {name(compare.data.b)}</th>
+                <th className="num">B − A</th>
+              </tr>
+            </thead>
+            <tbody>
+              {METRICS.map((m) => {
+                const a = metricsA[m.key];
+                const b = metricsB[m.key];
+                const d =
+                  diffs.get(m.key)?.delta ??
+                  (typeof a === 'number' && typeof b === 'number' ? b - a : null);
+                const good =
+                  d === null || d === 0 || m.better === 'none'
+                    ? ''
+                    : d > 0 === (m.better === 'up')
+                      ? 'pos'
+                      : 'neg';
+                return (
+                  <tr key={m.key} data-testid="metric-diff" data-metric={m.key}>
+                    <td>{m.label}</td>
+                    <td className="num">{fmtMetric(m, a)}</td>
+                    <td className="num">{fmtMetric(m, b)}</td>
+                    <td className={`num ${good}`}>
+                      {d === null ? '—' : `${d > 0 ? '+' : ''}${fmtMetric(m, d)}`}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+export function ResultsView() {
+  const history = useRuns((s) => s.history);
+  const current = useRuns((s) => s.current);
+  const compare = useRuns((s) => s.compare);
+  const strategy = useApp((s) => s.strategy);
+  const [onlyThis, setOnlyThis] = useState(true);
+  const [pick, setPick] = useState<string[]>([]);
+  const runs = useRuns.getState();
+  useEffect(() => {
+    void useRuns.getState().loadHistory(onlyThis ? strategy?.id : undefined);
+  }, [onlyThis, strategy?.id]);
+  return (
+    <div
+      style={{ display: 'grid', gridTemplateColumns: '300px 1fr', height: '100%', minHeight: 0 }}
+      data-testid="results-view"
+    >
+      <aside className="side" style={{ borderLeft: 0, borderRight: '1px solid var(--border)' }}>
+        <div
+          className="row"
+          style={{ padding: '8px 10px', borderBottom: '1px solid var(--border)' }}
+        >
+          <h2 className="grow">Run history</h2>
+          <span data-testid="compare-button">
+            <button
+              className="btn small"
+              disabled={pick.length !== 2}
+              onClick={() => void runs.compareRuns(pick[0]!, pick[1]!)}
+              data-testid="runs-compare"
+            >
+              Compare
+            </button>
+          </span>
+        </div>
+        <label className="row muted" style={{ padding: '6px 10px', fontSize: 12 }}>
+          <input
+            type="checkbox"
+            checked={onlyThis}
+            onChange={(e) => setOnlyThis(e.target.checked)}
+            disabled={!strategy}
+          />
+          Only {strategy ? `“${strategy.title}”` : 'the open strategy'}
+        </label>
+        <div style={{ overflow: 'auto', flex: 1 }} data-testid="history">
+          {history.map((r) => {
+            const ret = r.metrics?.total_return_pct;
+            return (
+              <div key={r.id} data-testid="run-item" data-run-id={r.id}>
+                <div
+                  className="list-row"
+                  data-testid="run-row"
+                  style={
+                    current?.id === r.id && !compare ? { background: 'var(--panel-2)' } : undefined
+                  }
+                >
+                  <input
+                    type="checkbox"
+                    checked={pick.includes(r.id)}
+                    onChange={() =>
+                      setPick((p) =>
+                        p.includes(r.id) ? p.filter((x) => x !== r.id) : [...p.slice(-1), r.id],
+                      )
+                    }
+                  />
+                  <div
+                    className="grow"
+                    style={{ cursor: 'pointer' }}
+                    onClick={() => {
+                      useRuns.setState({ compare: null });
+                      void runs.openRun(r.id);
+                    }}
+                  >
+                    <div className="row">
+                      <b
+                        className="grow"
+                        style={{
+                          overflow: 'hidden',
+                          textOverflow: 'ellipsis',
+                          whiteSpace: 'nowrap',
+                        }}
+                      >
+                        {r.strategyTitle ?? 'Run'} v{r.version}
+                      </b>
+                      <span
+                        className={typeof ret === 'number' ? (ret >= 0 ? 'pos' : 'neg') : 'muted'}
+                      >
+                        {typeof ret === 'number' ? `${fmtNum(ret)}%` : r.status}
+                      </span>
+                    </div>
+                    <div className="muted" style={{ fontSize: 11 }}>
+                      {fmtDateTime(r.createdAt)} · {r.datasetName ?? ''}
+                    </div>
+                  </div>
+                  <button
+                    className="btn small danger"
+                    title="Delete run"
+                    onClick={async () => {
+                      if (await dialogs.confirm('Delete this run?')) void runs.deleteRun(r.id);
+                    }}
+                  >
+                    ✕
+                  </button>
+                </div>
+              </div>
+            );
+          })}
+          {!history.length && (
+            <div className="muted" style={{ padding: 12 }}>
+              No runs yet. Open a strategy and press Run.
+            </div>
+          )}
+        </div>
+      </aside>
+      <div className="page" key={compare ? `c${compare.a}${compare.b}` : (current?.id ?? 'none')}>
+        {compare ? (
+          <CompareView />
+        ) : current ? (
+          <RunDetailView run={current} />
+        ) : (
+          <div className="muted">
+            Pick a run on the left, or run a backtest from the editor (Ctrl+Enter).
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}

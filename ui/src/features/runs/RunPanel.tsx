@@ -1,0 +1,154 @@
+//! The run panel in the editor: dataset, parameter values, Run with progress and cancel,
+//! quota errors, and the headline of the latest result.
+
+import { useEffect } from 'react';
+import { useApp } from '../../app/store';
+import { NumberInput } from '../editor/fields';
+import { useEditor } from '../editor/store';
+import { fmtDate, fmtMetric, METRICS } from './format';
+import { useRuns, type QuotaNotice } from './store';
+
+export function QuotaBanner({ quota, onClose }: { quota: QuotaNotice; onClose: () => void }) {
+  return (
+    <div
+      className="banner error"
+      style={{ borderRadius: 6, display: 'block' }}
+      data-testid="error-banner"
+    >
+      <b>Quota reached.</b> {quota.message}
+      {quota.limit !== undefined && quota.limit !== null && (
+        <div>
+          Limit: {quota.used ?? '?'} / {quota.limit} {quota.metric?.replace(/_/g, ' ')}
+          {quota.resetsAt ? ` — resets ${new Date(quota.resetsAt).toLocaleString()}` : ''}
+        </div>
+      )}
+      <button className="btn small" style={{ marginTop: 4 }} onClick={onClose}>
+        Dismiss
+      </button>
+    </div>
+  );
+}
+
+export function RunPanel({
+  onRun,
+  canRun,
+  dirty,
+}: {
+  onRun: () => void;
+  canRun: boolean;
+  dirty: boolean;
+}) {
+  const datasets = useRuns((s) => s.datasets);
+  const datasetId = useRuns((s) => s.datasetId);
+  const running = useRuns((s) => s.running);
+  const progress = useRuns((s) => s.progress);
+  const jobId = useRuns((s) => s.jobId);
+  const current = useRuns((s) => s.current);
+  const quota = useRuns((s) => s.quota);
+  const values = useRuns((s) => s.paramValues);
+  const parameters = useEditor((s) => s.meta.parameters);
+  const { setDataset, setParamValue, cancel, clearQuota, loadDatasets } = useRuns.getState();
+  useEffect(() => {
+    void loadDatasets();
+  }, [loadDatasets]);
+  const pct =
+    progress && progress.total > 0 ? Math.min(100, (100 * progress.done) / progress.total) : 0;
+  return (
+    <div data-testid="run-panel" style={{ display: 'flex', flexDirection: 'column', gap: 10 }}>
+      <div className="field">
+        <div className="lbl">Dataset</div>
+        <select
+          className="input"
+          value={datasetId ?? ''}
+          onChange={(e) => setDataset(e.target.value)}
+          data-testid="dataset-select"
+        >
+          {!datasets.length && <option value="">No datasets — import one in Data</option>}
+          {datasets.map((d) => (
+            <option key={d.id} value={d.id}>
+              {d.name} · {d.symbol} {d.timeframe} · {d.bars} bars
+            </option>
+          ))}
+        </select>
+      </div>
+      {parameters.map((p) => (
+        <div className="field" key={p.name}>
+          <div className="lbl">
+            <span className="mono">${p.name}</span>
+            <span className="muted">
+              {p.min ?? '−∞'} … {p.max ?? '∞'}
+            </span>
+          </div>
+          <NumberInput
+            value={values[p.name] ?? p.default}
+            min={p.min}
+            max={p.max}
+            integer={p.type === 'int'}
+            onChange={(v) => setParamValue(p.name, v)}
+            testId={`run-param-${p.name}`}
+          />
+        </div>
+      ))}
+      <div className="row">
+        <button
+          className="btn primary grow"
+          disabled={!canRun || running || !datasetId}
+          onClick={onRun}
+          data-testid="run-button"
+          title="Run (Ctrl+Enter)"
+        >
+          {running ? 'Running…' : dirty ? 'Save & run' : 'Run backtest'}
+        </button>
+        {running && (
+          <button
+            className="btn"
+            onClick={() => void cancel()}
+            disabled={!jobId}
+            data-testid="run-cancel"
+          >
+            Cancel
+          </button>
+        )}
+      </div>
+      {running && progress && (
+        <div data-testid="run-progress">
+          <div className="progress">
+            <div style={{ width: `${pct}%` }} />
+          </div>
+          <div className="muted" style={{ fontSize: 11, marginTop: 3 }}>
+            {progress.stage} · {Math.round(pct)}%
+          </div>
+        </div>
+      )}
+      {quota && <QuotaBanner quota={quota} onClose={clearQuota} />}
+      {current && !running && (
+        <div className="card" data-testid="run-result" style={{ padding: 8 }}>
+          <div className="row" style={{ marginBottom: 6 }}>
+            <b className="grow">Last result</b>
+            <span className="muted" style={{ fontSize: 11 }}>
+              v{current.version} · {fmtDate(current.createdAt)}
+            </span>
+          </div>
+          <div className="grid-cards" style={{ gridTemplateColumns: '1fr 1fr' }}>
+            {METRICS.slice(0, 6).map((m) => (
+              <div key={m.key} className="metric">
+                <div className="label">{m.label}</div>
+                <div className="value" style={{ fontSize: 14 }}>
+                  {fmtMetric(m, current.metrics?.[m.key])}
+                </div>
+              </div>
+            ))}
+          </div>
+          <button
+            className="btn"
+            style={{ marginTop: 8, width: '100%' }}
+            onClick={() => useApp.getState().setView('runs')}
+            data-testid="open-results"
+          >
+            Open full results
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,66 @@
+//! Number and date formatting for metrics, trades and lists.
+
+import type { Metrics } from '../../ipc/types';
+
+export interface MetricDef {
+  key: keyof Metrics & string;
+  label: string;
+  unit: '%' | '' | 'days' | '$';
+  /** Higher is better (for colouring diffs). */
+  better: 'up' | 'down' | 'none';
+}
+
+export const METRICS: MetricDef[] = [
+  { key: 'total_return_pct', label: 'Total return', unit: '%', better: 'up' },
+  { key: 'cagr_pct', label: 'CAGR', unit: '%', better: 'up' },
+  { key: 'buy_hold_return_pct', label: 'Buy & hold', unit: '%', better: 'none' },
+  { key: 'max_drawdown_pct', label: 'Max drawdown', unit: '%', better: 'down' },
+  { key: 'sharpe', label: 'Sharpe', unit: '', better: 'up' },
+  { key: 'sortino', label: 'Sortino', unit: '', better: 'up' },
+  { key: 'calmar', label: 'Calmar', unit: '', better: 'up' },
+  { key: 'volatility_ann_pct', label: 'Volatility (ann.)', unit: '%', better: 'down' },
+  { key: 'trades', label: 'Trades', unit: '', better: 'none' },
+  { key: 'win_rate_pct', label: 'Win rate', unit: '%', better: 'up' },
+  { key: 'profit_factor', label: 'Profit factor', unit: '', better: 'up' },
+  { key: 'avg_trade_pct', label: 'Avg trade', unit: '%', better: 'up' },
+  { key: 'best_trade_pct', label: 'Best trade', unit: '%', better: 'up' },
+  { key: 'worst_trade_pct', label: 'Worst trade', unit: '%', better: 'up' },
+  { key: 'avg_holding_days', label: 'Avg holding', unit: 'days', better: 'none' },
+  { key: 'exposure_pct', label: 'Exposure', unit: '%', better: 'none' },
+  { key: 'final_equity', label: 'Final equity', unit: '$', better: 'up' },
+  { key: 'commissions', label: 'Commissions', unit: '$', better: 'down' },
+];
+
+export function fmtNum(v: unknown, digits = 2): string {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return '—';
+  return v.toLocaleString(undefined, {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}
+
+export function fmtMetric(def: MetricDef, v: unknown): string {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return '—';
+  switch (def.unit) {
+    case '%':
+      return `${fmtNum(v)}%`;
+    case 'days':
+      return `${fmtNum(v, 1)} d`;
+    case '$':
+      return fmtNum(v);
+    default:
+      return def.key === 'trades' ? String(v) : fmtNum(v);
+  }
+}
+
+export function fmtDate(v: number | string | null | undefined): string {
+  if (v === null || v === undefined || v === '') return '—';
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? String(v) : d.toISOString().slice(0, 10);
+}
+
+export function fmtDateTime(v: string | null | undefined): string {
+  if (!v) return '—';
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? v : d.toLocaleString();
+}

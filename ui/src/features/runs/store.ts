@@ -1,0 +1,186 @@
+//! Backtest runs: datasets to run on, the running job (progress, cancel), the latest result,
+//! run history, two-run comparison and quota errors.
+
+import { create } from 'zustand';
+import { useApp } from '../../app/store';
+import { api } from '../../ipc';
+import type {
+  Dataset,
+  IpcError,
+  Progress,
+  QuotaUsage,
+  RunCompare,
+  RunDetail,
+  RunSummary,
+} from '../../ipc/types';
+
+/** A quota error, with the limit and reset time when the profile tells them. */
+export interface QuotaNotice {
+  message: string;
+  metric?: string;
+  limit?: number | null;
+  used?: number;
+  resetsAt?: string | null;
+}
+
+interface RunsState {
+  datasets: Dataset[];
+  datasetId: string | null;
+  paramValues: Record<string, number>;
+  running: boolean;
+  progress: Progress | null;
+  jobId: string | null;
+  current: RunDetail | null;
+  history: RunSummary[];
+  compare: { a: string; b: string; data: RunCompare } | null;
+  quota: QuotaNotice | null;
+  error: string | null;
+
+  loadDatasets: () => Promise<void>;
+  setDataset: (id: string) => void;
+  setParamValue: (name: string, v: number) => void;
+  resetParamValues: (values: Record<string, number>) => void;
+  run: (strategyId: string, version: number) => Promise<RunDetail | null>;
+  cancel: () => Promise<void>;
+  loadHistory: (strategyId?: string) => Promise<void>;
+  openRun: (runId: string) => Promise<void>;
+  deleteRun: (runId: string) => Promise<void>;
+  compareRuns: (a: string, b: string) => Promise<void>;
+  clearQuota: () => void;
+}
+
+export function pickQuota(usage: QuotaUsage[]): QuotaUsage | undefined {
+  return (
+    usage.find(
+      (u) => /backtest/i.test(u.metric) && u.limit !== null && u.used >= (u.limit ?? Infinity),
+    ) ?? usage.find((u) => /backtest/i.test(u.metric))
+  );
+}
+
+async function quotaNotice(err: IpcError): Promise<QuotaNotice> {
+  if (err.limit !== undefined || err.resetsAt !== undefined) {
+    return { message: err.message, limit: err.limit ?? null, resetsAt: err.resetsAt ?? null };
+  }
+  try {
+    const q = pickQuota((await api.profileGet()).usage);
+    return q
+      ? {
+          message: err.message,
+          metric: q.metric,
+          limit: q.limit,
+          used: q.used,
+          resetsAt: q.resetsAt,
+        }
+      : { message: err.message };
+  } catch {
+    return { message: err.message };
+  }
+}
+
+export const useRuns = create<RunsState>()((set, get) => ({
+  datasets: [],
+  datasetId: null,
+  paramValues: {},
+  running: false,
+  progress: null,
+  jobId: null,
+  current: null,
+  history: [],
+  compare: null,
+  quota: null,
+  error: null,
+
+  loadDatasets: async () => {
+    try {
+      const datasets = await api.datasetsList();
+      const keep = datasets.some((d) => d.id === get().datasetId);
+      set({ datasets, datasetId: keep ? get().datasetId : (datasets[0]?.id ?? null) });
+    } catch (e) {
+      useApp.getState().fail(e);
+    }
+  },
+  setDataset: (datasetId) => set({ datasetId }),
+  setParamValue: (name, v) => set({ paramValues: { ...get().paramValues, [name]: v } }),
+  resetParamValues: (paramValues) => set({ paramValues }),
+
+  run: async (strategyId, version) => {
+    const { datasetId, paramValues } = get();
+    if (!datasetId || get().running) return null;
+    set({
+      running: true,
+      progress: { jobId: '', done: 0, total: 1, stage: 'starting' },
+      jobId: null,
+      error: null,
+      quota: null,
+    });
+    try {
+      const detail = await api.runBacktest(
+        { strategyId, version, datasetId, params: paramValues },
+        (p) => set({ progress: p, ...(p.jobId ? { jobId: p.jobId } : {}) }),
+      );
+      set({ current: detail });
+      void get().loadHistory(strategyId);
+      return detail;
+    } catch (e) {
+      const err = e as IpcError;
+      if (err.code === 'quota_exceeded') set({ quota: await quotaNotice(err) });
+      else if (err.code === 'cancelled') useApp.getState().notify('Run cancelled');
+      else {
+        set({ error: err.message });
+        useApp.getState().fail(e);
+      }
+      return null;
+    } finally {
+      set({ running: false, jobId: null });
+    }
+  },
+
+  cancel: async () => {
+    const { jobId } = get();
+    if (!jobId) return;
+    set({ progress: get().progress && { ...get().progress!, stage: 'cancelling' } });
+    try {
+      await api.jobCancel(jobId);
+    } catch (e) {
+      useApp.getState().fail(e);
+    }
+  },
+
+  loadHistory: async (strategyId) => {
+    try {
+      set({ history: await api.runsList(strategyId) });
+    } catch (e) {
+      useApp.getState().fail(e);
+    }
+  },
+
+  openRun: async (runId) => {
+    try {
+      set({ current: await api.runGet(runId) });
+    } catch (e) {
+      useApp.getState().fail(e);
+    }
+  },
+
+  deleteRun: async (runId) => {
+    try {
+      await api.runDelete(runId);
+      set({
+        history: get().history.filter((r) => r.id !== runId),
+        current: get().current?.id === runId ? null : get().current,
+      });
+    } catch (e) {
+      useApp.getState().fail(e);
+    }
+  },
+
+  compareRuns: async (a, b) => {
+    try {
+      set({ compare: { a, b, data: await api.runCompare(a, b) } });
+    } catch (e) {
+      useApp.getState().fail(e);
+    }
+  },
+
+  clearQuota: () => set({ quota: null }),
+}));

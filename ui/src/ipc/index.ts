@@ -1,0 +1,199 @@
+//! The UI's one door to the desktop shell: a typed wrapper for every command of
+//! docs/ipc-contract.md, native dialogs and window events. This is the only module that
+//! imports `@tauri-apps/*`; the DTO types are generated from Rust into `./generated/`.
+
+import { Channel, invoke } from '@tauri-apps/api/core';
+import { getCurrentWindow } from '@tauri-apps/api/window';
+import { confirm, open, save } from '@tauri-apps/plugin-dialog';
+import type {
+  AppInfo,
+  AppSettings,
+  Dataset,
+  DatasetPreview,
+  ExampleInfo,
+  GraphJson,
+  IpcError,
+  NodeSpec,
+  NodeValue,
+  Problem,
+  Profile,
+  Progress,
+  RunCompare,
+  RunDetail,
+  RunSummary,
+  Strategy,
+  StrategyCreated,
+  StrategyFilter,
+  StrategyStatus,
+  StrategySummary,
+  User,
+  VersionDetail,
+  VersionSummary,
+  Visibility,
+} from './generated';
+
+export type * from './generated';
+
+/** A graph as the editor holds it: the typed document, possibly with extra keys. */
+export type GraphArg = GraphJson | Record<string, unknown>;
+
+/** Chart kinds of `runChart` / `chartExport`. */
+export type ChartKind = 'equity' | 'drawdown' | 'price';
+
+/** True when `e` is an `IpcError` as the backend sends it. */
+export function isIpcError(e: unknown): e is IpcError {
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as { code?: unknown }).code === 'string' &&
+    typeof (e as { message?: unknown }).message === 'string'
+  );
+}
+
+/**
+ * Turns whatever a command rejected with into an `IpcError`. Arguments that the shell
+ * cannot even deserialize are rejected by Tauri with a plain string: they become `invalid`.
+ */
+export function toIpcError(e: unknown): IpcError {
+  if (isIpcError(e)) return e;
+  const message = typeof e === 'string' ? e : e instanceof Error ? e.message : String(e);
+  return { code: 'invalid', message };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toIpcError(e);
+  }
+}
+
+function progressChannel(onProgress?: (p: Progress) => void): Channel<Progress> {
+  const ch = new Channel<Progress>();
+  ch.onmessage = (p) => onProgress?.(p);
+  return ch;
+}
+
+/** Every backend command, camelCase, typed. Errors are thrown as `IpcError`. */
+export const api = {
+  appInfo: () => call<AppInfo>('app_info'),
+  catalog: () => call<NodeSpec[]>('catalog'),
+  validateGraph: (graph: GraphArg) => call<Problem[]>('validate_graph', { graph }),
+  profileGet: () => call<Profile>('profile_get'),
+  profileUpdate: (displayName: string, email: string) =>
+    call<User>('profile_update', { displayName, email }),
+  settingsGet: () => call<AppSettings>('settings_get'),
+  settingsPut: (settings: AppSettings) => call<AppSettings>('settings_put', { settings }),
+
+  strategiesList: (filter: StrategyFilter = {}) =>
+    call<StrategySummary[]>('strategies_list', { filter }),
+  strategyCreate: (title: string, example?: string) =>
+    call<StrategyCreated>('strategy_create', { title, example }),
+  strategyDuplicate: (id: string) => call<Strategy>('strategy_duplicate', { id }),
+  strategyRename: (id: string, value: string) => call<Strategy>('strategy_rename', { id, value }),
+  strategySetTags: (id: string, value: string[]) =>
+    call<Strategy>('strategy_set_tags', { id, value }),
+  strategySetStatus: (id: string, value: StrategyStatus) =>
+    call<Strategy>('strategy_set_status', { id, value }),
+  strategySetVisibility: (id: string, value: Visibility) =>
+    call<Strategy>('strategy_set_visibility', { id, value }),
+  strategyDelete: (id: string) => call<void>('strategy_delete', { id }),
+  strategyImport: (path: string) => call<Strategy>('strategy_import', { path }),
+  strategyExport: (id: string, path: string) => call<void>('strategy_export', { id, path }),
+
+  versionsList: (strategyId: string) => call<VersionSummary[]>('versions_list', { strategyId }),
+  versionGet: (strategyId: string, version: number) =>
+    call<VersionDetail>('version_get', { strategyId, version }),
+  versionSave: (strategyId: string, graph: GraphArg, note: string) =>
+    call<VersionSummary>('version_save', { strategyId, graph, note }),
+  draftGet: (strategyId: string) => call<GraphJson | null>('draft_get', { strategyId }),
+  draftPut: (strategyId: string, graph: GraphArg) => call<void>('draft_put', { strategyId, graph }),
+  draftClear: (strategyId: string) => call<void>('draft_clear', { strategyId }),
+  examplesList: () => call<ExampleInfo[]>('examples_list'),
+
+  datasetsList: () => call<Dataset[]>('datasets_list'),
+  datasetPreview: (path: string) => call<DatasetPreview>('dataset_preview', { path }),
+  /** Imports a CSV; the first progress message carries the `jobId` for `jobCancel`. */
+  datasetImport: (
+    args: { path: string; name: string; symbol: string; timeframe: string },
+    onProgress?: (p: Progress) => void,
+  ) => call<Dataset>('dataset_import', { ...args, onProgress: progressChannel(onProgress) }),
+  datasetRename: (id: string, name: string) => call<Dataset>('dataset_rename', { id, name }),
+  datasetDelete: (id: string) => call<void>('dataset_delete', { id }),
+
+  /** Runs a backtest; the first progress message carries the `jobId` for `jobCancel`. */
+  runBacktest: (
+    args: {
+      strategyId: string;
+      version: number;
+      datasetId: string;
+      params: Record<string, number>;
+    },
+    onProgress?: (p: Progress) => void,
+  ) => call<RunDetail>('run_backtest', { ...args, onProgress: progressChannel(onProgress) }),
+  /** Asks a job to stop; resolves `false` when it had already finished. */
+  jobCancel: (jobId: string) => call<boolean>('job_cancel', { jobId }),
+  runsList: (strategyId?: string) => call<RunSummary[]>('runs_list', { strategyId }),
+  runGet: (runId: string) => call<RunDetail>('run_get', { runId }),
+  runDelete: (runId: string) => call<void>('run_delete', { runId }),
+  runCompare: (runIdA: string, runIdB: string) =>
+    call<RunCompare>('run_compare', { runIdA, runIdB }),
+  nodeValues: (runId: string, bar: number) => call<NodeValue[]>('node_values', { runId, bar }),
+  /** SVG text of a chart; `not_available` until the report crate is wired. */
+  runChart: (args: {
+    runId: string;
+    kind: ChartKind;
+    from?: number;
+    to?: number;
+    width: number;
+    height: number;
+  }) => call<string>('run_chart', args),
+  /** `not_available` until the report crate is wired. */
+  runExportHtml: (runId: string, path: string) => call<void>('run_export_html', { runId, path }),
+  /** `not_available` until the report crate is wired. */
+  chartExport: (args: {
+    runId: string;
+    kind: ChartKind;
+    format: 'png' | 'svg';
+    path: string;
+    from?: number;
+    to?: number;
+  }) => call<void>('chart_export', args),
+};
+
+export type Api = typeof api;
+
+/** Native file dialogs and confirmations. */
+export const dialogs = {
+  openFile: async (title: string, extensions: string[]): Promise<string | null> => {
+    const r = await open({ title, multiple: false, filters: [{ name: title, extensions }] });
+    return typeof r === 'string' ? r : null;
+  },
+  saveFile: async (
+    title: string,
+    defaultPath: string,
+    extensions: string[],
+  ): Promise<string | null> => {
+    const r = await save({ title, defaultPath, filters: [{ name: title, extensions }] });
+    return r ?? null;
+  },
+  confirm: async (message: string, title = 'Stratagraph'): Promise<boolean> => {
+    try {
+      return await confirm(message, { title, kind: 'warning' });
+    } catch {
+      return window.confirm(message);
+    }
+  },
+};
+
+/** Calls `handler` when the user tries to close the window; it returns false to keep it open. */
+export async function onWindowCloseRequested(handler: () => Promise<boolean>): Promise<() => void> {
+  try {
+    const win = getCurrentWindow();
+    return await win.onCloseRequested(async (event) => {
+      if (!(await handler())) event.preventDefault();
+    });
+  } catch {
+    return () => {};
+  }
+}

@@ -1,0 +1,82 @@
+//! The DTO types the features use: the backend's ts-rs output (`./generated`, not edited
+//! here) plus stricter editor-side shapes of the catalog (a tagged param union) and params.
+
+/** Value of a node param in `graph_json`. */
+export type ParamValue =
+  | number
+  | string
+  | boolean
+  | { $param: string }
+  | { equity_fraction: number }
+  | { units: number }
+  | { [key: string]: unknown };
+
+export type PortType = 'number' | 'bool' | 'scalar';
+
+export type Category =
+  'source' | 'indicator' | 'math' | 'compare' | 'signal' | 'logic' | 'order' | 'risk';
+
+export interface PortSpec {
+  name: string;
+  type: PortType;
+  help: string;
+}
+
+interface ParamSpecBase {
+  name: string;
+  default: unknown;
+  min?: number;
+  max?: number;
+  help: string;
+}
+
+/** One node param in the catalog, tagged by `type`. */
+export type ParamSpec =
+  | (ParamSpecBase & { type: 'int' | 'float' | 'param_name' | 'size' })
+  | (ParamSpecBase & { type: 'enum'; values: string[] });
+
+/** One node kind in the catalog (same JSON as `stratagraph catalog --json`). */
+export interface NodeSpec {
+  kind: string;
+  category: Category;
+  label: string;
+  help: string;
+  inputs: PortSpec[];
+  outputs: PortSpec[];
+  params: ParamSpec[];
+}
+
+export type {
+  AppInfo,
+  AppSettings,
+  Dataset,
+  DatasetPreview,
+  ErrorCode,
+  ExampleInfo,
+  IpcError,
+  MetricDiff,
+  Plan,
+  Problem,
+  Profile,
+  Progress,
+  QuotaUsage,
+  RunCompare,
+  RunDetail,
+  RunSummary,
+  Strategy,
+  StrategyCreated,
+  StrategyFilter,
+  StrategyStatus,
+  StrategySummary,
+  Theme,
+  Trade,
+  User,
+  VersionDetail,
+  VersionSummary,
+  Visibility,
+} from './generated';
+
+/** A run's metrics by name (the engine's `Metrics` as JSON). */
+export type Metrics = Record<string, number | boolean | null>;
+
+export type ChartKind = 'equity' | 'drawdown' | 'price';
