@@ -4,6 +4,7 @@ mod engine_cmds;
 mod report_cmd;
 mod store_cmds;
 mod sweep_cmds;
+mod sync_cmds;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +51,10 @@ enum Command {
     Walkforward(sweep_cmds::WalkForwardArgs),
     /// Write a self-contained HTML report of a stored run, or of a graph backtested now.
     Report(report_cmd::ReportArgs),
+    /// Sync with a remote PostgreSQL/TimescaleDB server: configure, migrate, push, pull,
+    /// run (push then pull), status.
+    #[command(subcommand)]
+    Sync(sync_cmds::SyncCmd),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +90,7 @@ fn main() -> ExitCode {
         Command::Sweep(a) => sweep_cmds::sweep(cli.db.as_deref(), &a),
         Command::Walkforward(a) => sweep_cmds::walkforward(cli.db.as_deref(), &a),
         Command::Report(a) => report_cmd::report(cli.db.as_deref(), &a),
+        Command::Sync(c) => sync_cmds::sync(cli.db.as_deref(), &c),
     };
     match result {
         Ok(code) => code,

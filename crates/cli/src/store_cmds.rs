@@ -176,7 +176,7 @@ pub fn check_sweep_quota(db: Option<&Path>, n: usize) -> Result<(), String> {
     })
 }
 
-fn print_json(v: &impl serde::Serialize) -> Result<(), String> {
+pub(crate) fn print_json(v: &impl serde::Serialize) -> Result<(), String> {
     let text = serde_json::to_string_pretty(v).map_err(|e| e.to_string())?;
     write_stdout(&format!("{text}\n"))
 }

@@ -6,6 +6,7 @@ mod engine_cmds;
 mod report_cmd;
 mod store_cmds;
 mod sweep_cmds;
+mod sync_cmds;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -14,6 +14,9 @@ use crate::db::id_text;
 use crate::error::StoreError;
 use crate::Store;
 
+/// How long connecting may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How the connection uses TLS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -144,10 +147,19 @@ impl RemoteConfig {
         if let Some(password) = password {
             options = options.password(password);
         }
+        // One direct connection first: the pool retries a refused connection until its
+        // timeout and then reports only "timed out", where the user needs the real reason.
+        match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
+            Ok(Ok(conn)) => {
+                let _ = sqlx::Connection::close(conn).await;
+            }
+            Ok(Err(e)) => return Err(self.connect_error(e)),
+            Err(_) => return Err(self.connect_error(sqlx::Error::PoolTimedOut)),
+        }
         PgPoolOptions::new()
             .max_connections(2)
             .min_connections(0)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(CONNECT_TIMEOUT)
             .test_before_acquire(true)
             .connect_with(options)
             .await

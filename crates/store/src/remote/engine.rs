@@ -11,6 +11,7 @@ use sqlx::{Connection, PgPool, Postgres, SqliteConnection, Transaction};
 use uuid::Uuid;
 
 use super::config::RemoteConfig;
+use super::details::{pull_details, push_details};
 use super::error::{classify, SyncError, SyncResult};
 use super::schema::ensure_schema;
 use super::secret::SecretStore;
@@ -100,6 +101,10 @@ pub struct SyncReport {
     pub pulled_deletes: u64,
     /// Version numbers changed to resolve clashes between devices.
     pub renumbered: Vec<Renumbered>,
+    /// Run details (trades and equity) sent; only with `include_run_details`.
+    pub details_pushed: u64,
+    /// Run details received; only with `include_run_details`.
+    pub details_pulled: u64,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -116,6 +121,7 @@ pub struct Syncer {
     pool: PgPool,
     options: SyncOptions,
     account: Option<Uuid>,
+    details: bool,
 }
 
 fn parse_cursor(text: &str) -> (String, Uuid) {
@@ -167,6 +173,7 @@ impl Syncer {
             pool,
             options,
             account: mapped.or(config.account_id),
+            details: config.include_run_details,
         })
     }
 
@@ -487,6 +494,9 @@ impl Syncer {
             });
         }
         report.pushed += rows;
+        if self.details {
+            report.details_pushed += push_details(&self.store, &self.pool, progress).await?;
+        }
         Ok(())
     }
 
@@ -727,6 +737,10 @@ impl Syncer {
             }
         }
         tx.commit().await.map_err(classify)?;
+        drop(conn);
+        if self.details {
+            report.details_pulled += pull_details(&self.store, &self.pool, progress).await?;
+        }
         Ok(())
     }
 }
@@ -909,10 +923,15 @@ pub struct SyncStatus {
     pub record: super::config::SyncRecord,
     /// Pull position per table.
     pub cursors: Vec<(String, String)>,
+    /// This device's profile (the user it syncs as unless configured or mapped otherwise);
+    /// `None` before the profile exists.
+    pub profile_id: Option<Uuid>,
+    /// Unread `sync_conflict` notifications of the profile.
+    pub unread_conflicts: i64,
 }
 
 impl Store {
-    /// The device's sync state, without contacting the server.
+    /// The device's sync state, without contacting the server (and without writing).
     ///
     /// # Errors
     ///
@@ -925,11 +944,23 @@ impl Store {
             sqlx::query_as("SELECT table_name, cursor FROM sync_cursors ORDER BY table_name")
                 .fetch_all(&self.pool)
                 .await?;
+        let profile: Option<String> =
+            sqlx::query_scalar("SELECT user_id FROM local_profile WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        let unread_conflicts: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM notifications WHERE type = 'sync_conflict' \
+             AND read_at IS NULL AND user_id = (SELECT user_id FROM local_profile WHERE id = 1)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
         Ok(SyncStatus {
             remote: self.remote_config().await?,
             pending,
             record: self.sync_record().await?,
             cursors,
+            profile_id: profile.and_then(|p| Uuid::parse_str(&p).ok()),
+            unread_conflicts,
         })
     }
 }

@@ -27,8 +27,14 @@
 //!   row-level security enforces it. The owner role syncs as `RemoteConfig::account_id` or
 //!   the device's profile. A device whose profile is another (provisional) user moves its
 //!   data to the account before its first push.
+//! * **Run details.** The bulky `backtest_run_details` (trades, decimated equity) travel only
+//!   when [`RemoteConfig::include_run_details`] is set: after the outbox, a push sends the
+//!   details the server lacks of runs it has; after the tables, a pull fetches the details
+//!   this device lacks of runs it has. Details never change once written, so neither needs
+//!   a queue or a cursor.
 
 mod config;
+mod details;
 mod engine;
 mod error;
 mod quota;

@@ -88,6 +88,61 @@ async fn killed_connection_mid_push_and_mid_pull_loses_and_duplicates_nothing() 
     assert_eq!(a.snapshot().await, b.snapshot().await);
 }
 
+fn cluster_version() -> String {
+    std::fs::read_dir("/etc/postgresql")
+        .ok()
+        .and_then(|mut d| d.next())
+        .and_then(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .unwrap_or_else(|| "15".into())
+}
+
+fn pg_ctlcluster(action: &str) -> bool {
+    std::process::Command::new("pg_ctlcluster")
+        .args([
+            "--skip-systemctl-redirect",
+            &cluster_version(),
+            "main",
+            action,
+        ])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+fn server_up() -> bool {
+    std::process::Command::new("pg_isready")
+        .args(["-h", "127.0.0.1", "-p", "5432", "-t", "2"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// Waits (up to 60 s) for the server to accept connections.
+fn wait_until_up() -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        if server_up() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    server_up()
+}
+
+/// Leaves the shared server running whatever happens in the test (a failed restart
+/// included): starts it if it does not answer, and waits for it.
+struct KeepServerRunning;
+
+impl Drop for KeepServerRunning {
+    fn drop(&mut self) {
+        if !server_up() && !wait_until_up() {
+            pg_ctlcluster("start");
+            wait_until_up();
+        }
+    }
+}
+
 /// Restarts the whole server once: slow and disruptive to anyone else using it, so only
 /// when `STRATAGRAPH_PG_RESTART_TEST=1` (CI sets it).
 #[tokio::test]
@@ -104,38 +159,21 @@ async fn server_restart_mid_push_then_sync_completes() {
         auto_migrate: true,
     };
     let sa = a.syncer(&db.config(), options).await;
+    let _running = KeepServerRunning;
     let restarted = AtomicBool::new(false);
     let restart_once = |p: &SyncProgress| {
         if p.batches == 2 && !restarted.swap(true, Ordering::SeqCst) {
-            let version = std::fs::read_dir("/etc/postgresql")
-                .ok()
-                .and_then(|mut d| d.next())
-                .and_then(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .unwrap_or_else(|| "15".into());
-            let ok = std::process::Command::new("pg_ctlcluster")
-                .args(["--skip-systemctl-redirect", &version, "main", "restart"])
-                .status()
-                .map(|s| s.success())
-                .unwrap_or(false);
-            assert!(ok, "pg_ctlcluster restart failed");
+            assert!(pg_ctlcluster("restart"), "pg_ctlcluster restart failed");
         }
     };
     let first = sa.push(Some(&restart_once)).await;
-    assert!(first.is_err(), "the restart interrupts the push");
-    // Wait for the server to accept connections again.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        let up = std::process::Command::new("pg_isready")
-            .args(["-h", "127.0.0.1", "-p", "5432"])
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        if up || std::time::Instant::now() > deadline {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+    assert!(restarted.load(Ordering::SeqCst), "the server was restarted");
+    let err = first.expect_err("the restart interrupts the push");
+    assert!(err.is_transient(), "{err:?}");
+    assert!(
+        wait_until_up(),
+        "the server accepts connections again within 60 s"
+    );
     let mut done = false;
     for _ in 0..20 {
         if sa.sync(None).await.is_ok() {

@@ -7,6 +7,7 @@
 mod bad_input;
 mod common;
 mod converge;
+mod details;
 mod faults;
 mod keyring;
 mod migrate;

@@ -1,0 +1,466 @@
+//! `stratagraph sync ...` against the real PostgreSQL at 127.0.0.1:5432 (trust auth). Each
+//! test creates and drops its own database `sg_test_<unix time>_<random>`, as the store's
+//! remote tests do.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use super::{run, sma_graph, Output};
+
+const HOST: &str = "127.0.0.1";
+
+fn psql(db: &str, sql: &str) -> String {
+    let out = Command::new("psql")
+        .args([
+            "-h",
+            HOST,
+            "-U",
+            "postgres",
+            "-d",
+            db,
+            "-v",
+            "ON_ERROR_STOP=1",
+        ])
+        .args(["-qAtc", sql])
+        .output()
+        .expect("psql runs");
+    assert!(
+        out.status.success(),
+        "psql failed: {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+fn suffix() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..10].to_owned()
+}
+
+/// A database (and roles) dropped when the guard goes, even on failure.
+struct TestDb {
+    name: String,
+    roles: Vec<String>,
+}
+
+impl TestDb {
+    fn new() -> Self {
+        let name = format!("sg_test_{}_{}", chrono::Utc::now().timestamp(), suffix());
+        psql("test", &format!("CREATE DATABASE {name}"));
+        Self {
+            name,
+            roles: Vec::new(),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let drop = |sql: String| {
+            let _ = Command::new("psql")
+                .args(["-h", HOST, "-U", "postgres", "-d", "test", "-qc", &sql])
+                .output();
+        };
+        drop(format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+        for role in &self.roles {
+            drop(format!("DROP ROLE IF EXISTS {role}"));
+        }
+    }
+}
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind((HOST, 0)).unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// One device: a local database file in a temporary directory.
+struct Device {
+    dir: tempfile::TempDir,
+}
+
+impl Device {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("stratagraph.db")
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let db = self.db();
+        let mut all = vec!["--db", db.to_str().unwrap()];
+        all.extend_from_slice(args);
+        run(&all)
+    }
+
+    fn configure(&self, db: &str, port: u16, extra: &[&str]) -> Output {
+        let port = port.to_string();
+        let mut args = vec![
+            "sync",
+            "configure",
+            "--host",
+            HOST,
+            "--port",
+            &port,
+            "--database",
+            db,
+            "--user",
+            "postgres",
+            "--tls",
+            "disable",
+        ];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+
+    fn status(&self) -> Value {
+        self.run(&["sync", "status", "--json"]).json()
+    }
+}
+
+#[test]
+fn configure_migrate_push_status_then_another_device_pulls() {
+    let db = TestDb::new();
+    let a = Device::new();
+    a.run(&["strategy", "create", "--title", "Synced trend"])
+        .ok();
+    a.run(&["strategy", "save", "synced-trend", &sma_graph()])
+        .ok();
+
+    let out = a.configure(&db.name, 5432, &[]);
+    assert!(out.ok().contains("no Stratagraph schema yet"), "{out:#?}");
+    assert!(out.stderr.is_empty(), "{out:#?}");
+    let out = a.run(&["sync", "migrate"]);
+    assert!(out.ok().contains("version 4"), "{out:#?}");
+    assert!(a
+        .run(&["sync", "migrate"])
+        .ok()
+        .contains("already at version 4"));
+
+    let pushed = a.run(&["sync", "push", "--json"]).json();
+    assert!(pushed["pushed"].as_u64().unwrap() >= 4, "{pushed}");
+    assert_eq!(pushed["renumbered"], serde_json::json!([]));
+    let text = a.run(&["sync", "push"]);
+    assert!(text.ok().starts_with("pushed 0 rows"), "{text:#?}");
+    assert!(
+        text.stderr.is_empty(),
+        "no progress bar when piped: {text:#?}"
+    );
+
+    let st = a.status();
+    assert_eq!(st["configured"], true);
+    assert_eq!(st["pending"], 0, "{st}");
+    assert_eq!(st["unread_conflicts"], 0);
+    assert!(st["last_push_at"].is_string(), "{st}");
+    assert_eq!(st["remote"]["database"], db.name.as_str());
+    assert_eq!(st["remote"]["user"], "postgres");
+    let text = a.run(&["sync", "status"]);
+    assert!(
+        text.ok().contains("pending:     0 local changes"),
+        "{text:#?}"
+    );
+    let me = st["profile_id"].as_str().unwrap().to_owned();
+
+    // Another device of the same user.
+    let b = Device::new();
+    b.configure(&db.name, 5432, &["--account", &me]).ok();
+    let pulled = b.run(&["sync", "pull", "--json"]).json();
+    assert!(pulled["pulled"].as_u64().unwrap() >= 4, "{pulled}");
+    let list = b.run(&["strategy", "list", "--json"]).json();
+    let titles: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Synced trend"]);
+    let graph = b.run(&["strategy", "show", "synced-trend"]).json();
+    assert!(graph["nodes"].is_array(), "{graph}");
+    let both = b.run(&["sync", "run"]);
+    assert!(both.ok().contains("pushed") && both.stdout.contains("pulled"));
+    assert_eq!(b.status()["pending"], 0);
+}
+
+#[test]
+fn unreachable_server_is_saved_with_a_warning_then_push_fails_in_one_line() {
+    let db = TestDb::new();
+    let dev = Device::new();
+    dev.run(&["strategy", "create", "--title", "Offline"]).ok();
+    let port = closed_port();
+    let out = dev.configure(&db.name, port, &[]);
+    assert!(
+        out.ok().starts_with("saved postgres@127.0.0.1:"),
+        "{out:#?}"
+    );
+    let warn: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(warn.len(), 1, "{out:#?}");
+    assert!(warn[0].starts_with("warning: saved, but the connection check failed: cannot reach the server at 127.0.0.1:"), "{out:#?}");
+    let before = dev.status();
+    assert_eq!(before["configured"], true);
+
+    let started = std::time::Instant::now();
+    let err = dev.run(&["sync", "push"]);
+    let line = err.one_line_error();
+    assert!(
+        line.contains(&format!("cannot reach the server at 127.0.0.1:{port}")),
+        "{line}"
+    );
+    assert!(
+        started.elapsed().as_secs() < 8,
+        "fails fast on a refused connection"
+    );
+    let err = dev.run(&["sync", "pull", "--json"]);
+    assert!(err.one_line_error().contains("cannot reach"));
+    let after = dev.status();
+    assert_eq!(after["pending"], before["pending"], "nothing local changed");
+    assert!(after["pending"].as_i64().unwrap() > 0);
+    assert_eq!(after["last_push_at"], Value::Null);
+}
+
+#[test]
+fn push_without_configuration_tells_to_configure() {
+    let dev = Device::new();
+    for cmd in ["push", "pull", "run", "migrate"] {
+        let err = dev.run(&["sync", cmd]);
+        let line = err.one_line_error();
+        assert!(
+            line.contains("run `stratagraph sync configure`"),
+            "{cmd}: {line}"
+        );
+    }
+    let st = dev.status();
+    assert_eq!(st["configured"], false);
+    assert!(dev
+        .run(&["sync", "status"])
+        .ok()
+        .contains("none configured"));
+}
+
+#[test]
+fn bad_configuration_is_refused_in_one_line() {
+    let dev = Device::new();
+    let err = dev.configure("", 5432, &[]);
+    assert!(err.one_line_error().contains("database"), "{err:#?}");
+    let err = dev.configure("x", 5432, &["--tls", "sometimes"]);
+    assert!(err.one_line_error().contains("tls"), "{err:#?}");
+    assert_eq!(dev.status()["configured"], false);
+}
+
+/// Runs the binary with `stdin` and extra environment.
+fn run_with(db: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stratagraph"));
+    cmd.arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("STRATAGRAPH_DB")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn password_stdin_without_a_keyring_fails_and_saves_nothing() {
+    let db = TestDb::new();
+    let dev = Device::new();
+    dev.configure(&db.name, 5432, &[]).ok();
+    let before = dev.status();
+    let started = std::time::Instant::now();
+    let out = run_with(
+        &dev.db(),
+        &[
+            "sync",
+            "configure",
+            "--host",
+            HOST,
+            "--database",
+            "elsewhere",
+            "--user",
+            "bob",
+            "--password-stdin",
+        ],
+        "hunter2-secret\n",
+        // No Secret Service reachable.
+        &[
+            ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus"),
+            ("DISPLAY", ""),
+        ],
+    );
+    let line = out.one_line_error();
+    assert!(line.contains("the OS keyring is unavailable"), "{line}");
+    assert!(!line.contains("hunter2"), "{line}");
+    assert!(started.elapsed().as_secs() < 15, "does not hang");
+    assert_eq!(dev.status()["remote"], before["remote"], "nothing changed");
+
+    let empty = run_with(
+        &dev.db(),
+        &[
+            "sync",
+            "configure",
+            "--host",
+            HOST,
+            "--database",
+            "d",
+            "--user",
+            "u",
+            "--password-stdin",
+        ],
+        "",
+        &[],
+    );
+    assert!(empty.one_line_error().contains("no password on stdin"));
+}
+
+fn grep_dir(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    let mut hits = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            hits.extend(grep_dir(&path, needle));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                hits.push(path);
+            }
+        }
+    }
+    hits
+}
+
+fn have(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// A user role with a password (over TCP; this server's pg_hba may trust 127.0.0.1, then the
+/// password is accepted unchecked): configure with the password in the real keyring when a
+/// Secret Service can be started here (dbus-run-session + gnome-keyring), else given by
+/// PGPASSWORD; sync; fail on purpose. Neither the output nor the data directory holds it.
+#[test]
+fn no_password_in_cli_output_or_data_dir_after_a_sync() {
+    let mut db = TestDb::new();
+    let owner = Device::new();
+    owner.configure(&db.name, 5432, &[]).ok();
+    owner.run(&["sync", "migrate"]).ok();
+    let role = format!("sg_u_{}", suffix());
+    let password = format!("pw-{}-{}", suffix(), suffix());
+    let user = uuid::Uuid::now_v7();
+    db.roles.push(role.clone());
+    psql(
+        &db.name,
+        &format!(
+            "SELECT sg_provision_user('{role}', '{password}', '{user}', '{role}@example.com', \
+             '{role}', ARRAY['trader'])"
+        ),
+    );
+
+    let dev = Device::new();
+    let bin = env!("CARGO_BIN_EXE_stratagraph");
+    let dbfile = dev.db();
+    let port = closed_port().to_string();
+    let keyring = have("dbus-run-session") && have("gnome-keyring-daemon");
+    let script = format!(
+        r#"set -u
+B="$SG_BIN"; D="$SG_DB"
+{unlock}
+"$B" --db "$D" strategy create --title "Secret-free"
+"$B" --db "$D" strategy save secret-free "$SG_GRAPH"
+{configure} "$B" --db "$D" sync configure --host 127.0.0.1 --database "$SG_NAME" --user "$SG_ROLE" --tls disable {flag}
+echo "configure rc=$?"
+"$B" --db "$D" sync run
+echo "run rc=$?"
+"$B" --db "$D" sync status
+"$B" --db "$D" sync status --json
+{configure} "$B" --db "$D" sync configure --host 127.0.0.1 --port "$SG_PORT" --database "$SG_NAME" --user "$SG_ROLE" --tls disable {flag}
+"$B" --db "$D" sync push
+echo "push rc=$?"
+"$B" --db "$D" sync status
+"#,
+        unlock = if keyring {
+            "printf 'keyring-login' | gnome-keyring-daemon --unlock --components=secrets >/dev/null"
+        } else {
+            ""
+        },
+        configure = if keyring {
+            r#"printf '%s\n' "$SG_PW" |"#
+        } else {
+            ""
+        },
+        flag = if keyring { "--password-stdin" } else { "" },
+    );
+    let xdg = tempfile::tempdir().unwrap();
+    let mut cmd = if keyring {
+        let mut c = Command::new("dbus-run-session");
+        c.args(["--", "sh", "-c", &script]);
+        c
+    } else {
+        let mut c = Command::new("sh");
+        c.args(["-c", &script]).env("PGPASSWORD", &password);
+        c
+    };
+    let out = cmd
+        .env("SG_BIN", bin)
+        .env("SG_DB", &dbfile)
+        .env("SG_GRAPH", sma_graph())
+        .env("SG_NAME", &db.name)
+        .env("SG_ROLE", &role)
+        .env("SG_PORT", &port)
+        .env("SG_PW", &password)
+        .env("XDG_DATA_HOME", xdg.path())
+        .env_remove("STRATAGRAPH_DB")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("configure rc=0"), "{stdout}\n{stderr}");
+    assert!(stdout.contains("run rc=0"), "{stdout}\n{stderr}");
+    assert!(stdout.contains("push rc=1"), "{stdout}\n{stderr}");
+    assert!(stderr.contains("cannot reach the server"), "{stderr}");
+    if keyring {
+        assert!(
+            stdout.contains("password in the OS keyring"),
+            "{stdout}\n{stderr}"
+        );
+    }
+    assert!(
+        stdout.contains(&role),
+        "the output names the role: {stdout}"
+    );
+    assert!(!stdout.contains(&password), "password on stdout: {stdout}");
+    assert!(!stderr.contains(&password), "password on stderr: {stderr}");
+    // The device synced as the role's user: its strategy is on the server under that user.
+    assert_eq!(
+        psql(
+            &db.name,
+            &format!("SELECT count(*) FROM strategies WHERE owner_id = '{user}'")
+        ),
+        "1"
+    );
+    assert_eq!(grep_dir(dev.dir.path(), &password), Vec::<PathBuf>::new());
+}
