@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::{Deserialize, Serialize};
 
 use crate::bars::Bars;
-use crate::compile::{Entry, Plan, Size, Stops};
+use crate::compile::{Plan, Size, Stops};
 use crate::eval::{evaluate, Cancelled, Evaluation};
 use crate::metrics::{self, Metrics};
 
@@ -139,19 +139,22 @@ pub fn run(
         return Err(Cancelled);
     }
     let flags = signal_flags(plan, &ev);
-    let size_at = |entries: &[Entry], i: usize| {
-        entries
-            .iter()
-            .find(|e| ev.at(e.when, i) == 1.0)
-            .map(|e| e.size)
-    };
-    let sizer = |side: Side, i: usize| match side {
-        Side::Long => size_at(&plan.enter_long, i),
-        Side::Short => size_at(&plan.enter_short, i),
-    };
+    let sizer = |side: Side, i: usize| entry_size(plan, &ev, side, i);
     let result = simulate(plan, bars, flags, &sizer);
     progress(1.0);
     Ok(result)
+}
+
+/// The size of the first entry node on `side` that fired at bar `i`.
+pub(crate) fn entry_size(plan: &Plan, ev: &Evaluation<'_>, side: Side, i: usize) -> Option<Size> {
+    let entries = match side {
+        Side::Long => &plan.enter_long,
+        Side::Short => &plan.enter_short,
+    };
+    entries
+        .iter()
+        .find(|e| ev.at(e.when, i) == 1.0)
+        .map(|e| e.size)
 }
 
 /// Combines the plan's order sinks into one bit set per bar.
@@ -541,6 +544,25 @@ pub(crate) struct Simulation {
     pub(crate) equity: Vec<f64>,
 }
 
+impl Simulation {
+    /// The run's metrics over `bars`.
+    pub(crate) fn metrics(&self, plan: &Plan, bars: &Bars) -> Metrics {
+        metrics::compute(
+            &metrics::Inputs {
+                time: bars.time(),
+                close: bars.close(),
+                equity: &self.equity,
+                initial: plan.settings.initial_cash,
+                bars_in_market: self.book.bars_in_market,
+                periods_per_year: plan.settings.periods_per_year,
+            },
+            &self.trades,
+            self.open_trade.is_some(),
+            self.book.commissions,
+        )
+    }
+}
+
 /// Runs the account over every bar. A quiet stretch (no order pending, no signal, no stop to
 /// watch) only marks equity to the close, with [`Book::mark`]'s arithmetic, so it is skipped
 /// in one pass.
@@ -601,19 +623,7 @@ fn simulate(
     size_of: &dyn Fn(Side, usize) -> Option<Size>,
 ) -> BacktestResult {
     let sim = simulate_core(plan, bars, &flags, size_of);
-    let m = metrics::compute(
-        &metrics::Inputs {
-            time: bars.time(),
-            close: bars.close(),
-            equity: &sim.equity,
-            initial: plan.settings.initial_cash,
-            bars_in_market: sim.book.bars_in_market,
-            periods_per_year: plan.settings.periods_per_year,
-        },
-        &sim.trades,
-        sim.open_trade.is_some(),
-        sim.book.commissions,
-    );
+    let m = sim.metrics(plan, bars);
     BacktestResult {
         metrics: m,
         drawdown_pct: metrics::drawdown_pct(&sim.equity),
@@ -626,11 +636,9 @@ fn simulate(
     }
 }
 
-/// Hex BLAKE3 over the graph hash, the data hash, the parameter values and the settings.
-pub fn result_hash(plan: &Plan, bars: &Bars) -> String {
-    let mut h = blake3::Hasher::new();
+/// Feeds what identifies a plan to `h`: its graph hash, parameter values and settings.
+pub(crate) fn hash_plan(h: &mut blake3::Hasher, plan: &Plan) {
     h.update(&plan.graph_hash);
-    h.update(&bars.hash());
     for (name, value) in &plan.params {
         h.update(&(name.len() as u64).to_le_bytes());
         h.update(name.as_bytes());
@@ -646,6 +654,13 @@ pub fn result_hash(plan: &Plan, bars: &Bars) -> String {
         h.update(&v.to_bits().to_le_bytes());
     }
     h.update(&[u8::from(s.fractional)]);
+}
+
+/// Hex BLAKE3 over the graph hash, the parameter values, the settings and the data hash.
+pub fn result_hash(plan: &Plan, bars: &Bars) -> String {
+    let mut h = blake3::Hasher::new();
+    hash_plan(&mut h, plan);
+    h.update(&bars.hash());
     h.finalize().to_hex().to_string()
 }
 

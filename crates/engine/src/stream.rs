@@ -142,21 +142,7 @@ pub struct Stream<'p> {
 /// Hash identifying a plan for saved states: the graph, parameters and settings.
 fn plan_hash(plan: &Plan) -> String {
     let mut h = blake3::Hasher::new();
-    h.update(&plan.graph_hash);
-    for (name, value) in &plan.params {
-        h.update(name.as_bytes());
-        h.update(&value.to_bits().to_le_bytes());
-    }
-    let s = &plan.settings;
-    for v in [
-        s.initial_cash,
-        s.commission,
-        s.slippage_bps,
-        s.periods_per_year,
-    ] {
-        h.update(&v.to_bits().to_le_bytes());
-    }
-    h.update(&[u8::from(s.fractional)]);
+    crate::backtest::hash_plan(&mut h, plan);
     h.finalize().to_hex().to_string()
 }
 

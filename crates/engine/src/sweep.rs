@@ -724,30 +724,9 @@ fn run_one(
         }
     }
     let flags = signal_flags(plan, &ev);
-    let size_of = |side: Side, i: usize| {
-        let entries = match side {
-            Side::Long => &plan.enter_long,
-            Side::Short => &plan.enter_short,
-        };
-        entries
-            .iter()
-            .find(|e| ev.at(e.when, i) == 1.0)
-            .map(|e| e.size)
-    };
+    let size_of = |side: Side, i: usize| backtest::entry_size(plan, &ev, side, i);
     let sim = backtest::simulate_core(plan, bars, &flags, &size_of);
-    Ok(metrics::compute(
-        &metrics::Inputs {
-            time: bars.time(),
-            close: bars.close(),
-            equity: &sim.equity,
-            initial: plan.settings.initial_cash,
-            bars_in_market: sim.book.bars_in_market,
-            periods_per_year: plan.settings.periods_per_year,
-        },
-        &sim.trades,
-        sim.open_trade.is_some(),
-        sim.book.commissions,
-    ))
+    Ok(sim.metrics(plan, bars))
 }
 
 /// The value of metric `name` in `m` (None when undefined for the run).

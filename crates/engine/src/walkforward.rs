@@ -176,16 +176,7 @@ pub fn run(
             flags[to - 1] = (flags[to - 1] & !(ENTER_LONG | ENTER_SHORT)) | EXIT_LONG | EXIT_SHORT;
             flags[to..].fill(0);
         }
-        let size_of = |side: Side, i: usize| {
-            let entries = match side {
-                Side::Long => &plan.enter_long,
-                Side::Short => &plan.enter_short,
-            };
-            entries
-                .iter()
-                .find(|e| ev.at(e.when, i) == 1.0)
-                .map(|e| e.size)
-        };
+        let size_of = |side: Side, i: usize| backtest::entry_size(&plan, &ev, side, i);
         let sim = backtest::simulate_core(&plan, &slice, &flags, &size_of);
         let window_equity = &sim.equity[from..to];
         let shift = |mut t: Trade| {
