@@ -337,14 +337,38 @@ pub async fn run_chart(
     charts::run_chart(&*state.ctx().await?, req).await
 }
 
-/// `runExportHtml`: `not_available` until `crates/report` is wired.
+/// `runExportHtml`.
 #[tauri::command]
-pub fn run_export_html(run_id: String) -> Res<()> {
-    runs::chart_not_available(&run_id, "Exporting an HTML report").map(|_| ())
+pub async fn run_export_html(state: State<'_, AppState>, run_id: String, path: String) -> Res<()> {
+    charts::run_export_html(&*state.ctx().await?, &run_id, &path).await
 }
 
-/// `chartExport`: `not_available` until `crates/report` is wired.
+/// `chartExport`.
 #[tauri::command]
-pub fn chart_export(run_id: String) -> Res<()> {
-    runs::chart_not_available(&run_id, "Exporting a chart").map(|_| ())
+#[allow(clippy::too_many_arguments)]
+pub async fn chart_export(
+    state: State<'_, AppState>,
+    run_id: String,
+    kind: String,
+    format: String,
+    path: String,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Res<()> {
+    let chart = charts::ChartRequest {
+        run_id,
+        kind,
+        from,
+        to,
+        ..Default::default()
+    };
+    charts::chart_export(
+        &*state.ctx().await?,
+        charts::ExportRequest {
+            chart,
+            format,
+            path,
+        },
+    )
+    .await
 }

@@ -211,6 +211,15 @@ pub fn load(ctx: &Ctx, id: &str) -> ApiResult<Bars> {
     load_file(&bars_path(ctx, uuid))
 }
 
+/// The path of dataset `id`'s bars (which may no longer exist).
+///
+/// # Errors
+///
+/// `invalid` for a malformed id.
+pub(crate) fn bars_file(ctx: &Ctx, id: &str) -> ApiResult<PathBuf> {
+    Ok(bars_path(ctx, parse_id(id)?))
+}
+
 /// Loads a dataset file.
 ///
 /// # Errors

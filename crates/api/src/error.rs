@@ -29,8 +29,6 @@ pub enum ErrorCode {
     Storage,
     /// A file could not be read or written; the message names it.
     Io,
-    /// The feature is not available in this build yet.
-    NotAvailable,
 }
 
 /// An error as the UI receives it.
@@ -89,14 +87,6 @@ impl IpcError {
     /// `cancelled`.
     pub fn cancelled(what: &str) -> Self {
         Self::new(ErrorCode::Cancelled, format!("{what} was cancelled"))
-    }
-
-    /// `not_available`, for features that are not built yet.
-    pub fn not_available(what: &str) -> Self {
-        Self::new(
-            ErrorCode::NotAvailable,
-            format!("{what} is not available in this build yet"),
-        )
     }
 
     /// `invalid_graph` with the validator's problems.

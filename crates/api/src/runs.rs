@@ -13,7 +13,6 @@ use stratagraph_store::{
     decimate_equity, BacktestRun, Channel, EquityPoint as StoreEquityPoint, NotificationType,
     RunDetails, RunFilter, StoreError, MAX_EQUITY_POINTS,
 };
-use uuid::Uuid;
 
 use crate::dto::{
     Dataset, EquityPoint, MetricDiff, NodeValue, Progress, RunCompare, RunDetail, RunSummary, Trade,
@@ -504,14 +503,4 @@ pub async fn node_values(ctx: &Ctx, run_id: &str, bar: u32) -> ApiResult<Vec<Nod
     })
     .await
     .unwrap_or_else(|e| Err(IpcError::io("The evaluation stopped unexpectedly", e)))
-}
-
-/// Id of a run, checked (for the chart commands until `crates/report` is wired).
-///
-/// # Errors
-///
-/// `invalid` for a malformed id, `not_available` otherwise.
-pub fn chart_not_available(run_id: &str, what: &str) -> ApiResult<String> {
-    let _: Uuid = parse_uuid("run", run_id)?;
-    Err(IpcError::not_available(what))
 }

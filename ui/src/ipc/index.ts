@@ -139,7 +139,7 @@ export const api = {
   runCompare: (runIdA: string, runIdB: string) =>
     call<RunCompare>('run_compare', { runIdA, runIdB }),
   nodeValues: (runId: string, bar: number) => call<NodeValue[]>('node_values', { runId, bar }),
-  /** SVG text of a chart; `not_available` until the report crate is wired. */
+  /** SVG text of a chart drawn by `crates/report` (`price` without its dataset: trades only). */
   runChart: (args: {
     runId: string;
     kind: ChartKind;
@@ -148,9 +148,9 @@ export const api = {
     width: number;
     height: number;
   }) => call<string>('run_chart', args),
-  /** `not_available` until the report crate is wired. */
+  /** Writes the run's self-contained HTML report to `path` (atomically). */
   runExportHtml: (runId: string, path: string) => call<void>('run_export_html', { runId, path }),
-  /** `not_available` until the report crate is wired. */
+  /** Writes one chart of a run as a PNG or SVG file (atomically). */
   chartExport: (args: {
     runId: string;
     kind: ChartKind;

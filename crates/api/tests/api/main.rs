@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test binary: failing loudly is the point
 
+mod charts;
 mod datasets;
 mod runs;
 mod strategies;

@@ -1,4 +1,5 @@
-//! The editor's edge: a bezier wire with a stable test id, and a delete button while selected.
+//! The editor's edge: a bezier wire with a stable test id, a delete button while selected, and
+//! the wire's value at a chosen bar when a run is being explained.
 
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, type EdgeProps } from '@xyflow/react';
 import { memo } from 'react';
@@ -6,12 +7,26 @@ import type { SgEdge } from './graph';
 import { useEditor } from './store';
 
 function EdgeViewImpl(props: EdgeProps<SgEdge>) {
-  const { id, source, target, sourceHandleId, targetHandleId, selected, style, markerEnd } = props;
+  const { id, source, target, sourceHandleId, targetHandleId, selected, style, markerEnd, data } =
+    props;
+  const wire = data?.wire;
   const [path, labelX, labelY] = getBezierPath(props);
   return (
     <g data-testid={`edge-${source}-${sourceHandleId ?? ''}-${target}-${targetHandleId ?? ''}`}>
       <BaseEdge id={id} path={path} style={style} markerEnd={markerEnd} interactionWidth={16} />
-      {selected && (
+      {wire && (
+        <EdgeLabelRenderer>
+          <span
+            className={`edge-value ${wire.tone}`}
+            style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
+            data-testid={`edge-value-${id}`}
+            data-tone={wire.tone}
+          >
+            {wire.text}
+          </span>
+        </EdgeLabelRenderer>
+      )}
+      {selected && !wire && (
         <EdgeLabelRenderer>
           <button
             className="btn small edge-delete nodrag nopan"

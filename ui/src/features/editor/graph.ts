@@ -72,6 +72,8 @@ export type SgNode = Node<SgNodeData, 'sg'>;
 
 export interface SgEdgeData extends Record<string, unknown> {
   edge: GraphEdge;
+  /** The value on this wire at a chosen bar, shown as a label ("why did this trade fire?"). */
+  wire?: { text: string; tone: 'true' | 'false' | 'missing' | 'number' };
 }
 
 export type SgEdge = Edge<SgEdgeData>;

@@ -3,7 +3,7 @@
 
 import { useEffect, useRef, useState } from 'react';
 import { pickPath, useApp } from '../../app/store';
-import { api, dialogs } from '../../ipc';
+import { api, dialogs, toIpcError } from '../../ipc';
 import type { ChartKind } from '../../ipc/types';
 import { svgDataUrl } from './svg';
 
@@ -29,7 +29,6 @@ export function Chart({
   height = 260,
   range,
   onRange,
-  fallback,
 }: {
   runId: string;
   kind: ChartKind;
@@ -37,8 +36,6 @@ export function Chart({
   height?: number;
   range?: Range;
   onRange?: (r: Range) => void;
-  /** Draws the chart in the UI when the backend renderer is `not_available`. */
-  fallback?: (args: { from?: number; to?: number; width: number; height: number }) => string | null;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const [url, setUrl] = useState<string | null>(null);
@@ -71,26 +68,15 @@ export function Chart({
         setUrl(u);
         setError(u ? null : 'The chart could not be shown.');
       })
-      .catch((e: { code?: string; message?: string }) => {
+      .catch((e: unknown) => {
         if (!live) return;
-        const drawn =
-          e.code === 'not_available' && fallback
-            ? fallback({ from: range?.from, to: range?.to, width: Math.max(320, width), height })
-            : null;
-        const u = drawn ? svgDataUrl(drawn) : null;
-        setUrl(u);
-        setError(
-          u
-            ? null
-            : e.code === 'not_available'
-              ? 'This chart needs the report renderer, which this build does not have yet.'
-              : (e.message ?? 'Chart failed'),
-        );
+        setUrl(null);
+        setError(toIpcError(e).message);
       });
     return () => {
       live = false;
     };
-  }, [runId, kind, range?.from, range?.to, width, height, fallback]);
+  }, [runId, kind, range?.from, range?.to, width, height]);
 
   const exportAs = async (format: 'png' | 'svg') => {
     const path = await pickPath(() =>
@@ -106,7 +92,7 @@ export function Chart({
   };
 
   return (
-    <div className="chart" data-testid={`chart-${kind}`}>
+    <div className="chart" data-testid={`chart-${kind}`} data-run-id={runId}>
       <div className="bar">
         <b className="grow">{title}</b>
         {onRange && (
@@ -144,7 +130,7 @@ export function Chart({
       </div>
       <div ref={box} style={{ minHeight: height }}>
         {url ? (
-          <img src={url} alt={title} />
+          <img src={url} alt={title} data-testid={`chart-img-${kind}`} />
         ) : (
           <div className="muted" style={{ padding: 20 }}>
             {error ?? 'Rendering…'}

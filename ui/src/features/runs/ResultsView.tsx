@@ -2,15 +2,15 @@
 //! charts with zoom, a sortable trades table that jumps the price chart to a trade, HTML and
 //! chart export, and a side-by-side comparison of two runs.
 
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { pickPath, useApp } from '../../app/store';
 import { api, dialogs } from '../../ipc';
 import type { Metrics, RunDetail, Trade } from '../../ipc/types';
 import { Chart, type Range } from './Chart';
 import { fmtDate, fmtDateTime, fmtMetric, fmtNum, METRICS } from './format';
 import { useRuns } from './store';
+import { useExplain } from '../editor/explain';
 import { svgDataUrl } from './svg';
-import { drawdownOf, lineChartSvg } from './lineChart';
 import { sortTrades, tradeWindow, type TradeKey } from './trades';
 
 const TRADE_COLS: [TradeKey, string, boolean][] = [
@@ -25,6 +25,9 @@ const TRADE_COLS: [TradeKey, string, boolean][] = [
   ['bars_held', 'Bars', true],
   ['exit_reason', 'Exit reason', false],
 ];
+
+/** Trade rows drawn at a time (a long run can have tens of thousands of trades). */
+const TRADE_PAGE = 200;
 
 function MetricCards({ metrics }: { metrics: Metrics | null }) {
   return (
@@ -53,17 +56,23 @@ function MetricCards({ metrics }: { metrics: Metrics | null }) {
 function TradesTable({
   trades,
   onPick,
+  onExplain,
   picked,
 }: {
   trades: Trade[];
   onPick: (t: Trade, i: number) => void;
+  onExplain: (t: Trade, i: number) => void;
   picked: number | null;
 }) {
   const [sort, setSort] = useState<{ key: TradeKey; dir: 'asc' | 'desc' }>({
     key: 'entry_time',
     dir: 'asc',
   });
-  const rows = useMemo(() => sortTrades(trades, sort.key, sort.dir), [trades, sort]);
+  const [limit, setLimit] = useState(TRADE_PAGE);
+  const rows = useMemo(() => {
+    const index = new Map(trades.map((t, i) => [t, i]));
+    return sortTrades(trades, sort.key, sort.dir).map((t) => ({ t, i: index.get(t) ?? 0 }));
+  }, [trades, sort]);
   return (
     <div className="card" style={{ padding: 0, maxHeight: 340, overflow: 'auto' }}>
       <table className="table" data-testid="trades-table">
@@ -81,11 +90,11 @@ function TradesTable({
                 {label} {sort.key === k ? (sort.dir === 'asc' ? '▲' : '▼') : ''}
               </th>
             ))}
+            <th />
           </tr>
         </thead>
         <tbody>
-          {rows.map((t) => {
-            const i = trades.indexOf(t);
+          {rows.slice(0, limit).map(({ t, i }) => {
             return (
               <tr
                 key={i}
@@ -105,12 +114,39 @@ function TradesTable({
                 <td className={`num ${t.pnl_pct >= 0 ? 'pos' : 'neg'}`}>{fmtNum(t.pnl_pct)}%</td>
                 <td className="num">{t.bars_held}</td>
                 <td>{t.exit_reason.replace(/_/g, ' ')}</td>
+                <td>
+                  <button
+                    className="btn small"
+                    onClick={(e) => {
+                      e.stopPropagation();
+                      onExplain(t, i);
+                    }}
+                    title="Show in the editor with the value on every wire at the signal bar"
+                    data-testid="trade-explain"
+                  >
+                    Why?
+                  </button>
+                </td>
               </tr>
             );
           })}
+          {rows.length > limit && (
+            <tr>
+              <td colSpan={12} style={{ textAlign: 'center', padding: 8 }}>
+                <button
+                  className="btn small"
+                  onClick={() => setLimit((l) => l + TRADE_PAGE)}
+                  data-testid="trades-more"
+                >
+                  Show {Math.min(TRADE_PAGE, rows.length - limit)} more of {rows.length - limit}{' '}
+                  (sorting covers all {rows.length})
+                </button>
+              </td>
+            </tr>
+          )}
           {!trades.length && (
             <tr>
-              <td colSpan={11} className="muted" style={{ textAlign: 'center', padding: 16 }}>
+              <td colSpan={12} className="muted" style={{ textAlign: 'center', padding: 16 }}>
                 No closed trades.
               </td>
             </tr>
@@ -123,20 +159,6 @@ function TradesTable({
 
 function RunDetailView({ run }: { run: RunDetail }) {
   const [zoom, setZoom] = useState<Range>({});
-  const equityFallback = useCallback(
-    (o: { from?: number; to?: number; width: number; height: number }) =>
-      lineChartSvg([{ name: 'Equity', color: '#1f9d5c', points: run.equity }], o),
-    [run.equity],
-  );
-  const drawdownFallback = useCallback(
-    (o: { from?: number; to?: number; width: number; height: number }) =>
-      lineChartSvg([{ name: 'Drawdown', color: '#d6403b', points: drawdownOf(run.equity) }], {
-        ...o,
-        percent: true,
-        area: true,
-      }),
-    [run.equity],
-  );
   const [priceRange, setPriceRange] = useState<Range>({});
   const [picked, setPicked] = useState<number | null>(null);
   useEffect(() => {
@@ -181,20 +203,12 @@ function RunDetailView({ run }: { run: RunDetail }) {
       <Chart
         runId={run.id}
         kind="equity"
-        fallback={equityFallback}
         title="Equity"
         height={240}
         range={zoom}
         onRange={setZoom}
       />
-      <Chart
-        runId={run.id}
-        kind="drawdown"
-        fallback={drawdownFallback}
-        title="Drawdown"
-        height={150}
-        range={zoom}
-      />
+      <Chart runId={run.id} kind="drawdown" title="Drawdown" height={150} range={zoom} />
       <Chart
         runId={run.id}
         kind="price"
@@ -217,6 +231,7 @@ function RunDetailView({ run }: { run: RunDetail }) {
           setPicked(i);
           setPriceRange(tradeWindow(t));
         }}
+        onExplain={(t, i) => void useExplain.getState().open(run, t, i + 1)}
       />
     </div>
   );
@@ -226,24 +241,7 @@ function CompareView() {
   const compare = useRuns((s) => s.compare);
   if (!compare) return null;
   const name = (r: RunDetail) => `v${r.version} · ${fmtDateTime(r.createdAt)}`;
-  const url = svgDataUrl(
-    compare.data.equitySvg ??
-      lineChartSvg(
-        [
-          {
-            name: `A: v${compare.data.a.version}`,
-            color: '#2f7be0',
-            points: compare.data.a.equity,
-          },
-          {
-            name: `B: v${compare.data.b.version}`,
-            color: '#e8891c',
-            points: compare.data.b.equity,
-          },
-        ],
-        { width: 1000, height: 320 },
-      ),
-  );
+  const url = compare.data.equitySvg ? svgDataUrl(compare.data.equitySvg) : null;
   const diffs = new Map(compare.data.diff.map((d) => [d.name, d]));
   const metricsA = compare.data.a.metrics ?? {};
   const metricsB = compare.data.b.metrics ?? {};
@@ -261,9 +259,11 @@ function CompareView() {
             <b>Equity, overlaid</b>
           </div>
           {url ? (
-            <img src={url} alt="Equity of both runs" />
+            <img src={url} alt="Equity of both runs" data-testid="compare-chart" />
           ) : (
-            <div className="muted">No chart.</div>
+            <div className="muted" style={{ padding: 20 }}>
+              The comparison chart could not be drawn.
+            </div>
           )}
         </div>
         <div className="card" style={{ padding: 0 }}>
