@@ -30,7 +30,7 @@ export XDG_CACHE_HOME="$WORK/cache"
 export STRATAGRAPH_STARTUP_LOG=1
 export E2E_ARTIFACTS="$ROOT/artifacts/e2e"
 mkdir -p "$E2E_ARTIFACTS" "$XDG_CONFIG_HOME"
-rm -f "$E2E_ARTIFACTS"/fail-*.png   # failures of earlier runs
+rm -f "$E2E_ARTIFACTS"/fail-*.png "$E2E_ARTIFACTS"/retry-*.png   # failures of earlier runs
 cleanup() { [[ -n "${E2E_KEEP:-}" ]] && echo "e2e: data kept in $WORK" || rm -rf "$WORK"; }
 trap cleanup EXIT
 

@@ -4,13 +4,30 @@
 set -euo pipefail
 
 LOG="$E2E_ARTIFACTS/tauri-driver.log"
-tauri-driver --port 4444 --native-port 4445 >"$LOG" 2>&1 &
-DRIVER=$!
-trap 'kill "$DRIVER" 2>/dev/null || true; wait "$DRIVER" 2>/dev/null || true' EXIT
-
-for _ in $(seq 1 100); do
-  if (echo >/dev/tcp/127.0.0.1/4444) 2>/dev/null; then break; fi
-  sleep 0.1
+# Two free ports picked by the kernel (bind to port 0), so parallel runs on one machine never
+# collide; the tiny race between closing and tauri-driver binding is retried below.
+free_ports() {
+  node -e '
+    const net = require("node:net");
+    const grab = () => new Promise((ok) => { const s = net.createServer(); s.listen(0, "127.0.0.1", () => ok(s)); });
+    Promise.all([grab(), grab()]).then((ss) => { console.log(ss.map((s) => s.address().port).join(" ")); ss.forEach((s) => s.close()); });'
+}
+DRIVER=
+trap '[[ -n "$DRIVER" ]] && { kill "$DRIVER" 2>/dev/null || true; wait "$DRIVER" 2>/dev/null || true; }' EXIT
+for attempt in 1 2 3; do
+  read -r PORT NATIVE_PORT < <(free_ports)
+  tauri-driver --port "$PORT" --native-port "$NATIVE_PORT" >"$LOG" 2>&1 &
+  DRIVER=$!
+  for _ in $(seq 1 100); do
+    if (echo >/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null; then break 2; fi
+    kill -0 "$DRIVER" 2>/dev/null || break   # it exited (port taken meanwhile): try others
+    sleep 0.1
+  done
+  echo "e2e: tauri-driver did not come up on $PORT/$NATIVE_PORT (attempt $attempt)" >&2
+  kill "$DRIVER" 2>/dev/null || true; wait "$DRIVER" 2>/dev/null || true; DRIVER=
 done
+[[ -n "$DRIVER" ]] || { echo "e2e: cannot start tauri-driver" >&2; exit 1; }
+echo "e2e: tauri-driver on 127.0.0.1:$PORT (native $NATIVE_PORT)"
+export E2E_DRIVER_PORT="$PORT"
 
 node e2e/scenario.mjs

@@ -37,12 +37,19 @@ const COMMANDS: &[&str] = &[
     "job_cancel",
     "runs_list",
     "run_get",
+    "run_trades",
     "run_delete",
     "run_compare",
     "node_values",
     "run_chart",
     "run_export_html",
     "chart_export",
+    "sync_configure",
+    "sync_test",
+    "sync_status",
+    "sync_now",
+    "sync_set_auto",
+    "sync_conflicts_read",
 ];
 
 fn main() {

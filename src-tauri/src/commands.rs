@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 use stratagraph_api::dto::*;
-use stratagraph_api::{app, charts, datasets, runs, strategies, IpcError};
+use stratagraph_api::{app, charts, datasets, runs, strategies, sync, IpcError};
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -286,6 +286,26 @@ pub async fn run_get(state: State<'_, AppState>, run_id: String) -> Res<RunDetai
     runs::get(&*state.ctx().await?, &run_id).await
 }
 
+/// `runTrades`.
+#[tauri::command]
+pub async fn run_trades(
+    state: State<'_, AppState>,
+    run_id: String,
+    offset: u64,
+    limit: Option<u64>,
+    sort_key: Option<String>,
+    desc: Option<bool>,
+) -> Res<TradePage> {
+    let req = runs::TradesRequest {
+        run_id,
+        offset,
+        limit,
+        sort_key,
+        desc: desc.unwrap_or(false),
+    };
+    runs::trades(&*state.ctx().await?, req).await
+}
+
 /// `runDelete`.
 #[tauri::command]
 pub async fn run_delete(state: State<'_, AppState>, run_id: String) -> Res<()> {
@@ -371,4 +391,50 @@ pub async fn chart_export(
         },
     )
     .await
+}
+
+/// `syncConfigure` (the password goes to the OS keyring only).
+#[tauri::command]
+pub async fn sync_configure(
+    state: State<'_, AppState>,
+    config: sync::SyncConfigInput,
+) -> Res<sync::SyncStatus> {
+    sync::configure(&*state.ctx().await?, config).await
+}
+
+/// `syncTest`.
+#[tauri::command]
+pub async fn sync_test(state: State<'_, AppState>) -> Res<sync::SyncTestResult> {
+    sync::test(&*state.ctx().await?).await
+}
+
+/// `syncStatus`.
+#[tauri::command]
+pub async fn sync_status(state: State<'_, AppState>) -> Res<sync::SyncStatus> {
+    sync::status(&*state.ctx().await?).await
+}
+
+/// `syncNow` (cancel with `jobCancel`).
+#[tauri::command]
+pub async fn sync_now(
+    state: State<'_, AppState>,
+    on_progress: Channel<Progress>,
+) -> Res<sync::SyncSummary> {
+    sync::sync_now(&*state.ctx().await?, sender(on_progress)).await
+}
+
+/// `syncSetAuto`.
+#[tauri::command]
+pub async fn sync_set_auto(
+    state: State<'_, AppState>,
+    enabled: bool,
+    interval_secs: u32,
+) -> Res<sync::SyncStatus> {
+    sync::set_auto(&*state.ctx().await?, enabled, interval_secs).await
+}
+
+/// `syncConflictsRead`.
+#[tauri::command]
+pub async fn sync_conflicts_read(state: State<'_, AppState>) -> Res<sync::SyncStatus> {
+    sync::conflicts_read(&*state.ctx().await?).await
 }

@@ -2,7 +2,8 @@
 //! [`commands`] and the dialog and window-state plugins, and runs the window.
 //!
 //! The data directory opens on a background task while the window loads, so the first paint
-//! never waits for the database; commands await it.
+//! never waits for the database; commands await it. The background sync starts once it is
+//! open (when switched on) and stops when the app exits.
 
 pub mod commands;
 
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use stratagraph_api::{Ctx, IpcError};
+use tauri::Manager;
 use tokio::sync::OnceCell;
 
 /// The app's state: the API context, opened once in the background.
@@ -63,7 +65,10 @@ pub fn run() {
         .setup(move |_app| {
             // Open the data directory (and do the first-start setup) while the UI loads.
             tauri::async_runtime::spawn(async move {
-                let _ = opening.get_or_init(open_ctx).await;
+                if let Ok(ctx) = opening.get_or_init(open_ctx).await {
+                    // The background sync, when switched on and a server is configured.
+                    stratagraph_api::sync::autostart(ctx).await;
+                }
             });
             Ok(())
         })
@@ -101,16 +106,33 @@ pub fn run() {
             commands::job_cancel,
             commands::runs_list,
             commands::run_get,
+            commands::run_trades,
             commands::run_delete,
             commands::run_compare,
             commands::node_values,
             commands::run_chart,
             commands::run_export_html,
             commands::chart_export,
+            commands::sync_configure,
+            commands::sync_test,
+            commands::sync_status,
+            commands::sync_now,
+            commands::sync_set_auto,
+            commands::sync_conflicts_read,
         ])
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        eprintln!("stratagraph: the app failed to start: {e}");
-        std::process::exit(1);
+        .build(tauri::generate_context!());
+    match result {
+        Ok(app) => app.run(|handle, event| {
+            if let tauri::RunEvent::Exit = event {
+                // Stop the background sync cleanly (it finishes a sync in flight, up to 5 s).
+                if let Some(Ok(ctx)) = handle.state::<AppState>().ctx.get() {
+                    tauri::async_runtime::block_on(stratagraph_api::sync::shutdown(ctx));
+                }
+            }
+        }),
+        Err(e) => {
+            eprintln!("stratagraph: the app failed to start: {e}");
+            std::process::exit(1);
+        }
     }
 }

@@ -39,10 +39,15 @@ fn export_bindings() {
         DatasetPreview,
         Progress,
         RunDetail,
+        TradePage,
         RunCompare,
         NodeValue,
         Profile,
         AppSettings,
+        crate::sync::SyncConfigInput,
+        crate::sync::SyncStatus,
+        crate::sync::SyncTestResult,
+        crate::sync::SyncSummary,
     );
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()

@@ -22,19 +22,9 @@ pub(crate) struct Series {
     trades: Vec<EngineTrade>,
 }
 
-/// The columns of `run`; the trades only when the chart marks them (a long run has tens of
-/// thousands, and the equity and drawdown charts do not draw them).
-pub(crate) fn series(run: &RunDetail, with_trades: bool) -> Series {
-    let trades = if with_trades {
-        run.trades
-            .iter()
-            .chain(run.open_trade.iter())
-            .filter_map(|t| serde_json::to_value(t).ok())
-            .filter_map(|v| serde_json::from_value(v).ok())
-            .collect()
-    } else {
-        Vec::new()
-    };
+/// The columns of `run` and the `trades` the chart marks (none for equity and drawdown: a
+/// long run has tens of thousands, read only for the price chart and the report).
+pub(crate) fn series(run: &RunDetail, trades: Vec<EngineTrade>) -> Series {
     Series {
         times: run.equity.iter().map(|p| p.t).collect(),
         equity: run.equity.iter().map(|p| p.v).collect(),
@@ -146,8 +136,13 @@ enum Drawn {
 /// large dataset never stalls the async workers that answer the UI's other calls.
 async fn draw(ctx: &Ctx, req: &ChartRequest, png: bool) -> ApiResult<Drawn> {
     let kind = Kind::parse(&req.kind)?;
-    let run = runs::get(ctx, &req.run_id).await?;
-    let s = series(&run, kind == Kind::Price);
+    let run = runs::detail(ctx, &req.run_id, false).await?;
+    let trades = if kind == Kind::Price {
+        runs::all_trades(ctx, &req.run_id).await?
+    } else {
+        Vec::new()
+    };
+    let s = series(&run, trades);
     let mut opts = options(ctx, req.width, req.height);
     opts.from_ms = req.from;
     opts.to_ms = req.to;
@@ -246,7 +241,7 @@ pub async fn chart_export(ctx: &Ctx, req: ExportRequest) -> ApiResult<()> {
 /// `not_found` for an unknown run; `io` when the file cannot be written.
 pub async fn run_export_html(ctx: &Ctx, run_id: &str, path: &str) -> ApiResult<()> {
     let path = datasets::check_path(path)?;
-    let run = runs::get(ctx, run_id).await?;
+    let run = runs::detail(ctx, run_id, false).await?;
     let metrics: Metrics = run
         .summary
         .metrics
@@ -267,7 +262,7 @@ pub async fn run_export_html(ctx: &Ctx, run_id: &str, path: &str) -> ApiResult<(
             .and_then(|v| v.notes),
         Err(_) => None,
     };
-    let s = series(&run, true);
+    let s = series(&run, runs::all_trades(ctx, run_id).await?);
     let file = bars_file(ctx, &run)?;
     let bars = tokio::task::spawn_blocking(move || prices_in(file.as_deref()))
         .await
@@ -341,7 +336,7 @@ pub(crate) fn compare_svg(
     width: Option<u32>,
     height: Option<u32>,
 ) -> ApiResult<String> {
-    let (sa, sb) = (series(a, false), series(b, false));
+    let (sa, sb) = (series(a, Vec::new()), series(b, Vec::new()));
     let la = format!("A: v{} {}", a.summary.version, a.summary.created_at);
     let lb = format!("B: v{} {}", b.summary.version, b.summary.created_at);
     stratagraph_report::compare_equity_svg(

@@ -71,14 +71,7 @@ fn corrupt(reason: &str) -> IpcError {
 }
 
 fn f64_column(bytes: &[u8]) -> Vec<f64> {
-    bytes
-        .chunks_exact(8)
-        .map(|c| {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(c);
-            f64::from_le_bytes(b)
-        })
-        .collect()
+    stratagraph_engine::bars::le_f64_column(bytes)
 }
 
 /// Decodes a dataset file, verifying its checksum and every bar.
@@ -105,14 +98,7 @@ pub fn decode(bytes: &[u8]) -> ApiResult<Bars> {
         return Err(corrupt("bad length"));
     }
     let col = |k: usize| &body[HEADER + k * 8 * n..HEADER + (k + 1) * 8 * n];
-    let time: Vec<i64> = col(0)
-        .chunks_exact(8)
-        .map(|c| {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(c);
-            i64::from_le_bytes(b)
-        })
-        .collect();
+    let time = stratagraph_engine::bars::le_i64_column(col(0));
     Bars::new(
         time,
         f64_column(col(1)),

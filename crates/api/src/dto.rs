@@ -484,8 +484,12 @@ pub struct RunDetail {
     /// The summary fields.
     #[serde(flatten)]
     pub summary: RunSummary,
-    /// Closed trades in time order.
+    /// The first closed trades in time order (at most [`TRADES_FIRST_PAGE`]; `runTrades`
+    /// pages and sorts all of them).
     pub trades: Vec<Trade>,
+    /// How many closed trades the run has.
+    #[ts(type = "number")]
+    pub trades_total: u64,
     /// The position still open at the end (marked to market).
     pub open_trade: Option<Trade>,
     /// Equity curve, decimated to at most 2,000 points (peaks and troughs kept).
@@ -499,6 +503,26 @@ pub struct RunDetail {
     pub result_hash: Option<String>,
     /// Wall time of the engine, milliseconds (fresh runs only).
     pub elapsed_ms: Option<f64>,
+}
+
+/// Closed trades sent with a run's result; the rest come a page at a time from `runTrades`.
+pub const TRADES_FIRST_PAGE: usize = 200;
+
+/// One page of a run's closed trades (`runTrades`).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TradePage {
+    /// Closed trades of the run in all.
+    #[ts(type = "number")]
+    pub total: u64,
+    /// Position of the first row in the sorted order.
+    #[ts(type = "number")]
+    pub offset: u64,
+    /// The trades of this page, in the requested order.
+    pub trades: Vec<Trade>,
+    /// For each trade, its index in the run's time-ordered list (trade #`index + 1`).
+    #[ts(type = "number[]")]
+    pub index: Vec<u64>,
 }
 
 /// Two runs side by side.

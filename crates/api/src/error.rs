@@ -29,6 +29,16 @@ pub enum ErrorCode {
     Storage,
     /// A file could not be read or written; the message names it.
     Io,
+    /// Sync: no remote server is configured yet.
+    NotConfigured,
+    /// Sync: the server refused the user name or password (or none is saved).
+    Auth,
+    /// Sync: the server cannot be reached or the connection was lost (try again later).
+    Unreachable,
+    /// Sync: the OS keyring is unavailable; the password could not be saved or read.
+    Keyring,
+    /// Sync: the server reported an error (schema, permission, other).
+    Remote,
 }
 
 /// An error as the UI receives it.

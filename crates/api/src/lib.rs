@@ -12,6 +12,7 @@
 //! <data dir>/drafts/<id>.json      unsaved editor state per strategy
 //! <data dir>/settings.json         app settings (theme)
 //! <data dir>/app-state.json        first-start bookkeeping
+//! <data dir>/sync.json             background sync on/off and interval (see [`sync`])
 //! ```
 //!
 //! The directory is `$STRATAGRAPH_DATA_DIR` when set (tests), else the platform's app-data
@@ -27,6 +28,7 @@ mod files;
 pub mod jobs;
 pub mod runs;
 pub mod strategies;
+pub mod sync;
 
 #[cfg(test)]
 mod bindings;
@@ -68,6 +70,7 @@ pub struct Ctx {
     pub(crate) jobs: JobRegistry,
     pub(crate) user_id: Uuid,
     pub(crate) start: app::StartInfo,
+    pub(crate) sync: sync::SyncRuntime,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -100,6 +103,28 @@ impl Ctx {
         data_dir: impl AsRef<Path>,
         clock: Arc<dyn Clock>,
     ) -> ApiResult<Arc<Self>> {
+        Self::open_with_sync(data_dir, clock, sync::SyncRuntime::os_keyring()).await
+    }
+
+    /// As [`Ctx::open_with_clock`] with the sync's passwords in `secrets` instead of the OS
+    /// keyring (tests, or a session that must not touch the keyring).
+    ///
+    /// # Errors
+    ///
+    /// As [`Ctx::open`].
+    pub async fn open_with_secrets(
+        data_dir: impl AsRef<Path>,
+        clock: Arc<dyn Clock>,
+        secrets: Arc<dyn stratagraph_store::remote::SecretStore>,
+    ) -> ApiResult<Arc<Self>> {
+        Self::open_with_sync(data_dir, clock, sync::SyncRuntime::with_secrets(secrets)).await
+    }
+
+    async fn open_with_sync(
+        data_dir: impl AsRef<Path>,
+        clock: Arc<dyn Clock>,
+        sync: sync::SyncRuntime,
+    ) -> ApiResult<Arc<Self>> {
         let data_dir = data_dir.as_ref().to_path_buf();
         std::fs::create_dir_all(&data_dir)
             .map_err(|e| IpcError::io(format!("Cannot create {}", data_dir.display()), e))?;
@@ -112,6 +137,7 @@ impl Ctx {
             jobs: JobRegistry::default(),
             user_id: user.id,
             start: app::StartInfo::default(),
+            sync,
         };
         ctx.start = app::first_start(&ctx).await?;
         Ok(Arc::new(ctx))

@@ -11,11 +11,12 @@ use stratagraph_engine::backtest::BacktestResult;
 use stratagraph_engine::graph::Graph;
 use stratagraph_store::{
     decimate_equity, BacktestRun, Channel, EquityPoint as StoreEquityPoint, NotificationType,
-    RunDetails, RunFilter, StoreError, MAX_EQUITY_POINTS,
+    RunFilter, StoreError, TradePageQuery, MAX_EQUITY_POINTS,
 };
 
 use crate::dto::{
-    Dataset, EquityPoint, MetricDiff, NodeValue, Progress, RunCompare, RunDetail, RunSummary, Trade,
+    Dataset, EquityPoint, MetricDiff, NodeValue, Progress, RunCompare, RunDetail, RunSummary,
+    Trade, TradePage, TRADES_FIRST_PAGE,
 };
 use crate::error::{ApiResult, ErrorCode, IpcError};
 use crate::{app, datasets, parse_uuid, time_text, Ctx};
@@ -216,27 +217,28 @@ pub async fn run_backtest(
     send(950, "saving");
     let metrics = serde_json::to_value(&result.metrics)
         .map_err(|e| IpcError::io("Cannot record the metrics", e))?;
-    let mut trades_json = serde_json::to_value(&result.trades)
-        .map_err(|e| IpcError::io("Cannot record the trades", e))?;
-    if let (Some(open), Some(list)) = (&result.open_trade, trades_json.as_array_mut()) {
-        if let Ok(v) = serde_json::to_value(open) {
-            list.push(v);
-        }
-    }
+    // Serialised by the engine (optimised even in dev builds), stored as is: a long run has
+    // tens of thousands of trades and never goes through a `Value`.
+    let trades_json =
+        stratagraph_engine::backtest::trades_json(&result.trades, result.open_trade.as_ref())
+            .map_err(|e| IpcError::io("Cannot record the trades", e))?;
     let equity: Vec<StoreEquityPoint> = times
         .iter()
         .zip(&result.equity)
         .map(|(&t, &v)| StoreEquityPoint { t, v })
         .collect();
-    let details = RunDetails {
-        result_hash: Some(result.hash.clone()),
-        trades: trades_json,
-        equity: decimate_equity(&equity, MAX_EQUITY_POINTS),
-        equity_points_full: equity.len() as u64,
-    };
+    let equity_points_full = equity.len() as u64;
+    let decimated = decimate_equity(&equity, MAX_EQUITY_POINTS);
     let completed = match ctx
         .store
-        .complete_run(run.id, &metrics, Some(&details))
+        .complete_run_with_trades_json(
+            run.id,
+            &metrics,
+            Some(result.hash.clone()),
+            trades_json,
+            &decimated,
+            equity_points_full,
+        )
         .await
     {
         Ok(r) => r,
@@ -264,14 +266,19 @@ pub async fn run_backtest(
     send(PROGRESS_TOTAL, "done");
     Ok(RunDetail {
         summary: summary_of(&completed, &strategy, version.version),
-        trades: result.trades.iter().filter_map(trade_dto).collect(),
+        trades: result
+            .trades
+            .iter()
+            .take(TRADES_FIRST_PAGE)
+            .filter_map(trade_dto)
+            .collect(),
+        trades_total: result.trades.len() as u64,
         open_trade: result.open_trade.as_ref().and_then(trade_dto),
-        equity: details
-            .equity
+        equity: decimated
             .iter()
             .map(|p| EquityPoint { t: p.t, v: p.v })
             .collect(),
-        equity_points_full: details.equity_points_full,
+        equity_points_full,
         dataset: Some(dataset),
         result_hash: Some(result.hash),
         elapsed_ms: Some(elapsed_ms),
@@ -326,33 +333,45 @@ pub async fn list(ctx: &Ctx, strategy_id: Option<&str>) -> ApiResult<Vec<RunSumm
     Ok(out)
 }
 
-/// `runGet`: a stored run with its trades and equity, offline.
+/// `runGet`: a stored run with its equity, its first [`TRADES_FIRST_PAGE`] closed trades and
+/// their count, offline (`runTrades` pages the rest). The trade list is counted and paged by
+/// SQLite, never parsed whole, so a run with tens of thousands of trades opens fast.
 ///
 /// # Errors
 ///
 /// `invalid`, `not_found`.
 pub async fn get(ctx: &Ctx, run_id: &str) -> ApiResult<RunDetail> {
+    detail(ctx, run_id, true).await
+}
+
+/// [`get`], with the first page of trades only when `first_page` (charts and comparisons
+/// need the equity and the metrics, not the trades).
+pub(crate) async fn detail(ctx: &Ctx, run_id: &str, first_page: bool) -> ApiResult<RunDetail> {
     let id = parse_uuid("run", run_id)?;
     let run = ctx.store.get_run(id).await?;
     let summary = summary(ctx, &run).await?;
-    let details = match ctx.store.run_details(id).await {
+    let head = match ctx.store.run_details_head(id).await {
         Ok(d) => Some(d),
         Err(StoreError::NotFound { .. }) => None,
         Err(e) => return Err(e.into()),
     };
-    let mut trades: Vec<Trade> = Vec::new();
-    let mut open_trade = None;
-    if let Some(list) = details.as_ref().and_then(|d| d.trades.as_array()) {
-        for t in list {
-            if let Ok(t) = serde_json::from_value::<Trade>(t.clone()) {
-                if t.exit_reason == "open" {
-                    open_trade = Some(t);
-                } else {
-                    trades.push(t);
-                }
-            }
-        }
-    }
+    let trades = match &head {
+        Some(h) if first_page && h.closed_trades > 0 => ctx
+            .store
+            .run_trades_page(
+                id,
+                &TradePageQuery {
+                    offset: 0,
+                    limit: TRADES_FIRST_PAGE as u64,
+                    ..TradePageQuery::default()
+                },
+            )
+            .await?
+            .into_iter()
+            .filter_map(|(_, t)| serde_json::from_value::<Trade>(t).ok())
+            .collect(),
+        _ => Vec::new(),
+    };
     let dataset: Option<Dataset> = summary
         .dataset_id
         .as_deref()
@@ -360,8 +379,12 @@ pub async fn get(ctx: &Ctx, run_id: &str) -> ApiResult<RunDetail> {
     Ok(RunDetail {
         summary,
         trades,
-        open_trade,
-        equity: details
+        trades_total: head.as_ref().map_or(0, |h| h.closed_trades),
+        open_trade: head
+            .as_ref()
+            .and_then(|h| h.open_trade.clone())
+            .and_then(|t| serde_json::from_value(t).ok()),
+        equity: head
             .as_ref()
             .map(|d| {
                 d.equity
@@ -370,11 +393,129 @@ pub async fn get(ctx: &Ctx, run_id: &str) -> ApiResult<RunDetail> {
                     .collect()
             })
             .unwrap_or_default(),
-        equity_points_full: details.as_ref().map_or(0, |d| d.equity_points_full),
+        equity_points_full: head.as_ref().map_or(0, |d| d.equity_points_full),
         dataset,
-        result_hash: details.and_then(|d| d.result_hash),
+        result_hash: head.and_then(|d| d.result_hash),
         elapsed_ms: None,
     })
+}
+
+/// Trade fields `runTrades` sorts by.
+const SORT_KEYS: [&str; 12] = [
+    "side",
+    "entry_bar",
+    "exit_bar",
+    "entry_time",
+    "exit_time",
+    "entry_price",
+    "exit_price",
+    "size",
+    "pnl",
+    "pnl_pct",
+    "bars_held",
+    "exit_reason",
+];
+
+/// The arguments of [`trades`].
+#[derive(Debug, Clone, Default)]
+pub struct TradesRequest {
+    /// Run id.
+    pub run_id: String,
+    /// Rows to skip in the sorted order.
+    pub offset: u64,
+    /// Rows at most (1 to 1,000; default 200).
+    pub limit: Option<u64>,
+    /// A trade field to sort by (`pnl`, `entry_time` …); none keeps the time order.
+    pub sort_key: Option<String>,
+    /// Descending.
+    pub desc: bool,
+}
+
+/// `runTrades`: one page of a stored run's closed trades, sorted over all of them by the
+/// store (SQLite), each with its index in the time-ordered list.
+///
+/// # Errors
+///
+/// `invalid` for a malformed id, an unknown sort field or a limit out of range; `not_found`
+/// for a run without stored results.
+pub async fn trades(ctx: &Ctx, req: TradesRequest) -> ApiResult<TradePage> {
+    let id = parse_uuid("run", &req.run_id)?;
+    let limit = req.limit.unwrap_or(TRADES_FIRST_PAGE as u64);
+    if !(1..=1000).contains(&limit) {
+        return Err(IpcError::invalid("Ask for 1 to 1,000 trades at a time"));
+    }
+    let sort_key = req
+        .sort_key
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    if let Some(k) = sort_key {
+        if !SORT_KEYS.contains(&k) {
+            return Err(IpcError::invalid(format!(
+                "Trades cannot be sorted by \"{k}\""
+            )));
+        }
+    }
+    let head = match ctx.store.run_details_head(id).await {
+        Ok(h) => h,
+        Err(StoreError::NotFound { .. }) => {
+            ctx.store.get_run(id).await?;
+            return Err(IpcError::not_found("The run has no stored trades"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let rows = if req.offset >= head.closed_trades {
+        Vec::new()
+    } else {
+        ctx.store
+            .run_trades_page(
+                id,
+                &TradePageQuery {
+                    offset: req.offset,
+                    limit,
+                    sort_key: sort_key.map(str::to_owned),
+                    desc: req.desc,
+                },
+            )
+            .await?
+    };
+    let mut page = TradePage {
+        total: head.closed_trades,
+        offset: req.offset,
+        trades: Vec::with_capacity(rows.len()),
+        index: Vec::with_capacity(rows.len()),
+    };
+    for (i, t) in rows {
+        if let Ok(t) = serde_json::from_value::<Trade>(t) {
+            page.trades.push(t);
+            page.index.push(i);
+        }
+    }
+    Ok(page)
+}
+
+/// Every trade of a stored run, closed ones then the open one, as the engine wrote them (for
+/// the price chart and the HTML report). Empty when the run has no stored details.
+///
+/// # Errors
+///
+/// `invalid`, `not_found`, `storage`.
+pub(crate) async fn all_trades(
+    ctx: &Ctx,
+    run_id: &str,
+) -> ApiResult<Vec<stratagraph_engine::backtest::Trade>> {
+    let id = parse_uuid("run", run_id)?;
+    let text = match ctx.store.run_trades_json(id).await {
+        Ok(t) => t,
+        Err(StoreError::NotFound { .. }) => return Ok(Vec::new()),
+        Err(e) => return Err(e.into()),
+    };
+    tokio::task::spawn_blocking(move || {
+        stratagraph_engine::backtest::trades_from_json(&text)
+            .map_err(|e| IpcError::io("The stored trades cannot be read", e))
+    })
+    .await
+    .unwrap_or_else(|e| Err(IpcError::io("Reading the trades stopped unexpectedly", e)))
 }
 
 /// `runDelete`.
@@ -408,6 +549,7 @@ pub async fn compare(
 ) -> ApiResult<RunCompare> {
     let a = get(ctx, run_a).await?;
     let b = get(ctx, run_b).await?;
+    // (The first page of trades comes along, as `runGet` sends it.)
     let empty = serde_json::Map::new();
     let ma = a
         .summary

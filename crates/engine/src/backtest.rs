@@ -636,6 +636,27 @@ fn simulate(
     }
 }
 
+/// The trade list as stored with a run: a JSON array of the closed trades in time order,
+/// then the open trade (if any). Lives here so that it runs at the engine's optimisation
+/// level even in dev builds (a long run has tens of thousands of trades).
+///
+/// # Errors
+///
+/// Only if serialisation fails (it does not for finite and non-finite floats alike).
+pub fn trades_json(trades: &[Trade], open: Option<&Trade>) -> serde_json::Result<String> {
+    let all: Vec<&Trade> = trades.iter().chain(open).collect();
+    serde_json::to_string(&all)
+}
+
+/// Reads a trade list written by [`trades_json`] (or any JSON array of trades).
+///
+/// # Errors
+///
+/// When the text is not a JSON array of trades.
+pub fn trades_from_json(text: &str) -> serde_json::Result<Vec<Trade>> {
+    serde_json::from_str(text)
+}
+
 /// Feeds what identifies a plan to `h`: its graph hash, parameter values and settings.
 pub(crate) fn hash_plan(h: &mut blake3::Hasher, plan: &Plan) {
     h.update(&plan.graph_hash);

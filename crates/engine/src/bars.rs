@@ -284,6 +284,31 @@ fn hash_columns(time: &[i64], cols: [&[f64]; 5]) -> [u8; 32] {
     *h.finalize().as_bytes()
 }
 
+/// Little-endian `i64`s packed in `bytes` (a trailing partial value is ignored): a column of
+/// a dataset file. Here so it runs at the engine's optimisation level in dev builds too.
+pub fn le_i64_column(bytes: &[u8]) -> Vec<i64> {
+    bytes
+        .chunks_exact(8)
+        .map(|c| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            i64::from_le_bytes(b)
+        })
+        .collect()
+}
+
+/// Little-endian `f64`s packed in `bytes` (a trailing partial value is ignored).
+pub fn le_f64_column(bytes: &[u8]) -> Vec<f64> {
+    bytes
+        .chunks_exact(8)
+        .map(|c| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            f64::from_le_bytes(b)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

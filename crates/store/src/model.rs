@@ -460,6 +460,37 @@ pub struct RunDetails {
     pub equity_points_full: u64,
 }
 
+/// [`RunDetails`] without the trade list: what a run's header and its equity and drawdown
+/// charts need, read without parsing tens of thousands of trades
+/// ([`crate::Store::run_details_head`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunDetailsHead {
+    /// Hash of the full result, as the engine computes it.
+    pub result_hash: Option<String>,
+    /// The decimated equity curve.
+    pub equity: Vec<EquityPoint>,
+    /// How many points the full curve had.
+    pub equity_points_full: u64,
+    /// Closed trades in the stored list (the open trade not counted).
+    pub closed_trades: u64,
+    /// The open trade at the end (the list's last entry when its `exit_reason` is `open`).
+    pub open_trade: Option<Value>,
+}
+
+/// Which page of a run's closed trades [`crate::Store::run_trades_page`] reads.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TradePageQuery {
+    /// Rows skipped (in the sorted order).
+    pub offset: u64,
+    /// Rows returned at most.
+    pub limit: u64,
+    /// Sort by this trade field (a plain field name such as `pnl` or `entry_time`; numbers
+    /// sort numerically, text as text); `None` keeps the stored (time) order.
+    pub sort_key: Option<String>,
+    /// Descending instead of ascending.
+    pub desc: bool,
+}
+
 /// A paper-trading run (`paper_trade_runs`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PaperTradeRun {

@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 use crate::db::{id_text, json_text, RowExt, MAX_JSON_BYTES};
 use crate::error::{Result, StoreError};
-use crate::model::{BacktestRun, EquityPoint, RunDetails, RunFilter};
+use crate::model::{
+    BacktestRun, EquityPoint, RunDetails, RunDetailsHead, RunFilter, TradePageQuery,
+};
 use crate::Store;
 
 /// Most equity points kept per run (see [`RunDetails`] for why).
@@ -330,6 +332,177 @@ impl Store {
             equity: decode_equity(&equity)?,
             equity_points_full: u64::try_from(row.int("equity_points_full")?).unwrap_or(0),
         })
+    }
+
+    /// Completes a running run like [`Store::complete_run`], with the trade list already
+    /// serialised as a JSON array (the engine writes it: closed trades in time order, then the
+    /// open trade), so a long run's trades are not built into a `Value` first.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::complete_run`]; `Invalid` when `trades_json` is not a JSON array.
+    pub async fn complete_run_with_trades_json(
+        &self,
+        id: Uuid,
+        metrics: &Value,
+        result_hash: Option<String>,
+        trades_json: String,
+        equity: &[EquityPoint],
+        equity_points_full: u64,
+    ) -> Result<BacktestRun> {
+        crate::db::require_object("metrics", metrics)?;
+        let metrics = json_text("metrics", metrics, MAX_JSON_BYTES)?;
+        if !(trades_json.trim_start().starts_with('[') && trades_json.trim_end().ends_with(']')) {
+            return Err(StoreError::invalid("trades", "must be a JSON array"));
+        }
+        crate::db::check_size("trades", &trades_json, 64 * 1024 * 1024)?;
+        let equity_blob = encode_equity(&decimate_equity(equity, MAX_EQUITY_POINTS));
+        let full = i64::try_from(equity_points_full.max(equity.len() as u64)).unwrap_or(i64::MAX);
+        let now = self.now_text();
+        let mut tx = self.write_tx().await?;
+        let row = sqlx::query(
+            "UPDATE backtest_runs SET status = 'completed', metrics = ?, completed_at = ? \
+             WHERE id = ? AND status = 'running' RETURNING *",
+        )
+        .bind(metrics)
+        .bind(&now)
+        .bind(id_text(id))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            drop(tx);
+            return Err(self.transition_error(id, "completed").await);
+        };
+        sqlx::query(
+            "INSERT OR REPLACE INTO backtest_run_details (run_id, result_hash, trades_json, \
+             equity, equity_points_full, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id_text(id))
+        .bind(result_hash)
+        .bind(trades_json)
+        .bind(equity_blob)
+        .bind(full)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        let run = run_from_row(&row)?;
+        tx.commit().await?;
+        Ok(run)
+    }
+
+    /// The stored details without the trade list (counted, not parsed, by SQLite): the
+    /// header and the equity and drawdown charts of a run.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the run has none.
+    pub async fn run_details_head(&self, run_id: Uuid) -> Result<RunDetailsHead> {
+        let row = sqlx::query(
+            "SELECT result_hash, equity, equity_points_full, \
+             json_array_length(trades_json) AS n, \
+             json_extract(trades_json, '$[#-1]') AS last_trade \
+             FROM backtest_run_details WHERE run_id = ?",
+        )
+        .bind(id_text(run_id))
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::not_found("run details", run_id))?;
+        let equity: Vec<u8> = sqlx::Row::try_get(&row, "equity")
+            .map_err(|e| StoreError::invalid("equity", e.to_string()))?;
+        let n = u64::try_from(row.int("n")?).unwrap_or(0);
+        let open_trade = row
+            .opt_text("last_trade")?
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .filter(|t| t.get("exit_reason").and_then(Value::as_str) == Some("open"));
+        Ok(RunDetailsHead {
+            result_hash: row.opt_text("result_hash")?,
+            equity: decode_equity(&equity)?,
+            equity_points_full: u64::try_from(row.int("equity_points_full")?).unwrap_or(0),
+            closed_trades: n.saturating_sub(u64::from(open_trade.is_some())),
+            open_trade,
+        })
+    }
+
+    /// One page of a run's closed trades, each with its index in the stored (time-ordered)
+    /// list; sorted by SQLite over all of them when `query.sort_key` is set (ties keep the
+    /// time order). The sort key must be a plain field name (letters, digits, `_`).
+    ///
+    /// # Errors
+    ///
+    /// `Invalid` for a malformed sort key; `NotFound` when the run has no details.
+    pub async fn run_trades_page(
+        &self,
+        run_id: Uuid,
+        query: &TradePageQuery,
+    ) -> Result<Vec<(u64, Value)>> {
+        let path = match &query.sort_key {
+            Some(k)
+                if !k.is_empty()
+                    && k.len() <= 40
+                    && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
+            {
+                Some(format!("$.{k}"))
+            }
+            Some(k) => {
+                return Err(StoreError::invalid(
+                    "sort",
+                    format!("unknown field \"{k}\""),
+                ))
+            }
+            None => None,
+        };
+        let dir = if query.desc { "DESC" } else { "ASC" };
+        // json_each yields the array in order: the stored (time) order needs no sort.
+        let order = match (&path, query.desc) {
+            (Some(_), _) => format!("ORDER BY json_extract(j.value, ?) {dir}, j.key ASC"),
+            (None, true) => "ORDER BY j.key DESC".to_owned(),
+            (None, false) => String::new(),
+        };
+        let sql = format!(
+            "SELECT j.key AS i, j.value AS t FROM backtest_run_details d, json_each(d.trades_json) j \
+             WHERE d.run_id = ? AND json_extract(j.value, '$.exit_reason') IS NOT 'open' \
+             {order} LIMIT ? OFFSET ?"
+        );
+        let mut q = sqlx::query(&sql).bind(id_text(run_id));
+        if let Some(p) = path {
+            q = q.bind(p);
+        }
+        let rows = q
+            .bind(i64::try_from(query.limit).unwrap_or(i64::MAX))
+            .bind(i64::try_from(query.offset).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        if rows.is_empty() {
+            // Tell "no such run" from "past the end".
+            sqlx::query("SELECT 1 FROM backtest_run_details WHERE run_id = ?")
+                .bind(id_text(run_id))
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or_else(|| StoreError::not_found("run details", run_id))?;
+        }
+        rows.iter()
+            .map(|r| {
+                let i = u64::try_from(r.int("i")?).unwrap_or(0);
+                let t: Value = serde_json::from_str(&r.text("t")?)
+                    .map_err(|e| StoreError::invalid("trades", e.to_string()))?;
+                Ok((i, t))
+            })
+            .collect()
+    }
+
+    /// The stored trade list as its JSON text (closed trades, then the open one), for callers
+    /// that parse it into their own types.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the run has no details.
+    pub async fn run_trades_json(&self, run_id: Uuid) -> Result<String> {
+        let row = sqlx::query("SELECT trades_json FROM backtest_run_details WHERE run_id = ?")
+            .bind(id_text(run_id))
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::not_found("run details", run_id))?;
+        row.text("trades_json")
     }
 
     /// Runs matching `filter`, newest first.

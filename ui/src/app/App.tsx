@@ -10,6 +10,7 @@ import { startDraftAutosave, useSession } from '../features/editor/session';
 import { useEditor } from '../features/editor/store';
 import { normalizeCatalog } from '../features/editor/catalog';
 import { useRuns } from '../features/runs/store';
+import { SyncIndicator } from '../features/settings/SyncIndicator';
 import { api, onWindowCloseRequested } from '../ipc';
 import type { Theme } from '../ipc/types';
 import { confirmClose, openStrategy } from './actions';
@@ -99,6 +100,7 @@ function StatusBar() {
         </span>
       )}
       {running && <span>running backtest…</span>}
+      <SyncIndicator />
       <span className="grow" />
       {notice?.kind === 'info' && (
         <span className={`notice ${notice.kind}`} data-testid="notice">

@@ -26,6 +26,11 @@ import type {
   StrategyFilter,
   StrategyStatus,
   StrategySummary,
+  SyncConfigInput,
+  SyncStatus,
+  SyncSummary,
+  SyncTestResult,
+  TradePage,
   User,
   VersionDetail,
   VersionSummary,
@@ -135,6 +140,14 @@ export const api = {
   jobCancel: (jobId: string) => call<boolean>('job_cancel', { jobId }),
   runsList: (strategyId?: string) => call<RunSummary[]>('runs_list', { strategyId }),
   runGet: (runId: string) => call<RunDetail>('run_get', { runId }),
+  /** One page of a run's closed trades, sorted over all of them by the backend. */
+  runTrades: (args: {
+    runId: string;
+    offset: number;
+    limit?: number;
+    sortKey?: string;
+    desc?: boolean;
+  }) => call<TradePage>('run_trades', args),
   runDelete: (runId: string) => call<void>('run_delete', { runId }),
   runCompare: (runIdA: string, runIdB: string) =>
     call<RunCompare>('run_compare', { runIdA, runIdB }),
@@ -159,6 +172,21 @@ export const api = {
     from?: number;
     to?: number;
   }) => call<void>('chart_export', args),
+
+  /** Saves the sync server (the password, write-only, goes to the OS keyring only). */
+  syncConfigure: (config: SyncConfigInput) => call<SyncStatus>('sync_configure', { config }),
+  /** Connects to the configured server and reports reachability, role and schema. */
+  syncTest: () => call<SyncTestResult>('sync_test'),
+  /** Where this device stands (does not contact the server). */
+  syncStatus: () => call<SyncStatus>('sync_status'),
+  /** Push then pull; the first progress message carries the `jobId` for `jobCancel`. */
+  syncNow: (onProgress?: (p: Progress) => void) =>
+    call<SyncSummary>('sync_now', { onProgress: progressChannel(onProgress) }),
+  /** Background sync on/off and its interval (60 s to 86,400 s). */
+  syncSetAuto: (enabled: boolean, intervalSecs: number) =>
+    call<SyncStatus>('sync_set_auto', { enabled, intervalSecs }),
+  /** Marks the unread sync-conflict notifications read. */
+  syncConflictsRead: () => call<SyncStatus>('sync_conflicts_read'),
 };
 
 export type Api = typeof api;

@@ -70,6 +70,7 @@ export type {
   StrategySummary,
   Theme,
   Trade,
+  TradePage,
   User,
   VersionDetail,
   VersionSummary,

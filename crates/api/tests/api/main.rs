@@ -7,6 +7,7 @@ mod charts;
 mod datasets;
 mod runs;
 mod strategies;
+mod sync;
 
 use std::sync::{Arc, Mutex};
 

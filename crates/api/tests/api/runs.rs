@@ -209,3 +209,102 @@ async fn a_cancelled_run_is_recorded_as_cancelled() {
     assert_eq!(list[0].status, "cancelled");
     assert!(ctx.jobs().running().is_empty());
 }
+
+#[tokio::test]
+async fn trades_come_a_page_at_a_time_sorted_over_all_of_them() {
+    let (_dir, ctx, _) = fresh().await;
+    let (_, sink) = recorder();
+    let run = runs::run_backtest(&ctx, request(&ctx, &[("fast", 3.0), ("slow", 8.0)]), sink)
+        .await
+        .unwrap();
+    let total = run.trades_total;
+    assert!(
+        total > 10,
+        "the test needs several pages, got {total} trades"
+    );
+    assert_eq!(run.trades.len() as u64, total.min(200));
+    let stored = runs::get(&ctx, &run.summary.id).await.unwrap();
+    assert_eq!(stored.trades_total, total);
+    assert_eq!(stored.trades, run.trades);
+    assert_eq!(stored.open_trade, run.open_trade);
+
+    let page = |offset: u64, sort_key: Option<&str>, desc: bool| {
+        let ctx = ctx.clone();
+        let req = runs::TradesRequest {
+            run_id: run.summary.id.clone(),
+            offset,
+            limit: Some(7),
+            sort_key: sort_key.map(str::to_owned),
+            desc,
+        };
+        async move { runs::trades(&ctx, req).await }
+    };
+    // Time order, page by page: every trade once, each with its own index.
+    let mut all = Vec::new();
+    let mut index = Vec::new();
+    let mut offset = 0;
+    while offset < total {
+        let p = page(offset, None, false).await.unwrap();
+        assert_eq!(p.total, total);
+        assert_eq!(p.offset, offset);
+        assert!(!p.trades.is_empty() && p.trades.len() <= 7);
+        offset += p.trades.len() as u64;
+        all.extend(p.trades);
+        index.extend(p.index);
+    }
+    assert_eq!(index, (0..total).collect::<Vec<_>>());
+    assert_eq!(&all[..run.trades.len()], &run.trades[..]);
+    assert!(all.iter().all(|t| t.exit_reason != "open"));
+
+    // Sorted by P&L, descending, over all trades (not page by page).
+    let mut sorted = Vec::new();
+    let mut seen = Vec::new();
+    let mut offset = 0;
+    while offset < total {
+        let p = page(offset, Some("pnl"), true).await.unwrap();
+        offset += p.trades.len() as u64;
+        for (t, i) in p.trades.iter().zip(&p.index) {
+            assert_eq!(t, &all[*i as usize], "the index names the same trade");
+        }
+        sorted.extend(p.trades.iter().map(|t| t.pnl));
+        seen.extend(p.index);
+    }
+    assert!(sorted.windows(2).all(|w| w[0] >= w[1]), "descending P&L");
+    let best = all.iter().map(|t| t.pnl).fold(f64::MIN, f64::max);
+    assert_eq!(sorted[0], best);
+    seen.sort_unstable();
+    assert_eq!(seen, (0..total).collect::<Vec<_>>());
+
+    // Past the end: an empty page, still with the total.
+    let p = page(total + 5, None, false).await.unwrap();
+    assert!(p.trades.is_empty());
+    assert_eq!(p.total, total);
+
+    let bad = page(0, Some("pnl; DROP TABLE x"), false).await.unwrap_err();
+    assert_eq!(bad.code, ErrorCode::Invalid);
+    let zero = runs::trades(
+        &ctx,
+        runs::TradesRequest {
+            run_id: run.summary.id.clone(),
+            limit: Some(0),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(zero.code, ErrorCode::Invalid);
+    let unknown = runs::trades(
+        &ctx,
+        runs::TradesRequest {
+            run_id: uuid_like(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(unknown.code, ErrorCode::NotFound);
+}
+
+fn uuid_like() -> String {
+    "0190f5a2-0000-7000-8000-000000000000".to_owned()
+}

@@ -32,6 +32,15 @@ import { VersionsPanel } from './VersionsPanel';
 
 type Tab = 'inspect' | 'params' | 'settings' | 'versions' | 'run';
 
+/** Above this many nodes the canvas draws only what is in view and drops costly effects
+ * (blurred shadows repaint slowly on software-rendered WebKit). */
+const BIG_GRAPH = 150;
+
+/** Module-level, so the minimap's nodes keep a stable prop and do not all re-render. */
+function miniMapColor(n: SgNode): string {
+  return n.data.node.kind.startsWith('order') ? CATEGORY_COLOR.order : 'var(--muted)';
+}
+
 function isTyping(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
   return (
@@ -103,7 +112,8 @@ function Canvas({
         multiSelectionKeyCode={['Control', 'Meta']}
         snapToGrid
         snapGrid={[10, 10]}
-        onlyRenderVisibleElements={nodes.length > 150}
+        onlyRenderVisibleElements={nodes.length > BIG_GRAPH}
+        className={nodes.length > BIG_GRAPH ? 'big' : undefined}
         minZoom={0.1}
         fitView
         fitViewOptions={{ padding: 0.2, maxZoom: 1.2 }}
@@ -111,13 +121,7 @@ function Canvas({
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={20} color="var(--grid)" />
-        <MiniMap
-          pannable
-          zoomable
-          nodeColor={(n) =>
-            (n as SgNode).data.node.kind.startsWith('order') ? CATEGORY_COLOR.order : 'var(--muted)'
-          }
-        />
+        <MiniMap pannable zoomable nodeColor={miniMapColor} />
         <Controls showInteractive={false} />
       </ReactFlow>
       <div className="legend">

@@ -29,6 +29,8 @@ export function Chart({
   height = 260,
   range,
   onRange,
+  wait = false,
+  onDone,
 }: {
   runId: string;
   kind: ChartKind;
@@ -36,7 +38,13 @@ export function Chart({
   height?: number;
   range?: Range;
   onRange?: (r: Range) => void;
+  /** Hold the request (another chart goes first: the backend has two cores to share). */
+  wait?: boolean;
+  /** Called once the first image (or error) is in. */
+  onDone?: () => void;
 }) {
+  const done = useRef(onDone);
+  done.current = onDone;
   const box = useRef<HTMLDivElement>(null);
   const [url, setUrl] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -52,6 +60,7 @@ export function Chart({
     return () => ro.disconnect();
   }, []);
   useEffect(() => {
+    if (wait) return;
     let live = true;
     api
       .runChart({
@@ -67,16 +76,18 @@ export function Chart({
         const u = svgDataUrl(svg);
         setUrl(u);
         setError(u ? null : 'The chart could not be shown.');
+        done.current?.();
       })
       .catch((e: unknown) => {
         if (!live) return;
         setUrl(null);
         setError(toIpcError(e).message);
+        done.current?.();
       });
     return () => {
       live = false;
     };
-  }, [runId, kind, range?.from, range?.to, width, height]);
+  }, [runId, kind, range?.from, range?.to, width, height, wait]);
 
   const exportAs = async (format: 'png' | 'svg') => {
     const path = await pickPath(() =>

@@ -2,7 +2,7 @@
 //! charts with zoom, a sortable trades table that jumps the price chart to a trade, HTML and
 //! chart export, and a side-by-side comparison of two runs.
 
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { pickPath, useApp } from '../../app/store';
 import { api, dialogs } from '../../ipc';
 import type { Metrics, RunDetail, Trade } from '../../ipc/types';
@@ -53,26 +53,63 @@ function MetricCards({ metrics }: { metrics: Metrics | null }) {
   );
 }
 
+type Sort = { key: TradeKey; dir: 'asc' | 'desc' };
+const TIME_ORDER: Sort = { key: 'entry_time', dir: 'asc' };
+
 function TradesTable({
-  trades,
+  runId,
+  first,
+  total,
   onPick,
   onExplain,
   picked,
 }: {
-  trades: Trade[];
+  runId: string;
+  /** The first trades in time order, as the run's result carries them. */
+  first: Trade[];
+  total: number;
   onPick: (t: Trade, i: number) => void;
   onExplain: (t: Trade, i: number) => void;
   picked: number | null;
 }) {
-  const [sort, setSort] = useState<{ key: TradeKey; dir: 'asc' | 'desc' }>({
-    key: 'entry_time',
-    dir: 'asc',
-  });
-  const [limit, setLimit] = useState(TRADE_PAGE);
-  const rows = useMemo(() => {
-    const index = new Map(trades.map((t, i) => [t, i]));
-    return sortTrades(trades, sort.key, sort.dir).map((t) => ({ t, i: index.get(t) ?? 0 }));
-  }, [trades, sort]);
+  // The backend pages and sorts (over all trades: a long run has tens of thousands).
+  const [sort, setSort] = useState<Sort>(TIME_ORDER);
+  const [rows, setRows] = useState(() => first.map((t, i) => ({ t, i })));
+  const [loading, setLoading] = useState(false);
+  const fetchPage = async (s: Sort, offset: number) => {
+    const isTime = s.key === TIME_ORDER.key && s.dir === TIME_ORDER.dir;
+    const page = await api.runTrades({
+      runId,
+      offset,
+      limit: TRADE_PAGE,
+      sortKey: isTime ? undefined : s.key,
+      desc: s.dir === 'desc',
+    });
+    return page.trades.map((t, k) => ({ t, i: page.index[k] ?? offset + k }));
+  };
+  const load = async (s: Sort, offset: number) => {
+    setLoading(true);
+    try {
+      const page = await fetchPage(s, offset);
+      setRows((old) => (offset === 0 ? page : [...old, ...page]));
+    } catch (e) {
+      useApp.getState().fail(e);
+    } finally {
+      setLoading(false);
+    }
+  };
+  const sortBy = (k: TradeKey) => {
+    const next: Sort = { key: k, dir: sort.key === k && sort.dir === 'asc' ? 'desc' : 'asc' };
+    setSort(next);
+    if (total <= first.length) {
+      // Everything is here already: sort locally.
+      const index = new Map(first.map((t, i) => [t, i]));
+      setRows(sortTrades(first, next.key, next.dir).map((t) => ({ t, i: index.get(t) ?? 0 })));
+    } else {
+      void load(next, 0);
+    }
+  };
+  const more = Math.max(0, total - rows.length);
   return (
     <div className="card" style={{ padding: 0, maxHeight: 340, overflow: 'auto' }}>
       <table className="table" data-testid="trades-table">
@@ -80,13 +117,7 @@ function TradesTable({
           <tr>
             <th className="num">#</th>
             {TRADE_COLS.map(([k, label, num]) => (
-              <th
-                key={k}
-                className={`sortable ${num ? 'num' : ''}`}
-                onClick={() =>
-                  setSort((s) => ({ key: k, dir: s.key === k && s.dir === 'asc' ? 'desc' : 'asc' }))
-                }
-              >
+              <th key={k} className={`sortable ${num ? 'num' : ''}`} onClick={() => sortBy(k)}>
                 {label} {sort.key === k ? (sort.dir === 'asc' ? '▲' : '▼') : ''}
               </th>
             ))}
@@ -94,7 +125,7 @@ function TradesTable({
           </tr>
         </thead>
         <tbody>
-          {rows.slice(0, limit).map(({ t, i }) => {
+          {rows.map(({ t, i }) => {
             return (
               <tr
                 key={i}
@@ -130,21 +161,21 @@ function TradesTable({
               </tr>
             );
           })}
-          {rows.length > limit && (
+          {more > 0 && (
             <tr>
               <td colSpan={12} style={{ textAlign: 'center', padding: 8 }}>
                 <button
                   className="btn small"
-                  onClick={() => setLimit((l) => l + TRADE_PAGE)}
+                  disabled={loading}
+                  onClick={() => void load(sort, rows.length)}
                   data-testid="trades-more"
                 >
-                  Show {Math.min(TRADE_PAGE, rows.length - limit)} more of {rows.length - limit}{' '}
-                  (sorting covers all {rows.length})
+                  Show {Math.min(TRADE_PAGE, more)} more of {more} (sorting covers all {total})
                 </button>
               </td>
             </tr>
           )}
-          {!trades.length && (
+          {!total && (
             <tr>
               <td colSpan={12} className="muted" style={{ textAlign: 'center', padding: 16 }}>
                 No closed trades.
@@ -161,6 +192,8 @@ function RunDetailView({ run }: { run: RunDetail }) {
   const [zoom, setZoom] = useState<Range>({});
   const [priceRange, setPriceRange] = useState<Range>({});
   const [picked, setPicked] = useState<number | null>(null);
+  // The equity chart first, the others once it is in: the result shows sooner.
+  const [equityIn, setEquityIn] = useState(false);
   useEffect(() => {
     setZoom({});
     setPriceRange({});
@@ -207,25 +240,36 @@ function RunDetailView({ run }: { run: RunDetail }) {
         height={240}
         range={zoom}
         onRange={setZoom}
+        onDone={() => setEquityIn(true)}
       />
-      <Chart runId={run.id} kind="drawdown" title="Drawdown" height={150} range={zoom} />
+      <Chart
+        runId={run.id}
+        kind="drawdown"
+        title="Drawdown"
+        height={150}
+        range={zoom}
+        wait={!equityIn}
+      />
       <Chart
         runId={run.id}
         kind="price"
         title={picked !== null ? `Price — trade #${picked + 1}` : 'Price with entries and exits'}
         height={300}
         range={priceRange}
+        wait={!equityIn}
         onRange={(r) => {
           setPriceRange(r);
           setPicked(null);
         }}
       />
       <h3>
-        Trades ({run.trades.length}
+        Trades ({run.tradesTotal}
         {run.openTrade ? ' + 1 open' : ''})
       </h3>
       <TradesTable
-        trades={run.trades}
+        runId={run.id}
+        first={run.trades}
+        total={run.tradesTotal}
         picked={picked}
         onPick={(t, i) => {
           setPicked(i);

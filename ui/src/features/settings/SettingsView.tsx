@@ -1,9 +1,11 @@
-//! Settings: profile (name, email, roles), plan and usage meters, data directory, theme.
+//! Settings: profile (name, email, roles), plan and usage meters, data directory, theme,
+//! and sync with a remote server (see `SyncSection`).
 
 import { useEffect, useState } from 'react';
 import { useApp } from '../../app/store';
 import { fmtDateTime } from '../runs/format';
 import { useSettings } from './store';
+import { SyncSection } from './SyncSection';
 
 export function SettingsView() {
   const profile = useSettings((s) => s.profile);
@@ -139,6 +141,7 @@ export function SettingsView() {
             <span>{info?.version ?? '—'}</span>
           </div>
         </div>
+        <SyncSection />
       </div>
     </div>
   );

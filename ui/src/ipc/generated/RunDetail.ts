@@ -8,9 +8,14 @@ import type { Trade } from "./Trade";
  */
 export type RunDetail = { 
 /**
- * Closed trades in time order.
+ * The first closed trades in time order (at most [`TRADES_FIRST_PAGE`]; `runTrades`
+ * pages and sorts all of them).
  */
 trades: Array<Trade>, 
+/**
+ * How many closed trades the run has.
+ */
+tradesTotal: number, 
 /**
  * The position still open at the end (marked to market).
  */

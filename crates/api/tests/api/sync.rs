@@ -1,0 +1,414 @@
+//! Remote sync from the app against the real PostgreSQL at 127.0.0.1:5432 (trust auth, user
+//! postgres). Each test creates and drops its own database `sg_test_<unix time>_<random>`;
+//! passwords live in a `MemorySecretStore` injected through the context.
+
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use stratagraph_api::sync::{self, SyncConfigInput, SyncTls};
+use stratagraph_api::{Ctx, ErrorCode};
+use stratagraph_store::remote::{MemorySecretStore, SecretStore, SyncError, SyncResult};
+use stratagraph_store::{Channel, ManualClock, NotificationType};
+
+use crate::recorder;
+
+const HOST: &str = "127.0.0.1";
+const PORT: u16 = 5432;
+const PASSWORD: &str = "Tr0ub4dor&3-never-shown";
+
+fn psql(sql: &str) -> String {
+    let out = Command::new("psql")
+        .args([
+            "-h",
+            HOST,
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-v",
+            "ON_ERROR_STOP=1",
+        ])
+        .args(["-qAtc", sql])
+        .output()
+        .expect("psql runs");
+    assert!(
+        out.status.success(),
+        "psql failed: {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A migrated database, dropped with the guard.
+struct TestDb {
+    name: String,
+}
+
+impl TestDb {
+    async fn migrated() -> Self {
+        let now = chrono::Utc::now().timestamp();
+        let suffix = uuid::Uuid::new_v4().simple().to_string()[..10].to_owned();
+        let name = format!("sg_test_{now}_{suffix}");
+        psql(&format!("CREATE DATABASE {name}"));
+        let db = Self { name };
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(2)
+            .connect(&format!("postgres://postgres@{HOST}:{PORT}/{}", db.name))
+            .await
+            .unwrap();
+        stratagraph_store::remote::migrate(&pool).await.unwrap();
+        pool.close().await;
+        db
+    }
+
+    fn input(&self, password: Option<&str>) -> SyncConfigInput {
+        SyncConfigInput {
+            host: HOST.into(),
+            port: PORT,
+            database: self.name.clone(),
+            user: "postgres".into(),
+            tls: SyncTls::Disable,
+            include_run_details: false,
+            password: password.map(str::to_owned),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let _ = Command::new("psql")
+            .args(["-h", HOST, "-U", "postgres", "-d", "postgres", "-qc"])
+            .arg(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .output();
+    }
+}
+
+async fn device(secrets: Arc<dyn SecretStore>) -> (tempfile::TempDir, Arc<Ctx>, Arc<ManualClock>) {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(
+        chrono::DateTime::parse_from_rfc3339("2026-03-02T10:00:00Z")
+            .unwrap()
+            .into(),
+    ));
+    let ctx = Ctx::open_with_secrets(dir.path(), clock.clone(), secrets)
+        .await
+        .unwrap();
+    (dir, ctx, clock)
+}
+
+fn no_password<T: serde::Serialize>(what: &T) {
+    let json = serde_json::to_string(what).unwrap();
+    assert!(!json.contains(PASSWORD), "password leaked: {json}");
+}
+
+#[tokio::test]
+async fn configure_test_and_sync_now_leave_nothing_pending() {
+    let db = TestDb::migrated().await;
+    let secrets = MemorySecretStore::new();
+    let (_dir, ctx, _) = device(Arc::new(secrets.clone())).await;
+
+    let before = sync::status(&ctx).await.unwrap();
+    assert!(!before.configured);
+    assert!(before.pending > 0, "the first start queued the example");
+
+    let st = sync::configure(&ctx, db.input(Some(PASSWORD)))
+        .await
+        .unwrap();
+    no_password(&st);
+    assert!(st.configured);
+    let server = st.server.clone().unwrap();
+    assert_eq!(
+        (server.host.as_str(), server.port, server.tls),
+        (HOST, PORT, SyncTls::Disable)
+    );
+    assert_eq!(st.last_sync_at, None);
+    // The password went to the secret store only, under the server's key.
+    let key = format!("postgres@{HOST}:{PORT}/{}", db.name);
+    assert_eq!(secrets.get(&key).unwrap().as_deref(), Some(PASSWORD));
+    let saved = ctx.store().remote_config().await.unwrap().unwrap();
+    assert!(!format!("{saved:?}").contains(PASSWORD));
+
+    let t = sync::test(&ctx).await.unwrap();
+    no_password(&t);
+    assert_eq!(t.role, "postgres");
+    assert_eq!(t.schema, "ok");
+    assert_eq!(t.schema_version, Some(t.app_schema_version));
+    assert!(t.message.contains("reachable"), "{}", t.message);
+
+    let (seen, sink) = recorder();
+    let summary = sync::sync_now(&ctx, sink).await.unwrap();
+    no_password(&summary);
+    assert!(summary.pushed > 0);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.first().unwrap().stage, "queued");
+    assert_eq!(seen.last().unwrap().stage, "done");
+    assert!(seen.iter().any(|p| p.stage == "pushing"));
+    assert!(seen.iter().all(|p| p.job_id == seen[0].job_id));
+    no_password(&seen);
+
+    let after = sync::status(&ctx).await.unwrap();
+    assert_eq!(after.pending, 0);
+    assert!(after.last_sync_at.is_some());
+    assert!(after.last_push_at.is_some() && after.last_pull_at.is_some());
+    assert_eq!(after.last_error, None);
+    assert_eq!(after.running_job_id, None);
+    assert!(ctx.jobs().running().is_empty());
+    // The server has the example strategy.
+    let remote = Command::new("psql")
+        .args(["-h", HOST, "-U", "postgres", "-d", &db.name, "-qAtc"])
+        .arg("SELECT count(*) FROM strategies")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&remote.stdout).trim(), "1");
+}
+
+#[tokio::test]
+async fn a_bad_host_saves_the_address_and_reports_unreachable() {
+    let secrets = MemorySecretStore::new();
+    let (_dir, ctx, _) = device(Arc::new(secrets.clone())).await;
+    let input = SyncConfigInput {
+        host: HOST.into(),
+        port: 1, // nothing listens there: refused at once
+        database: "nowhere".into(),
+        user: "postgres".into(),
+        tls: SyncTls::Disable,
+        include_run_details: true,
+        password: Some(PASSWORD.into()),
+    };
+    // Offline first, as `stratagraph sync configure`: the address is saved anyway.
+    let st = sync::configure(&ctx, input).await.unwrap();
+    assert!(st.configured);
+    assert!(st.server.as_ref().unwrap().include_run_details);
+
+    let err = sync::test(&ctx).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Unreachable, "{err:?}");
+    assert!(err.message.contains("127.0.0.1:1"), "{}", err.message);
+    assert!(!err.message.contains(PASSWORD));
+
+    let err = sync::sync_now(&ctx, |_| {}).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Unreachable);
+    let st = sync::status(&ctx).await.unwrap();
+    no_password(&st);
+    assert!(st.pending > 0);
+    assert!(st.last_error.unwrap().contains("Cannot reach"));
+    assert_eq!(st.last_sync_at, None);
+}
+
+#[tokio::test]
+async fn not_configured_and_invalid_input_are_typed() {
+    let (_dir, ctx, _) = device(Arc::new(MemorySecretStore::new())).await;
+    assert_eq!(
+        sync::test(&ctx).await.unwrap_err().code,
+        ErrorCode::NotConfigured
+    );
+    assert_eq!(
+        sync::sync_now(&ctx, |_| {}).await.unwrap_err().code,
+        ErrorCode::NotConfigured
+    );
+    let mut input = SyncConfigInput {
+        host: "  ".into(),
+        port: 5432,
+        database: "db".into(),
+        user: "me".into(),
+        tls: SyncTls::Prefer,
+        include_run_details: false,
+        password: None,
+    };
+    assert_eq!(
+        sync::configure(&ctx, input.clone()).await.unwrap_err().code,
+        ErrorCode::Invalid
+    );
+    input.host = "db.example.com".into();
+    input.port = 0;
+    assert_eq!(
+        sync::configure(&ctx, input).await.unwrap_err().code,
+        ErrorCode::Invalid
+    );
+    assert!(!sync::status(&ctx).await.unwrap().configured);
+    assert_eq!(
+        sync::set_auto(&ctx, true, 5).await.unwrap_err().code,
+        ErrorCode::Invalid
+    );
+    // The form's Debug never shows the password.
+    let with_pw = SyncConfigInput {
+        password: Some(PASSWORD.into()),
+        host: "h".into(),
+        port: 1,
+        database: "d".into(),
+        user: "u".into(),
+        tls: SyncTls::Require,
+        include_run_details: false,
+    };
+    assert!(!format!("{with_pw:?}").contains(PASSWORD));
+}
+
+/// A keyring that cannot be written (no Secret Service).
+struct BrokenKeyring;
+
+impl SecretStore for BrokenKeyring {
+    fn get(&self, _key: &str) -> SyncResult<Option<String>> {
+        Err(SyncError::Keyring("no Secret Service on the bus".into()))
+    }
+    fn set(&self, _key: &str, _secret: &str) -> SyncResult<()> {
+        Err(SyncError::Keyring("no Secret Service on the bus".into()))
+    }
+    fn delete(&self, _key: &str) -> SyncResult<()> {
+        Err(SyncError::Keyring("no Secret Service on the bus".into()))
+    }
+}
+
+#[tokio::test]
+async fn an_unavailable_keyring_saves_nothing() {
+    let (_dir, ctx, _) = device(Arc::new(BrokenKeyring)).await;
+    let input = SyncConfigInput {
+        host: "db.example.com".into(),
+        port: 5432,
+        database: "strat".into(),
+        user: "me".into(),
+        tls: SyncTls::VerifyFull,
+        include_run_details: false,
+        password: Some(PASSWORD.into()),
+    };
+    let err = sync::configure(&ctx, input.clone()).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Keyring);
+    assert!(err.message.contains("keyring"), "{}", err.message);
+    assert!(!err.message.contains(PASSWORD));
+    assert!(!sync::status(&ctx).await.unwrap().configured);
+
+    // Without a password the keyring is not touched and the address is saved.
+    let first = SyncConfigInput {
+        password: None,
+        ..input.clone()
+    };
+    sync::configure(&ctx, first).await.unwrap();
+    // A later change with a password that cannot be kept leaves the previous address.
+    let changed = SyncConfigInput {
+        host: "other.example.com".into(),
+        ..input
+    };
+    assert_eq!(
+        sync::configure(&ctx, changed).await.unwrap_err().code,
+        ErrorCode::Keyring
+    );
+    let st = sync::status(&ctx).await.unwrap();
+    assert_eq!(st.server.unwrap().host, "db.example.com");
+}
+
+#[tokio::test]
+async fn sync_now_can_be_cancelled_through_the_job() {
+    let db = TestDb::migrated().await;
+    let (_dir, ctx, _) = device(Arc::new(MemorySecretStore::new())).await;
+    sync::configure(&ctx, db.input(None)).await.unwrap();
+    let jobs = ctx.jobs().clone();
+    let err = sync::sync_now(&ctx, move |p| {
+        if p.stage == "queued" {
+            assert!(jobs.cancel(&p.job_id));
+        }
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, ErrorCode::Cancelled);
+    let st = sync::status(&ctx).await.unwrap();
+    assert_eq!(st.running_job_id, None);
+    assert!(st.pending > 0);
+    // The next one goes through.
+    sync::sync_now(&ctx, |_| {}).await.unwrap();
+    assert_eq!(sync::status(&ctx).await.unwrap().pending, 0);
+}
+
+#[tokio::test]
+async fn background_sync_runs_on_its_interval_and_stops() {
+    let db = TestDb::migrated().await;
+    let (_dir, ctx, _) = device(Arc::new(MemorySecretStore::new())).await;
+    // Switched on before a server exists: nothing runs yet.
+    let st = sync::set_auto(&ctx, true, 120).await.unwrap();
+    assert!(st.auto_sync && !st.background_active);
+    assert_eq!(st.interval_secs, 120);
+    // Configuring starts it; it syncs at once.
+    let st = sync::configure(&ctx, db.input(None)).await.unwrap();
+    assert!(st.background_active);
+    let mut synced = false;
+    for _ in 0..100 {
+        let st = sync::status(&ctx).await.unwrap();
+        if st.pending == 0 && st.last_sync_at.is_some() {
+            synced = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(synced, "the background sync did not run");
+    // A sync on demand pauses and resumes it.
+    sync::sync_now(&ctx, |_| {}).await.unwrap();
+    assert!(sync::status(&ctx).await.unwrap().background_active);
+    // Off stops it; the setting survives a restart of the context.
+    let st = sync::set_auto(&ctx, false, 120).await.unwrap();
+    assert!(!st.auto_sync && !st.background_active);
+    sync::set_auto(&ctx, true, 300).await.unwrap();
+    sync::shutdown(&ctx).await;
+    let st = sync::status(&ctx).await.unwrap();
+    assert!(st.auto_sync && !st.background_active);
+    sync::autostart(&ctx).await;
+    assert!(sync::status(&ctx).await.unwrap().background_active);
+    sync::shutdown(&ctx).await;
+}
+
+#[tokio::test]
+async fn a_failing_background_sync_records_its_error() {
+    let (_dir, ctx, _) = device(Arc::new(MemorySecretStore::new())).await;
+    let input = SyncConfigInput {
+        host: HOST.into(),
+        port: 1,
+        database: "nowhere".into(),
+        user: "postgres".into(),
+        tls: SyncTls::Disable,
+        include_run_details: false,
+        password: None,
+    };
+    sync::configure(&ctx, input).await.unwrap();
+    sync::set_auto(&ctx, true, 60).await.unwrap();
+    let mut error = None;
+    for _ in 0..100 {
+        error = sync::status(&ctx).await.unwrap().last_error;
+        if error.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(error.unwrap().contains("Cannot reach"));
+    assert!(sync::status(&ctx).await.unwrap().background_active);
+    sync::shutdown(&ctx).await;
+}
+
+#[tokio::test]
+async fn unread_conflicts_are_listed_in_words_and_can_be_marked_read() {
+    let (_dir, ctx, _) = device(Arc::new(MemorySecretStore::new())).await;
+    let info = stratagraph_api::app::app_info(&ctx);
+    let sid = info.example_strategy_id.unwrap();
+    let user = ctx.store().ensure_profile().await.unwrap().id;
+    ctx.store()
+        .create_notification(
+            user,
+            NotificationType::SyncConflict,
+            &serde_json::json!({"strategy_id": sid, "version_id": uuid::Uuid::now_v7(),
+                                "saved_as": 2, "renumbered_to": 3,
+                                "reason": "another device saved this version number first"}),
+            Channel::InApp,
+        )
+        .await
+        .unwrap();
+    let st = sync::status(&ctx).await.unwrap();
+    assert_eq!(st.unread_conflicts, 1);
+    assert_eq!(st.conflicts.len(), 1);
+    let text = &st.conflicts[0].message;
+    assert!(
+        text.contains("Version 2 of “SMA crossover (example)” is now version 3"),
+        "{text}"
+    );
+    let st = sync::conflicts_read(&ctx).await.unwrap();
+    assert_eq!(st.unread_conflicts, 0);
+    assert!(st.conflicts.is_empty());
+}
