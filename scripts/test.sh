@@ -38,8 +38,11 @@ for crate in stratagraph-engine stratagraph-store stratagraph-report stratagraph
 done
 
 step "Rust tests"
-# The sync fault tests restart the local PostgreSQL once.
-STRATAGRAPH_PG_RESTART_TEST=1 cargo test --workspace --locked
+cargo test --workspace --locked
+
+step "sync survives a PostgreSQL restart (alone: it restarts the server)"
+STRATAGRAPH_PG_RESTART_TEST=1 cargo test -p stratagraph-store --test remote --locked \
+    faults::server_restart_mid_push_then_sync_completes -- --exact
 
 step "generated IPC bindings are up to date"
 bash scripts/check-bindings.sh

@@ -13,7 +13,7 @@ use stratagraph_engine::bars::iso8601;
 use stratagraph_engine::catalog::catalog as node_catalog;
 use stratagraph_engine::compile::{compile, CompileError, Plan};
 use stratagraph_engine::graph::Graph;
-use stratagraph_engine::validate::validate as validate_doc;
+use stratagraph_engine::validate::{validate as validate_doc, Problem};
 use stratagraph_engine::{import, synth, Bars};
 
 /// `stratagraph catalog`.
@@ -105,12 +105,49 @@ pub fn write_stdout(text: &str) -> Result<(), String> {
     }
 }
 
+/// Prints a value as pretty JSON and a newline.
+pub(crate) fn print_json(v: &impl serde::Serialize) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(v).map_err(|e| e.to_string())?;
+    write_stdout(&format!("{text}\n"))
+}
+
+/// Prints a graph's validation problems: the JSON array when `json`, else one a line.
+pub(crate) fn print_problems(problems: &[Problem], json: bool) -> Result<(), String> {
+    if json {
+        print_json(&problems)
+    } else {
+        let lines: String = problems.iter().map(|p| format!("{p}\n")).collect();
+        write_stdout(&lines)
+    }
+}
+
+/// Validation problems, one a line.
+fn problem_lines(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The graph of the document read from `path`, or a message listing its problems.
+pub(crate) fn valid_graph(path: &Path, doc: &Value) -> Result<Graph, String> {
+    let v = validate_doc(doc);
+    if !v.is_valid() {
+        return Err(format!(
+            "{} is invalid:\n{}",
+            path.display(),
+            problem_lines(&v.problems)
+        ));
+    }
+    Ok(v.graph)
+}
+
 /// Prints the node catalog.
 pub fn catalog(a: &CatalogArgs) -> Result<ExitCode, String> {
     let cat = node_catalog();
     if a.json {
-        let text = serde_json::to_string_pretty(cat).map_err(|e| e.to_string())?;
-        write_stdout(&format!("{text}\n"))?;
+        print_json(&cat)?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = String::new();
@@ -151,14 +188,10 @@ pub fn read_json(path: &Path) -> Result<Value, String> {
 pub fn validate(a: &ValidateArgs) -> Result<ExitCode, String> {
     let doc = read_json(&a.graph)?;
     let v = validate_doc(&doc);
-    if a.json {
-        let text = serde_json::to_string_pretty(&v.problems).map_err(|e| e.to_string())?;
-        write_stdout(&format!("{text}\n"))?;
-    } else if v.is_valid() {
+    if v.is_valid() && !a.json {
         write_stdout("valid\n")?;
     } else {
-        let lines: String = v.problems.iter().map(|p| format!("{p}\n")).collect();
-        write_stdout(&lines)?;
+        print_problems(&v.problems, a.json)?;
     }
     Ok(if v.is_valid() {
         ExitCode::SUCCESS
@@ -210,16 +243,8 @@ pub struct PreparedBacktest {
 /// A message for an unreadable or invalid graph or a bad `--param`.
 pub fn prepare_backtest(a: &BacktestArgs) -> Result<PreparedBacktest, String> {
     let doc = read_json(&a.graph)?;
-    let v = validate_doc(&doc);
-    if !v.is_valid() {
-        let lines: Vec<String> = v.problems.iter().map(ToString::to_string).collect();
-        return Err(format!(
-            "{} is invalid:\n{}",
-            a.graph.display(),
-            lines.join("\n")
-        ));
-    }
-    let mut graph = v.graph.clone();
+    let file_graph = valid_graph(&a.graph, &doc)?;
+    let mut graph = file_graph.clone();
     if let Some(c) = a.cash {
         graph.settings.initial_cash = c;
     }
@@ -231,16 +256,12 @@ pub fn prepare_backtest(a: &BacktestArgs) -> Result<PreparedBacktest, String> {
     }
     let params = parse_params(&a.params)?;
     let plan = compile(&graph, &params).map_err(|e| match e {
-        CompileError::Invalid(problems) => problems
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n"),
+        CompileError::Invalid(problems) => problem_lines(&problems),
         other => other.to_string(),
     })?;
     Ok(PreparedBacktest {
         doc,
-        graph: v.graph,
+        graph: file_graph,
         plan,
     })
 }

@@ -26,7 +26,7 @@ use stratagraph_store::{
 use tokio::runtime::Runtime;
 use uuid::Uuid;
 
-use crate::engine_cmds::{self, write_stdout, BacktestArgs};
+use crate::engine_cmds::{self, print_json, print_problems, write_stdout, BacktestArgs};
 
 /// The quota metric a recorded backtest takes one unit of.
 const BACKTEST_QUOTA: &str = "backtests_per_day";
@@ -176,11 +176,6 @@ pub fn check_sweep_quota(db: Option<&Path>, n: usize) -> Result<(), String> {
     })
 }
 
-pub(crate) fn print_json(v: &impl serde::Serialize) -> Result<(), String> {
-    let text = serde_json::to_string_pretty(v).map_err(|e| e.to_string())?;
-    write_stdout(&format!("{text}\n"))
-}
-
 /// Runs `stratagraph strategy ...`.
 ///
 /// # Errors
@@ -321,12 +316,7 @@ fn save(
     let doc = engine_cmds::read_json(graph)?;
     let v = validate_doc(&doc);
     if !v.is_valid() {
-        if json {
-            print_json(&v.problems)?;
-        } else {
-            let lines: String = v.problems.iter().map(|p| format!("{p}\n")).collect();
-            write_stdout(&lines)?;
-        }
+        print_problems(&v.problems, json)?;
         eprintln!(
             "error: {} has {} problem(s); nothing saved",
             graph.display(),

@@ -13,11 +13,10 @@ use stratagraph_engine::graph::Graph;
 use stratagraph_engine::sweep::{
     self, metric, parse_axis, parse_constraint, sort_rows, SweepConfig, SweepSpec,
 };
-use stratagraph_engine::validate::validate;
 use stratagraph_engine::walkforward::{self, WalkForwardSpec};
 
 use crate::engine_cmds::{
-    load_bars, read_json, result_json, trade_json, write_stdout, write_summary,
+    load_bars, read_json, result_json, trade_json, valid_graph, write_stdout, write_summary,
 };
 use crate::store_cmds::check_sweep_quota;
 
@@ -86,16 +85,7 @@ pub struct WalkForwardArgs {
 }
 
 fn load_graph(path: &Path) -> Result<Graph, String> {
-    let v = validate(&read_json(path)?);
-    if !v.is_valid() {
-        let lines: Vec<String> = v.problems.iter().map(ToString::to_string).collect();
-        return Err(format!(
-            "{} is invalid:\n{}",
-            path.display(),
-            lines.join("\n")
-        ));
-    }
-    Ok(v.graph)
+    valid_graph(path, &read_json(path)?)
 }
 
 fn spec(a: &SpaceArgs) -> Result<SweepSpec, String> {

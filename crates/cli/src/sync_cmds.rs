@@ -25,8 +25,8 @@ use stratagraph_store::remote::{
 use stratagraph_store::Store;
 use uuid::Uuid;
 
-use crate::engine_cmds::write_stdout;
-use crate::store_cmds::{print_json, runtime, store_err, with_store};
+use crate::engine_cmds::{print_json, write_stdout};
+use crate::store_cmds::{runtime, store_err, with_store};
 
 /// How long a keyring call may take before the command gives up on it.
 const KEYRING_TIMEOUT: Duration = Duration::from_secs(10);

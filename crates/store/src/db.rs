@@ -41,6 +41,16 @@ pub(crate) trait DbEnum: Sized + Copy {
     fn from_db(s: &str) -> Option<Self>;
 }
 
+/// Decodes a value of column `col` stored as one of `E`'s text values.
+pub(crate) fn stored_enum<E: DbEnum>(col: &str, s: &str) -> Result<E> {
+    E::from_db(s).ok_or_else(|| {
+        StoreError::invalid(
+            col,
+            format!("unknown {} value {s:?} in the database", E::NAME),
+        )
+    })
+}
+
 /// Typed, panic-free access to the columns of a row.
 pub(crate) trait RowExt {
     fn text(&self, col: &str) -> Result<String>;
@@ -60,6 +70,21 @@ fn decode_err(col: &str, err: impl std::fmt::Display) -> StoreError {
     StoreError::invalid(col, format!("unreadable stored value: {err}"))
 }
 
+/// Decodes an id stored in column `col`.
+fn decode_id(col: &str, s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s).map_err(|e| decode_err(col, e))
+}
+
+/// Decodes a time stored in column `col`.
+fn decode_time(col: &str, s: &str) -> Result<DateTime<Utc>> {
+    parse_time(s).ok_or_else(|| decode_err(col, format!("not a time: {s:?}")))
+}
+
+/// Decodes JSON stored in column `col`.
+fn decode_json<T: serde::de::DeserializeOwned>(col: &str, s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| decode_err(col, e))
+}
+
 impl RowExt for SqliteRow {
     fn text(&self, col: &str) -> Result<String> {
         self.try_get::<String, _>(col)
@@ -76,60 +101,39 @@ impl RowExt for SqliteRow {
     }
 
     fn id(&self, col: &str) -> Result<Uuid> {
-        let s = self.text(col)?;
-        Uuid::parse_str(&s).map_err(|e| decode_err(col, e))
+        decode_id(col, &self.text(col)?)
     }
 
     fn opt_id(&self, col: &str) -> Result<Option<Uuid>> {
-        match self.opt_text(col)? {
-            Some(s) => Uuid::parse_str(&s)
-                .map(Some)
-                .map_err(|e| decode_err(col, e)),
-            None => Ok(None),
-        }
+        self.opt_text(col)?.map(|s| decode_id(col, &s)).transpose()
     }
 
     fn time(&self, col: &str) -> Result<DateTime<Utc>> {
-        let s = self.text(col)?;
-        parse_time(&s).ok_or_else(|| decode_err(col, format!("not a time: {s:?}")))
+        decode_time(col, &self.text(col)?)
     }
 
     fn opt_time(&self, col: &str) -> Result<Option<DateTime<Utc>>> {
-        match self.opt_text(col)? {
-            Some(s) => parse_time(&s)
-                .map(Some)
-                .ok_or_else(|| decode_err(col, format!("not a time: {s:?}"))),
-            None => Ok(None),
-        }
+        self.opt_text(col)?
+            .map(|s| decode_time(col, &s))
+            .transpose()
     }
 
     fn json(&self, col: &str) -> Result<Value> {
-        let s = self.text(col)?;
-        serde_json::from_str(&s).map_err(|e| decode_err(col, e))
+        decode_json(col, &self.text(col)?)
     }
 
     fn opt_json(&self, col: &str) -> Result<Option<Value>> {
-        match self.opt_text(col)? {
-            Some(s) => serde_json::from_str(&s)
-                .map(Some)
-                .map_err(|e| decode_err(col, e)),
-            None => Ok(None),
-        }
+        self.opt_text(col)?
+            .map(|s| decode_json(col, &s))
+            .transpose()
     }
 
     fn enum_value<E: DbEnum>(&self, col: &str) -> Result<E> {
-        let s = self.text(col)?;
-        E::from_db(&s).ok_or_else(|| {
-            StoreError::invalid(
-                col,
-                format!("unknown {} value {s:?} in the database", E::NAME),
-            )
-        })
+        stored_enum(col, &self.text(col)?)
     }
 
     fn string_list(&self, col: &str) -> Result<Vec<String>> {
-        let s = self.text(col)?;
-        serde_json::from_str(&s).map_err(|e| decode_err(col, e))
+        decode_json(col, &self.text(col)?)
     }
 }
 

@@ -90,6 +90,46 @@ fn decode_equity(bytes: &[u8]) -> Result<Vec<EquityPoint>> {
         .collect())
 }
 
+/// Size limit of a run's stored trade list.
+const MAX_TRADES_JSON_BYTES: usize = 64 * 1024 * 1024;
+
+/// A `backtest_run_details` row ready to bind: the equity already decimated and encoded.
+struct DetailsRow {
+    result_hash: Option<String>,
+    trades_json: String,
+    equity: Vec<u8>,
+    equity_points_full: i64,
+}
+
+impl DetailsRow {
+    fn new(
+        result_hash: Option<String>,
+        trades_json: String,
+        equity: &[EquityPoint],
+        equity_points_full: u64,
+    ) -> Self {
+        Self {
+            result_hash,
+            trades_json,
+            equity: encode_equity(&decimate_equity(equity, MAX_EQUITY_POINTS)),
+            equity_points_full: i64::try_from(equity_points_full.max(equity.len() as u64))
+                .unwrap_or(i64::MAX),
+        }
+    }
+}
+
+/// The decoded `equity` blob of a `backtest_run_details` row.
+fn equity_from_row(row: &SqliteRow) -> Result<Vec<EquityPoint>> {
+    let equity: Vec<u8> = sqlx::Row::try_get(row, "equity")
+        .map_err(|e| StoreError::invalid("equity", e.to_string()))?;
+    decode_equity(&equity)
+}
+
+/// The `equity_points_full` column of a `backtest_run_details` row.
+fn equity_points_full_from_row(row: &SqliteRow) -> Result<u64> {
+    Ok(u64::try_from(row.int("equity_points_full")?).unwrap_or(0))
+}
+
 pub(crate) fn run_from_row(row: &SqliteRow) -> Result<BacktestRun> {
     Ok(BacktestRun {
         id: row.id("id")?,
@@ -145,6 +185,72 @@ impl Store {
         }
     }
 
+    /// The run a status-changing `UPDATE ... RETURNING *` returned, or why it matched no
+    /// row.
+    async fn transitioned(
+        &self,
+        id: Uuid,
+        row: Option<SqliteRow>,
+        wanted: &str,
+    ) -> Result<BacktestRun> {
+        match row {
+            Some(row) => run_from_row(&row),
+            None => Err(self.transition_error(id, wanted).await),
+        }
+    }
+
+    /// Moves a running run to completed with its (checked, serialised) metrics and stores
+    /// its details, in one transaction.
+    async fn store_completed(
+        &self,
+        id: Uuid,
+        metrics: String,
+        details: Option<DetailsRow>,
+    ) -> Result<BacktestRun> {
+        let now = self.now_text();
+        let mut tx = self.write_tx().await?;
+        let row = sqlx::query(
+            "UPDATE backtest_runs SET status = 'completed', metrics = ?, completed_at = ? \
+             WHERE id = ? AND status = 'running' RETURNING *",
+        )
+        .bind(metrics)
+        .bind(&now)
+        .bind(id_text(id))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            drop(tx);
+            return Err(self.transition_error(id, "completed").await);
+        };
+        if let Some(d) = details {
+            sqlx::query(
+                "INSERT OR REPLACE INTO backtest_run_details (run_id, result_hash, trades_json, \
+                 equity, equity_points_full, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(id_text(id))
+            .bind(d.result_hash)
+            .bind(d.trades_json)
+            .bind(d.equity)
+            .bind(d.equity_points_full)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let run = run_from_row(&row)?;
+        tx.commit().await?;
+        Ok(run)
+    }
+
+    /// The `backtest_run_details` row that `sql` (taking the run id as its one parameter)
+    /// reads.
+    async fn details_row(&self, sql: &str, run_id: Uuid) -> Result<SqliteRow> {
+        sqlx::query(sql)
+            .bind(id_text(run_id))
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::not_found("run details", run_id))
+    }
+
     /// Moves a queued run to running and sets `started_at`.
     ///
     /// # Errors
@@ -159,10 +265,7 @@ impl Store {
         .bind(id_text(id))
         .fetch_optional(&self.pool)
         .await?;
-        match row {
-            Some(row) => run_from_row(&row),
-            None => Err(self.transition_error(id, "running").await),
-        }
+        self.transitioned(id, row, "running").await
     }
 
     /// Completes a running run with its metrics and (optionally) the details for offline
@@ -186,46 +289,17 @@ impl Store {
                 if !d.trades.is_array() {
                     return Err(StoreError::invalid("trades", "must be a JSON array"));
                 }
-                let trades = json_text("trades", &d.trades, 64 * 1024 * 1024)?;
-                let equity = encode_equity(&decimate_equity(&d.equity, MAX_EQUITY_POINTS));
-                let full = i64::try_from(d.equity_points_full.max(d.equity.len() as u64))
-                    .unwrap_or(i64::MAX);
-                Some((d.result_hash.clone(), trades, equity, full))
+                let trades = json_text("trades", &d.trades, MAX_TRADES_JSON_BYTES)?;
+                Some(DetailsRow::new(
+                    d.result_hash.clone(),
+                    trades,
+                    &d.equity,
+                    d.equity_points_full,
+                ))
             }
             None => None,
         };
-        let now = self.now_text();
-        let mut tx = self.write_tx().await?;
-        let row = sqlx::query(
-            "UPDATE backtest_runs SET status = 'completed', metrics = ?, completed_at = ? \
-             WHERE id = ? AND status = 'running' RETURNING *",
-        )
-        .bind(metrics)
-        .bind(&now)
-        .bind(id_text(id))
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            drop(tx);
-            return Err(self.transition_error(id, "completed").await);
-        };
-        if let Some((hash, trades, equity, full)) = details {
-            sqlx::query(
-                "INSERT OR REPLACE INTO backtest_run_details (run_id, result_hash, trades_json, \
-                 equity, equity_points_full, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            )
-            .bind(id_text(id))
-            .bind(hash)
-            .bind(trades)
-            .bind(equity)
-            .bind(full)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        let run = run_from_row(&row)?;
-        tx.commit().await?;
-        Ok(run)
+        self.store_completed(id, metrics, details).await
     }
 
     /// Fails a queued or running run; `metrics` (if any) gets an `"error"` key with the
@@ -256,10 +330,7 @@ impl Store {
         .bind(id_text(id))
         .fetch_optional(&self.pool)
         .await?;
-        match row {
-            Some(row) => run_from_row(&row),
-            None => Err(self.transition_error(id, "failed").await),
-        }
+        self.transitioned(id, row, "failed").await
     }
 
     /// Cancels a queued or running run.
@@ -276,10 +347,7 @@ impl Store {
         .bind(id_text(id))
         .fetch_optional(&self.pool)
         .await?;
-        match row {
-            Some(row) => run_from_row(&row),
-            None => Err(self.transition_error(id, "cancelled").await),
-        }
+        self.transitioned(id, row, "cancelled").await
     }
 
     /// Marks every run still `running` as `interrupted` (the process that ran it is gone);
@@ -319,18 +387,17 @@ impl Store {
     ///
     /// `NotFound` when the run has none.
     pub async fn run_details(&self, run_id: Uuid) -> Result<RunDetails> {
-        let row = sqlx::query("SELECT * FROM backtest_run_details WHERE run_id = ?")
-            .bind(id_text(run_id))
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::not_found("run details", run_id))?;
-        let equity: Vec<u8> = sqlx::Row::try_get(&row, "equity")
-            .map_err(|e| StoreError::invalid("equity", e.to_string()))?;
+        let row = self
+            .details_row(
+                "SELECT * FROM backtest_run_details WHERE run_id = ?",
+                run_id,
+            )
+            .await?;
         Ok(RunDetails {
             result_hash: row.opt_text("result_hash")?,
             trades: row.json("trades_json")?,
-            equity: decode_equity(&equity)?,
-            equity_points_full: u64::try_from(row.int("equity_points_full")?).unwrap_or(0),
+            equity: equity_from_row(&row)?,
+            equity_points_full: equity_points_full_from_row(&row)?,
         })
     }
 
@@ -355,39 +422,9 @@ impl Store {
         if !(trades_json.trim_start().starts_with('[') && trades_json.trim_end().ends_with(']')) {
             return Err(StoreError::invalid("trades", "must be a JSON array"));
         }
-        crate::db::check_size("trades", &trades_json, 64 * 1024 * 1024)?;
-        let equity_blob = encode_equity(&decimate_equity(equity, MAX_EQUITY_POINTS));
-        let full = i64::try_from(equity_points_full.max(equity.len() as u64)).unwrap_or(i64::MAX);
-        let now = self.now_text();
-        let mut tx = self.write_tx().await?;
-        let row = sqlx::query(
-            "UPDATE backtest_runs SET status = 'completed', metrics = ?, completed_at = ? \
-             WHERE id = ? AND status = 'running' RETURNING *",
-        )
-        .bind(metrics)
-        .bind(&now)
-        .bind(id_text(id))
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            drop(tx);
-            return Err(self.transition_error(id, "completed").await);
-        };
-        sqlx::query(
-            "INSERT OR REPLACE INTO backtest_run_details (run_id, result_hash, trades_json, \
-             equity, equity_points_full, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(id_text(id))
-        .bind(result_hash)
-        .bind(trades_json)
-        .bind(equity_blob)
-        .bind(full)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await?;
-        let run = run_from_row(&row)?;
-        tx.commit().await?;
-        Ok(run)
+        crate::db::check_size("trades", &trades_json, MAX_TRADES_JSON_BYTES)?;
+        let details = DetailsRow::new(result_hash, trades_json, equity, equity_points_full);
+        self.store_completed(id, metrics, Some(details)).await
     }
 
     /// The stored details without the trade list (counted, not parsed, by SQLite): the
@@ -407,8 +444,6 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?
         .ok_or_else(|| StoreError::not_found("run details", run_id))?;
-        let equity: Vec<u8> = sqlx::Row::try_get(&row, "equity")
-            .map_err(|e| StoreError::invalid("equity", e.to_string()))?;
         let n = u64::try_from(row.int("n")?).unwrap_or(0);
         let open_trade = row
             .opt_text("last_trade")?
@@ -416,8 +451,8 @@ impl Store {
             .filter(|t| t.get("exit_reason").and_then(Value::as_str) == Some("open"));
         Ok(RunDetailsHead {
             result_hash: row.opt_text("result_hash")?,
-            equity: decode_equity(&equity)?,
-            equity_points_full: u64::try_from(row.int("equity_points_full")?).unwrap_or(0),
+            equity: equity_from_row(&row)?,
+            equity_points_full: equity_points_full_from_row(&row)?,
             closed_trades: n.saturating_sub(u64::from(open_trade.is_some())),
             open_trade,
         })
@@ -474,11 +509,11 @@ impl Store {
             .await?;
         if rows.is_empty() {
             // Tell "no such run" from "past the end".
-            sqlx::query("SELECT 1 FROM backtest_run_details WHERE run_id = ?")
-                .bind(id_text(run_id))
-                .fetch_optional(&self.pool)
-                .await?
-                .ok_or_else(|| StoreError::not_found("run details", run_id))?;
+            self.details_row(
+                "SELECT 1 FROM backtest_run_details WHERE run_id = ?",
+                run_id,
+            )
+            .await?;
         }
         rows.iter()
             .map(|r| {
@@ -497,11 +532,12 @@ impl Store {
     ///
     /// `NotFound` when the run has no details.
     pub async fn run_trades_json(&self, run_id: Uuid) -> Result<String> {
-        let row = sqlx::query("SELECT trades_json FROM backtest_run_details WHERE run_id = ?")
-            .bind(id_text(run_id))
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::not_found("run details", run_id))?;
+        let row = self
+            .details_row(
+                "SELECT trades_json FROM backtest_run_details WHERE run_id = ?",
+                run_id,
+            )
+            .await?;
         row.text("trades_json")
     }
 

@@ -4,7 +4,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Executor, Sqlite};
 use uuid::Uuid;
 
-use crate::db::{id_text, RowExt};
+use crate::db::{id_text, stored_enum, RowExt};
 use crate::error::{Result, StoreError};
 use crate::model::{NewUser, ProfileUpdate, Role, User};
 use crate::quotas::{free_quota, FREE_PLAN_CODE};
@@ -15,14 +15,10 @@ use crate::Store;
 const LOCAL_EMAIL: &str = "local@stratagraph.invalid";
 
 pub(crate) fn user_from_row(row: &SqliteRow) -> Result<User> {
-    let role_texts = row.string_list("roles")?;
-    let roles = role_texts
+    let roles = row
+        .string_list("roles")?
         .iter()
-        .map(|r| {
-            r.parse::<Role>().map_err(|_| {
-                StoreError::invalid("roles", format!("unknown Role value {r:?} in the database"))
-            })
-        })
+        .map(|r| stored_enum::<Role>("roles", r))
         .collect::<Result<Vec<_>>>()?;
     Ok(User {
         id: row.id("id")?,
@@ -45,6 +41,27 @@ pub(crate) async fn fetch_user<'e, E: Executor<'e, Database = Sqlite>>(
         .await?
         .ok_or_else(|| StoreError::not_found("user", id))?;
     user_from_row(&row)
+}
+
+/// Gives a new user an active free plan, created (and updated) at `now`.
+async fn insert_free_plan<'e, E: Executor<'e, Database = Sqlite>>(
+    ex: E,
+    user_id: Uuid,
+    now: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO subscription_plans (id, user_id, plan_code, quota, status, created_at, \
+         updated_at) VALUES (?, ?, ?, ?, 'active', ?, ?)",
+    )
+    .bind(id_text(Uuid::now_v7()))
+    .bind(id_text(user_id))
+    .bind(FREE_PLAN_CODE)
+    .bind(free_quota().to_string())
+    .bind(now)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
 }
 
 fn validate_email(email: &str) -> Result<String> {
@@ -120,18 +137,7 @@ impl Store {
                 .bind(&now)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query(
-                    "INSERT INTO subscription_plans (id, user_id, plan_code, quota, status, \
-                     created_at, updated_at) VALUES (?, ?, ?, ?, 'active', ?, ?)",
-                )
-                .bind(id_text(Uuid::now_v7()))
-                .bind(id_text(id))
-                .bind(FREE_PLAN_CODE)
-                .bind(free_quota().to_string())
-                .bind(&now)
-                .bind(&now)
-                .execute(&mut *tx)
-                .await?;
+                insert_free_plan(&mut *tx, id, &now).await?;
                 sqlx::query("INSERT INTO local_profile (id, user_id) VALUES (1, ?)")
                     .bind(id_text(id))
                     .execute(&mut *tx)
@@ -169,18 +175,7 @@ impl Store {
         .bind(&now)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO subscription_plans (id, user_id, plan_code, quota, status, created_at, \
-             updated_at) VALUES (?, ?, ?, ?, 'active', ?, ?)",
-        )
-        .bind(id_text(Uuid::now_v7()))
-        .bind(id_text(id))
-        .bind(FREE_PLAN_CODE)
-        .bind(free_quota().to_string())
-        .bind(&now)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await?;
+        insert_free_plan(&mut *tx, id, &now).await?;
         let user = fetch_user(&mut *tx, id).await?;
         tx.commit().await?;
         Ok(user)

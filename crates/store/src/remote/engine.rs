@@ -193,10 +193,10 @@ impl Syncer {
         let mut report = SyncReport::default();
         self.adopt_account(&mut report).await?;
         let result = async {
-            self.push_into(&mut report, progress).await?;
-            self.store.record_sync(true, false, None).await?;
-            self.pull_into(&mut report, progress).await?;
-            self.store.record_sync(false, true, None).await?;
+            self.phase_into(SyncPhase::Push, &mut report, progress)
+                .await?;
+            self.phase_into(SyncPhase::Pull, &mut report, progress)
+                .await?;
             Ok::<(), SyncError>(())
         }
         .await;
@@ -220,12 +220,7 @@ impl Syncer {
     /// server or, if it committed, re-sent idempotently next time); `Permission`; `Remote`;
     /// `Local`.
     pub async fn push(&self, progress: Option<ProgressFn<'_>>) -> SyncResult<SyncReport> {
-        let started = Instant::now();
-        let mut report = SyncReport::default();
-        self.push_into(&mut report, progress).await?;
-        self.store.record_sync(true, false, None).await?;
-        report.elapsed = started.elapsed();
-        Ok(report)
+        self.phase(SyncPhase::Push, progress).await
     }
 
     /// Receives every remote change since this device's cursors.
@@ -234,12 +229,40 @@ impl Syncer {
     ///
     /// As [`Syncer::push`].
     pub async fn pull(&self, progress: Option<ProgressFn<'_>>) -> SyncResult<SyncReport> {
+        self.phase(SyncPhase::Pull, progress).await
+    }
+
+    /// Runs one phase alone, timed.
+    async fn phase(
+        &self,
+        phase: SyncPhase,
+        progress: Option<ProgressFn<'_>>,
+    ) -> SyncResult<SyncReport> {
         let started = Instant::now();
         let mut report = SyncReport::default();
-        self.pull_into(&mut report, progress).await?;
-        self.store.record_sync(false, true, None).await?;
+        self.phase_into(phase, &mut report, progress).await?;
         report.elapsed = started.elapsed();
         Ok(report)
+    }
+
+    /// Runs one phase into `report` and records its success.
+    async fn phase_into(
+        &self,
+        phase: SyncPhase,
+        report: &mut SyncReport,
+        progress: Option<ProgressFn<'_>>,
+    ) -> SyncResult<()> {
+        match phase {
+            SyncPhase::Push => {
+                self.push_into(report, progress).await?;
+                self.store.record_sync(true, false, None).await?;
+            }
+            SyncPhase::Pull => {
+                self.pull_into(report, progress).await?;
+                self.store.record_sync(false, true, None).await?;
+            }
+        }
+        Ok(())
     }
 
     // Account -----------------------------------------------------------------------------
@@ -569,13 +592,12 @@ impl Syncer {
             )
             .bind(Uuid::now_v7())
             .bind(
-                json!({
-                    "strategy_id": strategy_id,
-                    "version_id": id,
-                    "saved_as": from,
-                    "renumbered_to": to,
-                    "reason": "another device saved this version number first",
-                })
+                renumbered_payload(
+                    &id_text(strategy_id),
+                    &id_text(id),
+                    i64::from(from),
+                    i64::from(to),
+                )
                 .to_string(),
             )
             .bind(now)
@@ -647,16 +669,7 @@ impl Syncer {
         for t in TABLES {
             let sql = t.remote_pull_sql();
             loop {
-                let cursor = self.store.sync_cursor(t.name).await?;
-                let (txid, id) = parse_cursor(cursor.as_deref().unwrap_or(START_CURSOR));
-                let rows: Vec<(String, String, String)> = sqlx::query_as(&sql)
-                    .bind(&txid)
-                    .bind(id)
-                    .bind(&bound)
-                    .bind(self.options.page_size)
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(classify)?;
+                let rows = self.pull_page(&mut tx, t.name, &sql, &bound).await?;
                 let Some((last_txid, last_id, _)) = rows.last() else {
                     break;
                 };
@@ -683,20 +696,16 @@ impl Syncer {
             }
         }
         loop {
-            let cursor = self.store.sync_cursor(TOMBSTONES).await?;
-            let (txid, id) = parse_cursor(cursor.as_deref().unwrap_or(START_CURSOR));
-            let rows: Vec<(String, String, String)> = sqlx::query_as(
-                "SELECT sync_txid::text, row_id::text, table_name FROM sync_tombstones \
-                 WHERE (sync_txid, row_id) > ($1::xid8, $2::uuid) AND sync_txid < $3::xid8 \
-                 ORDER BY sync_txid, row_id LIMIT $4",
-            )
-            .bind(&txid)
-            .bind(id)
-            .bind(&bound)
-            .bind(self.options.page_size)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(classify)?;
+            let rows = self
+                .pull_page(
+                    &mut tx,
+                    TOMBSTONES,
+                    "SELECT sync_txid::text, row_id::text, table_name FROM sync_tombstones \
+                     WHERE (sync_txid, row_id) > ($1::xid8, $2::uuid) AND sync_txid < $3::xid8 \
+                     ORDER BY sync_txid, row_id LIMIT $4",
+                    &bound,
+                )
+                .await?;
             let Some((last_txid, last_id, _)) = rows.last() else {
                 break;
             };
@@ -742,6 +751,29 @@ impl Syncer {
             report.details_pulled += pull_details(&self.store, &self.pool, progress).await?;
         }
         Ok(())
+    }
+
+    /// The next page of the pull stream `stream` (a table, or the tombstones): the rows
+    /// `sql` returns after the stream's cursor (`$1`, `$2`) and below `bound` (`$3`), at
+    /// most a page (`$4`), each as (txid, id, third column).
+    async fn pull_page(
+        &self,
+        tx: &mut Transaction<'_, Postgres>,
+        stream: &str,
+        sql: &str,
+        bound: &str,
+    ) -> SyncResult<Vec<(String, String, String)>> {
+        let cursor = self.store.sync_cursor(stream).await?;
+        let (txid, id) = parse_cursor(cursor.as_deref().unwrap_or(START_CURSOR));
+        let rows = sqlx::query_as(sql)
+            .bind(&txid)
+            .bind(id)
+            .bind(bound)
+            .bind(self.options.page_size)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(classify)?;
+        Ok(rows)
     }
 }
 
@@ -827,6 +859,23 @@ async fn apply_rows(
     Ok(done.rows_affected())
 }
 
+/// The payload of the `sync_conflict` notification that tells a version's owner it was
+/// renumbered (on the server at push, or locally at pull).
+fn renumbered_payload(
+    strategy_id: &str,
+    version_id: &str,
+    from: i64,
+    to: i64,
+) -> serde_json::Value {
+    json!({
+        "strategy_id": strategy_id,
+        "version_id": version_id,
+        "saved_as": from,
+        "renumbered_to": to,
+        "reason": "another device saved this version number first",
+    })
+}
+
 /// Gives version `id` the number `to` locally, first moving any other local version that
 /// holds that number to the next free one (counting `incoming`'s numbers as taken). A moved
 /// version that was never pushed is this device's save clashing with another device's: the
@@ -873,14 +922,7 @@ async fn place_version(
         if let (Some(_), Some((store, _))) = (pending, incoming) {
             let note = id_text(Uuid::now_v7());
             let now = fmt_time(store.now());
-            let payload = json!({
-                "strategy_id": sid,
-                "version_id": other,
-                "saved_as": from,
-                "renumbered_to": next,
-                "reason": "another device saved this version number first",
-            })
-            .to_string();
+            let payload = renumbered_payload(&sid, &other, from, next).to_string();
             let inserted = sqlx::query(
                 "INSERT INTO notifications (id, user_id, type, payload, channel, created_at) \
                  SELECT ?1, owner_id, 'sync_conflict', ?2, 'in_app', ?3 FROM strategies \
