@@ -41,6 +41,17 @@ function miniMapColor(n: SgNode): string {
   return n.data.node.kind.startsWith('order') ? CATEGORY_COLOR.order : 'var(--muted)';
 }
 
+/*
+ * Props of <ReactFlow> kept at module scope: React Flow copies each changed prop into its store
+ * (one store update, and a pass over every node's and edge's subscription, per changed prop), so
+ * an inline object or closure would cost several whole-graph passes on every drag frame.
+ */
+const SNAP_GRID: [number, number] = [10, 10];
+const FIT_VIEW_OPTIONS = { padding: 0.2, maxZoom: 1.2 };
+const PRO_OPTIONS = { hideAttribution: true };
+const MULTI_SELECTION_KEYS = ['Control', 'Meta'];
+const clearConnectionHint = () => useEditor.setState({ connectionHint: null });
+
 function isTyping(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
   return (
@@ -103,22 +114,21 @@ function Canvas({
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         isValidConnection={isValidConnection}
-        onConnectEnd={() => useEditor.setState({ connectionHint: null })}
+        onConnectEnd={clearConnectionHint}
         onInit={onReady}
         nodesDraggable={!readOnly}
         nodesConnectable={!readOnly}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
-        multiSelectionKeyCode={['Control', 'Meta']}
+        multiSelectionKeyCode={MULTI_SELECTION_KEYS}
         snapToGrid
-        snapGrid={[10, 10]}
+        snapGrid={SNAP_GRID}
         onlyRenderVisibleElements={nodes.length > BIG_GRAPH}
         className={nodes.length > BIG_GRAPH ? 'big' : undefined}
         minZoom={0.1}
         fitView
-        fitViewOptions={{ padding: 0.2, maxZoom: 1.2 }}
-        defaultEdgeOptions={{ type: 'default' }}
-        proOptions={{ hideAttribution: true }}
+        fitViewOptions={FIT_VIEW_OPTIONS}
+        proOptions={PRO_OPTIONS}
       >
         <Background gap={20} color="var(--grid)" />
         <MiniMap pannable zoomable nodeColor={miniMapColor} />

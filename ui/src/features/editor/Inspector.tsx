@@ -3,7 +3,7 @@
 
 import type { NodeSpec, ParamSpec, ParamValue } from '../../ipc/types';
 import { NumberInput } from './fields';
-import { isBinding, type GraphNode, type ParamDecl } from './graph';
+import { isBinding, type ParamDecl } from './graph';
 import { useEditor } from './store';
 
 function ParamField({
@@ -164,14 +164,16 @@ function ParamField({
 
 export function Inspector({ readOnly }: { readOnly: boolean }) {
   const selection = useEditor((s) => s.selection);
-  const node = useEditor((s) =>
-    s.selection.length === 1 ? s.nodes.find((n) => n.id === s.selection[0]) : undefined,
+  // The document node, not the flow node: it stays the same object while the node is dragged
+  // (positions are written into it on drag end), so the inspector does not re-render per frame.
+  const gn = useEditor((s) =>
+    s.selection.length === 1 ? s.nodes.find((n) => n.id === s.selection[0])?.data.node : undefined,
   );
   const catalog = useEditor((s) => s.catalog);
   const parameters = useEditor((s) => s.meta.parameters);
-  const problems = useEditor((s) => (node ? s.problemsByNode[node.id] : undefined));
+  const problems = useEditor((s) => (gn ? s.problemsByNode[gn.id] : undefined));
   const setParam = useEditor((s) => s.setParam);
-  if (!node) {
+  if (!gn) {
     return (
       <div className="muted" data-testid="inspector-empty">
         {selection.length > 1
@@ -184,7 +186,6 @@ export function Inspector({ readOnly }: { readOnly: boolean }) {
       </div>
     );
   }
-  const gn: GraphNode = node.data.node;
   const spec: NodeSpec | undefined = catalog.get(gn.kind);
   return (
     <div className="col" data-testid="inspector">
