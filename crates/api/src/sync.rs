@@ -17,15 +17,13 @@
 //! `syncStatus`) and tries again at the next tick. Only one sync runs at a time: `syncNow`
 //! pauses the background sync (waiting for a sync in flight) and resumes it afterwards.
 
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use stratagraph_store::remote::{
-    schema_state, BackgroundSync, KeyringSecretStore, RemoteConfig, SchemaState, SecretStore,
-    SyncError, SyncOptions, SyncPhase, SyncProgress, SyncResult, Syncer, TlsMode,
-    REMOTE_SCHEMA_VERSION,
+    schema_state, BackgroundSync, RemoteConfig, SchemaState, SecretStore, SyncError, SyncOptions,
+    SyncPhase, SyncProgress, SyncResult, Syncer, TimedKeyring, TlsMode, REMOTE_SCHEMA_VERSION,
 };
 use stratagraph_store::NotificationType;
 use ts_rs::TS;
@@ -42,8 +40,6 @@ pub const DEFAULT_INTERVAL_SECS: u32 = 300;
 pub const MIN_INTERVAL_SECS: u32 = 60;
 /// Longest background interval (a day).
 pub const MAX_INTERVAL_SECS: u32 = 86_400;
-/// How long a keyring call may take before it counts as unavailable.
-const KEYRING_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long stopping the background sync may wait for a sync in flight.
 const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 /// At most this many unread conflict notifications are listed in the status.
@@ -266,66 +262,6 @@ impl Default for AutoSettings {
 
 // Secrets ------------------------------------------------------------------------------------
 
-/// Runs a keyring call on its own thread with a time limit (a missing Secret Service must
-/// never hang the app).
-fn keyring_call<T: Send + 'static>(
-    call: impl FnOnce() -> SyncResult<T> + Send + 'static,
-) -> Result<T, String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(call());
-    });
-    match rx.recv_timeout(KEYRING_TIMEOUT) {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(SyncError::Keyring(reason))) => Err(reason),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err(format!(
-            "it did not answer within {} s",
-            KEYRING_TIMEOUT.as_secs()
-        )),
-    }
-}
-
-/// The OS keyring as the app uses it: every call has a time limit; a read that fails counts
-/// as "no saved password" (a trust-auth server needs none) and is remembered so that a
-/// refused login can say why.
-#[derive(Debug, Default)]
-pub struct OsKeyring {
-    unavailable: Mutex<Option<String>>,
-}
-
-impl OsKeyring {
-    fn unavailable(&self) -> Option<String> {
-        lock(&self.unavailable).clone()
-    }
-}
-
-impl SecretStore for OsKeyring {
-    fn get(&self, key: &str) -> SyncResult<Option<String>> {
-        let key = key.to_owned();
-        match keyring_call(move || KeyringSecretStore.get(&key)) {
-            Ok(secret) => {
-                *lock(&self.unavailable) = None;
-                Ok(secret)
-            }
-            Err(reason) => {
-                *lock(&self.unavailable) = Some(reason);
-                Ok(None)
-            }
-        }
-    }
-
-    fn set(&self, key: &str, secret: &str) -> SyncResult<()> {
-        let (key, secret) = (key.to_owned(), secret.to_owned());
-        keyring_call(move || KeyringSecretStore.set(&key, &secret)).map_err(SyncError::Keyring)
-    }
-
-    fn delete(&self, key: &str) -> SyncResult<()> {
-        let key = key.to_owned();
-        keyring_call(move || KeyringSecretStore.delete(&key)).map_err(SyncError::Keyring)
-    }
-}
-
 /// One password read once, for the background sync (so the keyring is not asked at every
 /// reconnect; a new configuration restarts the background sync).
 struct FixedSecret {
@@ -361,7 +297,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// and the last outcome of a sync started here.
 pub struct SyncRuntime {
     secrets: Arc<dyn SecretStore>,
-    os_keyring: Option<Arc<OsKeyring>>,
+    os_keyring: Option<Arc<TimedKeyring>>,
     background: tokio::sync::Mutex<Option<BackgroundSync>>,
     last_error: Mutex<Option<Option<String>>>,
     job: Mutex<Option<String>>,
@@ -376,7 +312,7 @@ impl std::fmt::Debug for SyncRuntime {
 impl SyncRuntime {
     /// The production runtime: passwords in the OS keyring.
     pub fn os_keyring() -> Self {
-        let os = Arc::new(OsKeyring::default());
+        let os = Arc::new(TimedKeyring::default());
         let mut rt = Self::with_secrets(os.clone());
         rt.os_keyring = Some(os);
         rt

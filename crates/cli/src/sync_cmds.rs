@@ -6,21 +6,19 @@
 //! errors are [`SyncError`]'s messages, built from the saved address and never from a
 //! connection string. A server that needs no password (trust, `~/.pgpass`, `PGPASSWORD`)
 //! works without any keyring, and a keyring that is missing or does not answer never hangs a
-//! command: reading it is given [`KEYRING_TIMEOUT`] and then treated as "no saved password".
+//! command: reading it is given [`remote::KEYRING_TIMEOUT`] and then treated as "no saved password".
 
 use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::{mpsc, Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 use stratagraph_store::remote::{
-    self, schema_state, KeyringSecretStore, RemoteConfig, SchemaState, SecretStore, SyncError,
-    SyncOptions, SyncPhase, SyncProgress, SyncReport, SyncResult, Syncer, TlsMode,
-    REMOTE_SCHEMA_VERSION,
+    self, schema_state, RemoteConfig, SchemaState, SecretStore, SyncError, SyncOptions, SyncPhase,
+    SyncProgress, SyncReport, Syncer, TimedKeyring, TlsMode, REMOTE_SCHEMA_VERSION,
 };
 use stratagraph_store::Store;
 use uuid::Uuid;
@@ -29,8 +27,6 @@ use crate::engine_cmds::{print_json, write_stdout};
 use crate::store_cmds::{runtime, store_err, with_store};
 
 /// How long a keyring call may take before the command gives up on it.
-const KEYRING_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// `stratagraph sync ...`.
 #[derive(Subcommand)]
 pub enum SyncCmd {
@@ -104,78 +100,11 @@ pub struct ConfigureArgs {
 
 // Keyring ------------------------------------------------------------------------------------
 
-fn keyring_reason(e: &SyncError) -> String {
-    match e {
-        SyncError::Keyring(reason) => reason.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// Runs a keyring call on its own thread with a time limit.
-fn keyring_call<T: Send + 'static>(
-    call: impl FnOnce() -> SyncResult<T> + Send + 'static,
-) -> Result<T, String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(call());
-    });
-    match rx.recv_timeout(KEYRING_TIMEOUT) {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(keyring_reason(&e)),
-        Err(_) => Err(format!(
-            "it did not answer within {} s",
-            KEYRING_TIMEOUT.as_secs()
-        )),
-    }
-}
-
-/// The OS keyring as the CLI uses it: a read that fails (no Secret Service, locked, no
-/// answer) counts as "no saved password" and is remembered for the error message.
-#[derive(Default)]
-struct CliKeyring {
-    unavailable: Mutex<Option<String>>,
-}
-
-impl CliKeyring {
-    fn unavailable(&self) -> Option<String> {
-        self.unavailable
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-    }
-}
-
-impl SecretStore for CliKeyring {
-    fn get(&self, key: &str) -> SyncResult<Option<String>> {
-        let key = key.to_owned();
-        match keyring_call(move || KeyringSecretStore.get(&key)) {
-            Ok(secret) => Ok(secret),
-            Err(reason) => {
-                *self
-                    .unavailable
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(reason);
-                Ok(None)
-            }
-        }
-    }
-
-    fn set(&self, key: &str, secret: &str) -> SyncResult<()> {
-        let (key, secret) = (key.to_owned(), secret.to_owned());
-        keyring_call(move || KeyringSecretStore.set(&key, &secret)).map_err(SyncError::Keyring)
-    }
-
-    fn delete(&self, key: &str) -> SyncResult<()> {
-        let key = key.to_owned();
-        keyring_call(move || KeyringSecretStore.delete(&key)).map_err(SyncError::Keyring)
-    }
-}
-
 // Errors -------------------------------------------------------------------------------------
 
 /// A sync error as one line. The messages come from the saved address and the server's
 /// own error text, never from a connection string, so no password can appear.
-fn sync_err(e: SyncError, keyring: Option<&CliKeyring>) -> String {
+fn sync_err(e: SyncError, keyring: Option<&TimedKeyring>) -> String {
     let auth = matches!(e, SyncError::Auth { .. });
     let mut text = match e {
         SyncError::Local(s) => store_err(s),
@@ -185,7 +114,7 @@ fn sync_err(e: SyncError, keyring: Option<&CliKeyring>) -> String {
         },
         _ => e.to_string(),
     };
-    if let (true, Some(reason)) = (auth, keyring.and_then(CliKeyring::unavailable)) {
+    if let (true, Some(reason)) = (auth, keyring.and_then(TimedKeyring::unavailable)) {
         text.push_str(&format!(
             "; the OS keyring is unavailable ({}), so no saved password was used",
             one_line(&reason)
@@ -275,7 +204,11 @@ fn configure(db: Option<&Path>, a: &ConfigureArgs) -> Result<ExitCode, String> {
         // Saving validates the address before the keyring is touched.
         store.save_remote_config(&config).await.map_err(store_err)?;
         if let Some(pw) = password.as_deref() {
-            if let Err(e) = CliKeyring::default().set(&config.secret_key(), pw) {
+            if let Err(e) = TimedKeyring::default().set(&config.secret_key(), pw) {
+                let reason = match e {
+                    SyncError::Keyring(reason) => reason,
+                    other => other.to_string(),
+                };
                 // Put the previous configuration back: nothing changes without the password.
                 let _ = match &previous {
                     Some(p) => store.save_remote_config(p).await,
@@ -284,7 +217,7 @@ fn configure(db: Option<&Path>, a: &ConfigureArgs) -> Result<ExitCode, String> {
                 return Err(format!(
                     "the OS keyring is unavailable ({}); the password was not saved and \
                      nothing was configured",
-                    one_line(&keyring_reason(&e))
+                    one_line(&reason)
                 ));
             }
         }
@@ -360,7 +293,7 @@ fn configure(db: Option<&Path>, a: &ConfigureArgs) -> Result<ExitCode, String> {
 
 fn migrate(db: Option<&Path>, json_out: bool) -> Result<ExitCode, String> {
     let rt = runtime()?;
-    let keyring = Arc::new(CliKeyring::default());
+    let keyring = Arc::new(TimedKeyring::default());
     let k = keyring.clone();
     let (config, before) = with_store(&rt, db, |store| async move {
         let config = config_of(&store).await?;
@@ -523,7 +456,7 @@ fn report_text(r: &SyncReport, what: Transfer, conflicts: i64, details: bool) ->
 
 fn transfer(db: Option<&Path>, what: Transfer, json_out: bool) -> Result<ExitCode, String> {
     let rt = runtime()?;
-    let keyring = Arc::new(CliKeyring::default());
+    let keyring = Arc::new(TimedKeyring::default());
     let k = keyring.clone();
     let (report, conflicts, details) = with_store(&rt, db, |store| async move {
         let config = config_of(&store).await?;

@@ -7,10 +7,10 @@ use petgraph::graph::DiGraph;
 use serde_json::Value;
 
 use crate::bars::Column;
-use crate::catalog::{node_spec, ParamSpec, ParamType};
+use crate::catalog::{node_spec, ParamSpec};
 use crate::graph::{DeclType, Graph, Settings};
 use crate::validate::{
-    self, check_number, num_value, size_range, size_value, NumValue, Problem, SizeValue,
+    self, check_number, num_value, size_amount, size_value, NumValue, Problem, SizeValue,
 };
 
 /// Why a graph could not be compiled.
@@ -594,19 +594,10 @@ fn node_size(
             format!("unreadable size {raw}"),
         ));
     };
-    let (min, max, what) = size_range(&size);
-    let spec = ParamSpec {
-        name: what,
-        ty: ParamType::Float,
-        default: Value::Null,
-        min: Some(min),
-        max: Some(max),
-        help: "",
-    };
-    Ok(match &size {
-        SizeValue::EquityFraction(v) => {
-            Size::EquityFraction(resolve_num(graph, node, &spec, v, params)?)
-        }
-        SizeValue::Units(v) => Size::Units(resolve_num(graph, node, &spec, v, params)?),
+    let (spec, amount) = size_amount(&size);
+    let x = resolve_num(graph, node, &spec, amount, params)?;
+    Ok(match size {
+        SizeValue::EquityFraction(_) => Size::EquityFraction(x),
+        SizeValue::Units(_) => Size::Units(x),
     })
 }

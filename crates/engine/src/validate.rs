@@ -150,12 +150,22 @@ pub(crate) fn size_value(v: &Value) -> Option<SizeValue> {
     obj.get("units").and_then(num_value).map(SizeValue::Units)
 }
 
-/// The range a size amount must lie in: (0, 1] for fractions, (0, 1e12] for units.
-pub(crate) fn size_range(size: &SizeValue) -> (f64, f64, &'static str) {
-    match size {
-        SizeValue::EquityFraction(_) => (f64::MIN_POSITIVE, 1.0, "equity_fraction"),
-        SizeValue::Units(_) => (f64::MIN_POSITIVE, 1e12, "units"),
-    }
+/// The amount of a size as a float param with its range: (0, 1] for fractions, (0, 1e12]
+/// for units; and the amount itself.
+pub(crate) fn size_amount(size: &SizeValue) -> (ParamSpec, &NumValue) {
+    let (name, max, amount) = match size {
+        SizeValue::EquityFraction(n) => ("equity_fraction", 1.0, n),
+        SizeValue::Units(n) => ("units", 1e12, n),
+    };
+    let spec = ParamSpec {
+        name,
+        ty: ParamType::Float,
+        default: Value::Null,
+        min: Some(f64::MIN_POSITIVE),
+        max: Some(max),
+        help: "",
+    };
+    (spec, amount)
 }
 
 /// Checks a number against a node param's type and range; the reason when it fails.
@@ -562,18 +572,7 @@ fn check_params(
             },
             ParamType::Size => match size_value(value) {
                 Some(size) => {
-                    let (min, max, what) = size_range(&size);
-                    let amount = match &size {
-                        SizeValue::EquityFraction(n) | SizeValue::Units(n) => n,
-                    };
-                    let range = ParamSpec {
-                        name: what,
-                        ty: ParamType::Float,
-                        default: Value::Null,
-                        min: Some(min),
-                        max: Some(max),
-                        help: "",
-                    };
+                    let (range, amount) = size_amount(&size);
                     check_num_binding(&range, amount, decls, &mut fail);
                 }
                 None => fail(

@@ -65,6 +65,80 @@ impl SecretStore for KeyringSecretStore {
     }
 }
 
+/// How long an OS keyring call may take before it counts as unavailable.
+pub const KEYRING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Runs a keyring call on its own thread with a time limit (a missing Secret Service must
+/// never hang the app or the CLI); the error is the keyring's reason in words.
+fn keyring_call<T: Send + 'static>(
+    call: impl FnOnce() -> SyncResult<T> + Send + 'static,
+) -> Result<T, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(call());
+    });
+    match rx.recv_timeout(KEYRING_TIMEOUT) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(SyncError::Keyring(reason))) => Err(reason),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!(
+            "it did not answer within {} s",
+            KEYRING_TIMEOUT.as_secs()
+        )),
+    }
+}
+
+/// The OS keyring as the app and the CLI use it: every call has [`KEYRING_TIMEOUT`]; a read
+/// that fails counts as "no saved password" (a trust-auth server needs none) and its reason
+/// is remembered, so that a refused login can say why.
+#[derive(Debug, Default)]
+pub struct TimedKeyring {
+    unavailable: Mutex<Option<String>>,
+}
+
+impl TimedKeyring {
+    /// Why the last read failed, when it did.
+    pub fn unavailable(&self) -> Option<String> {
+        self.unavailable
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn remember(&self, reason: Option<String>) {
+        *self
+            .unavailable
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = reason;
+    }
+}
+
+impl SecretStore for TimedKeyring {
+    fn get(&self, key: &str) -> SyncResult<Option<String>> {
+        let key = key.to_owned();
+        match keyring_call(move || KeyringSecretStore.get(&key)) {
+            Ok(secret) => {
+                self.remember(None);
+                Ok(secret)
+            }
+            Err(reason) => {
+                self.remember(Some(reason));
+                Ok(None)
+            }
+        }
+    }
+
+    fn set(&self, key: &str, secret: &str) -> SyncResult<()> {
+        let (key, secret) = (key.to_owned(), secret.to_owned());
+        keyring_call(move || KeyringSecretStore.set(&key, &secret)).map_err(SyncError::Keyring)
+    }
+
+    fn delete(&self, key: &str) -> SyncResult<()> {
+        let key = key.to_owned();
+        keyring_call(move || KeyringSecretStore.delete(&key)).map_err(SyncError::Keyring)
+    }
+}
+
 /// Secrets in memory, shared by every clone; for tests and for a session that must not
 /// touch the OS keyring.
 #[derive(Debug, Clone, Default)]
