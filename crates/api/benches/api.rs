@@ -1,14 +1,15 @@
 //! Timings of the app's hot paths through the API layer, as the desktop app calls them:
 //! loading a 1,000,000-bar dataset, validating a 200-node graph (with the JSON the IPC
-//! carries), and a 1,000,000-bar backtest from "Run" to the stored result. Prints the median
-//! and the best of several runs: `cargo bench -p stratagraph-api --bench api`.
+//! carries), a 1,000,000-bar backtest from "Run" to the stored result, the result as IPC
+//! serialises it, reading the run back and rendering its charts. Prints the median and the
+//! best of several runs: `cargo bench -p stratagraph-api --bench api`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use stratagraph_api::{app, datasets, runs, strategies, Ctx};
+use stratagraph_api::{app, charts, datasets, runs, strategies, Ctx};
 
 fn report(name: &str, mut times: Vec<Duration>) {
     times.sort();
@@ -95,6 +96,13 @@ fn main() {
         .unwrap();
     let mut t = Vec::new();
     let mut engine = Vec::new();
+    let mut ipc = Vec::new();
+    let mut get = Vec::new();
+    let mut chart: Vec<(&str, Vec<Duration>)> = ["equity", "drawdown", "price"]
+        .iter()
+        .map(|k| (*k, Vec::new()))
+        .collect();
+    let mut ipc_bytes = 0;
     for _ in 0..5 {
         let req = runs::RunRequest {
             strategy_id: created.strategy.id.clone(),
@@ -109,7 +117,31 @@ fn main() {
             detail.elapsed_ms.unwrap_or(0.0) / 1000.0,
         ));
         assert_eq!(detail.summary.status, "completed");
+        let s = Instant::now();
+        ipc_bytes = serde_json::to_string(&detail).unwrap().len();
+        ipc.push(s.elapsed());
+        let s = Instant::now();
+        rt.block_on(runs::get(&ctx, &detail.summary.id)).unwrap();
+        get.push(s.elapsed());
+        for (kind, times) in &mut chart {
+            let s = Instant::now();
+            let request = charts::ChartRequest {
+                run_id: detail.summary.id.clone(),
+                kind: (*kind).to_owned(),
+                ..Default::default()
+            };
+            rt.block_on(charts::run_chart(&ctx, request)).unwrap();
+            times.push(s.elapsed());
+        }
     }
     report("backtest 1,000,000 bars: Run → stored result", t);
     report("  of which load + engine (blocking thread)", engine);
+    report(
+        &format!("  result as IPC JSON ({:.2} MB)", ipc_bytes as f64 / 1e6),
+        ipc,
+    );
+    report("  runGet of the stored run", get);
+    for (kind, times) in chart {
+        report(&format!("  {kind} chart (SVG)"), times);
+    }
 }
