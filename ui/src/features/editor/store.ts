@@ -190,6 +190,32 @@ export const useEditor = create<EditorState>()((set, get) => {
     return get().nodes.find((n) => n.id === id)?.data.node.kind;
   }
 
+  /** Undo or redo: restores the newest snapshot of one stack and moves the current state
+   *  onto the other. */
+  function travel(direction: 'undo' | 'redo') {
+    const s = get();
+    const from = direction === 'undo' ? s.past : s.future;
+    const snap = from[from.length - 1];
+    if (!snap) return;
+    const cur: Snapshot = { doc: s.getDoc(), revision: s.revision };
+    const nodes = restoreNodes(s.nodes, snap.doc);
+    const { nodes: _n, edges: _e, ...meta } = snap.doc;
+    void _n;
+    void _e;
+    const rest = from.slice(0, -1);
+    set({
+      nodes,
+      edges: restoreEdges(s.edges, snap.doc),
+      meta,
+      selection: selectionOf(nodes),
+      past: direction === 'undo' ? rest : [...s.past, cur],
+      future: direction === 'undo' ? [...s.future, cur] : rest,
+      revision: snap.revision,
+      coalesce: null,
+    });
+    get().scheduleValidation();
+  }
+
   return {
     catalog: new Map(),
     nodes: [],
@@ -471,49 +497,9 @@ export const useEditor = create<EditorState>()((set, get) => {
       changed();
     },
 
-    undo: () => {
-      const s = get();
-      const snap = s.past[s.past.length - 1];
-      if (!snap) return;
-      const cur: Snapshot = { doc: s.getDoc(), revision: s.revision };
-      const nodes = restoreNodes(s.nodes, snap.doc);
-      const { nodes: _n, edges: _e, ...meta } = snap.doc;
-      void _n;
-      void _e;
-      set({
-        nodes,
-        edges: restoreEdges(s.edges, snap.doc),
-        meta,
-        selection: selectionOf(nodes),
-        past: s.past.slice(0, -1),
-        future: [...s.future, cur],
-        revision: snap.revision,
-        coalesce: null,
-      });
-      get().scheduleValidation();
-    },
+    undo: () => travel('undo'),
 
-    redo: () => {
-      const s = get();
-      const snap = s.future[s.future.length - 1];
-      if (!snap) return;
-      const cur: Snapshot = { doc: s.getDoc(), revision: s.revision };
-      const nodes = restoreNodes(s.nodes, snap.doc);
-      const { nodes: _n, edges: _e, ...meta } = snap.doc;
-      void _n;
-      void _e;
-      set({
-        nodes,
-        edges: restoreEdges(s.edges, snap.doc),
-        meta,
-        selection: selectionOf(nodes),
-        past: [...s.past, cur],
-        future: s.future.slice(0, -1),
-        revision: snap.revision,
-        coalesce: null,
-      });
-      get().scheduleValidation();
-    },
+    redo: () => travel('redo'),
 
     setProblems: (problems) =>
       set({ problems, problemsByNode: groupProblems(problems, get().problemsByNode) }),
