@@ -6,6 +6,7 @@
 //! open (when switched on) and stops when the app exits.
 
 pub mod commands;
+pub mod render;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -52,6 +53,11 @@ async fn open_ctx() -> Result<Arc<Ctx>, IpcError> {
 
 /// Builds and runs the app.
 pub fn run() {
+    // Before any thread starts: the environment is shared with WebKit's processes.
+    let direct_painting = render::configure();
+    if direct_painting && std::env::var_os("STRATAGRAPH_STARTUP_LOG").is_some() {
+        eprintln!("stratagraph: no GPU render node; WebKit paints without compositing");
+    }
     let state = AppState {
         ctx: Arc::new(OnceCell::new()),
         started: Instant::now(),
