@@ -180,9 +180,27 @@ async function waitFor(id, timeout = 15_000) {
   return e;
 }
 
+/**
+ * Saves the screen (the X server's, as a user would see it) to `name`.png. WebKitWebDriver's own
+ * screenshot command can wait forever when WebKit paints without compositing (the app's mode
+ * on machines without a GPU, such as this one), so the capture is taken from X instead.
+ */
+function capture(name) {
+  execFileSync('import', ['-window', 'root', join(OUT, `${name}.png`)], { timeout: 30_000 });
+}
+
+/** A screenshot of a failure: best effort, never hiding the failure itself. */
+function captureFailure(name) {
+  try {
+    capture(name);
+  } catch (e) {
+    console.log(`     (no screenshot: ${e?.message ?? e})`);
+  }
+}
+
 async function shot(name) {
   await browser.pause(1000); // a screenshot right after an action can show a stale frame
-  await browser.saveScreenshot(join(OUT, `${name}.png`));
+  capture(name);
 }
 
 async function step(name, fn) {
@@ -194,7 +212,7 @@ async function step(name, fn) {
   } catch (e) {
     results.push({ name, ok: false });
     console.log(`FAIL ${name}: ${e?.message ?? e}`);
-    if (browser) await browser.saveScreenshot(join(OUT, `fail-${name.replace(/\W+/g, '_')}.png`)).catch(() => {});
+    captureFailure(`fail-${name.replace(/\W+/g, '_')}`);
     throw e;
   }
 }
@@ -211,7 +229,7 @@ async function perfStep(name, fn) {
     } catch (e) {
       console.log(`     attempt 1 failed (${e?.message ?? e}); retrying once in a fresh session`);
       figures.perfRetries = [...(figures.perfRetries ?? []), name];
-      if (browser) await browser.saveScreenshot(join(OUT, `retry-${name.replace(/\W+/g, '_')}.png`)).catch(() => {});
+      captureFailure(`retry-${name.replace(/\W+/g, '_')}`);
       await stop();
       await start();
       await until(async () => (await browser.getTitle()) === 'Stratagraph', 'window title after the restart', 30_000);
@@ -481,44 +499,90 @@ async function main() {
     figures.graph500LoadMs = Date.now() - t;
     figures.graph500NodesInDom = (await browser.$$('.react-flow__node')).length;
 
-    const ta = Date.now();
-    await (await waitFor('palette-item-indicator.sma')).doubleClick();
-    await until(async () => (await (await el('status-bar')).getText()).includes('501 nodes'), '501 nodes after adding one');
-    figures.graph500AddNodeMs = Date.now() - ta;
-
-    // Drag a node along a path while the page records requestAnimationFrame deltas.
-    const pt = await browser.execute(() => {
-      const r = document.querySelector('[data-testid="node-sma10"]').getBoundingClientRect();
-      return { x: Math.round(r.left + r.width / 2), y: Math.round(r.top + r.height / 2) };
-    });
+    // Adding a node, timed in the page: from the double-click on the palette to the first frame
+    // after the status bar counts the new node.
+    const palette = await waitFor('palette-item-indicator.sma');
     await browser.execute(() => {
-      window.__frames = [];
-      window.__collect = true;
-      let last = performance.now();
-      const tick = (now) => {
-        window.__frames.push(now - last);
-        last = now;
-        if (window.__collect) requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
+      window.__addMs = null;
+      document.addEventListener('dblclick', () => {
+        const t0 = performance.now();
+        const bar = document.querySelector('[data-testid="status-bar"]');
+        const seen = () => bar.textContent.includes('501 nodes');
+        const done = () => requestAnimationFrame(() => { window.__addMs = performance.now() - t0; });
+        const mo = new MutationObserver(() => { if (seen()) { mo.disconnect(); done(); } });
+        mo.observe(bar, { childList: true, subtree: true, characterData: true });
+      }, { capture: true, once: true });
     });
-    let a = browser.action('pointer', { parameters: { pointerType: 'mouse' } })
-      .move({ x: pt.x, y: pt.y, origin: 'viewport' }).down({ button: 0 });
-    for (let k = 1; k <= 60; k++) a = a.move({ x: pt.x + k * 4, y: pt.y + k * 2, origin: 'viewport', duration: 16 });
-    await a.up({ button: 0 }).perform();
-    const frames = await browser.execute(() => {
-      window.__collect = false;
-      return window.__frames.slice(1);
+    await palette.doubleClick();
+    await until(async () => (await (await el('status-bar')).getText()).includes('501 nodes'), '501 nodes after adding one');
+    await until(() => browser.execute(() => window.__addMs !== null), 'the add-node timing');
+    figures.graph500AddNodeMs = Math.round(await browser.execute(() => window.__addMs));
+
+    // Drag three nodes (the first drag after opening, then two more) and pan the canvas, each
+    // along a 60-step path, while the page records requestAnimationFrame deltas.
+    const framesWhile = async (gesture) => {
+      await browser.execute(() => {
+        window.__frames = [];
+        window.__collect = true;
+        let last = performance.now();
+        const tick = (now) => {
+          window.__frames.push(now - last);
+          last = now;
+          if (window.__collect) requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      });
+      await gesture();
+      return browser.execute(() => {
+        window.__collect = false;
+        return window.__frames.slice(1);
+      });
+    };
+    const pointerPath = (from, dx, dy) => {
+      let a = browser.action('pointer', { parameters: { pointerType: 'mouse' } })
+        .move({ x: from.x, y: from.y, origin: 'viewport' }).down({ button: 0 });
+      for (let k = 1; k <= 60; k++) a = a.move({ x: from.x + k * dx, y: from.y + k * dy, origin: 'viewport', duration: 16 });
+      return a.up({ button: 0 }).perform();
+    };
+    const centreOf = (selector) => browser.execute((q) => {
+      const r = document.querySelector(q).getBoundingClientRect();
+      return { x: Math.round(r.left + r.width / 2), y: Math.round(r.top + r.height / 2) };
+    }, selector);
+    const drags = [];
+    for (const id of ['sma10', 'sma110', 'sma210']) {
+      const pt = await centreOf(`[data-testid="node-${id}"]`);
+      drags.push(await framesWhile(() => pointerPath(pt, 2, 1)));
+      const now = await centreOf(`[data-testid="node-${id}"]`);
+      if (now.x <= pt.x) throw new Error(`node ${id} did not move`);
+    }
+    const allDrags = drags.flat();
+    figures.graph500DragFrames = allDrags.length;
+    figures.graph500DragFrameP50Ms = Number(pct(allDrags, 50).toFixed(1));
+    figures.graph500DragFrameP95Ms = Number(pct(allDrags, 95).toFixed(1));
+    figures.graph500FirstDragFrameP50Ms = Number(pct(drags[0], 50).toFixed(1));
+    // Panning repaints every node: the heaviest frame the editor has.
+    const pane = await browser.execute(() => {
+      const r = document.querySelector('.react-flow__pane').getBoundingClientRect();
+      return { x: Math.round(r.left + r.width / 2), y: Math.round(r.top + 30) };
     });
-    figures.graph500DragFrames = frames.length;
-    figures.graph500DragFrameP50Ms = Number(pct(frames, 50).toFixed(1));
-    figures.graph500DragFrameP95Ms = Number(pct(frames, 95).toFixed(1));
-    const moved = await browser.execute(() => {
-      const r = document.querySelector('[data-testid="node-sma10"]').getBoundingClientRect();
-      return Math.round(r.left + r.width / 2);
+    const before = await browser.execute(() => document.querySelector('.react-flow__viewport').style.transform);
+    const pan = await framesWhile(() => pointerPath(pane, 1, 0.5));
+    const after = await browser.execute(() => document.querySelector('.react-flow__viewport').style.transform);
+    if (before === after) throw new Error('the canvas did not pan');
+    // The minimap: a click centres the view on the spot clicked.
+    const spot = await browser.execute(() => {
+      const r = document.querySelector('[data-testid="minimap"]').getBoundingClientRect();
+      return { x: Math.round(r.left + r.width * 0.2), y: Math.round(r.top + r.height * 0.5) };
     });
-    if (moved <= pt.x) throw new Error('the node did not move');
-    console.log(`     500 nodes: load ${figures.graph500LoadMs} ms (${figures.graph500NodesInDom} nodes in the DOM), add a node ${figures.graph500AddNodeMs} ms, drag frames p50 ${figures.graph500DragFrameP50Ms} ms / p95 ${figures.graph500DragFrameP95Ms} ms over ${frames.length} frames`);
+    await browser.action('pointer', { parameters: { pointerType: 'mouse' } })
+      .move({ x: spot.x, y: spot.y, origin: 'viewport' }).down({ button: 0 }).up({ button: 0 }).perform();
+    await until(() => browser.execute((after) =>
+      document.querySelector('.react-flow__viewport').style.transform !== after, after),
+    'a click on the minimap moves the view');
+    figures.graph500PanFrameP50Ms = Number(pct(pan, 50).toFixed(1));
+    figures.graph500PanFrameP95Ms = Number(pct(pan, 95).toFixed(1));
+    console.log(`     500 nodes: load ${figures.graph500LoadMs} ms (${figures.graph500NodesInDom} nodes in the DOM), add a node ${figures.graph500AddNodeMs} ms`);
+    console.log(`     drag frames p50 ${figures.graph500DragFrameP50Ms} ms / p95 ${figures.graph500DragFrameP95Ms} ms over ${allDrags.length} frames of 3 drags (first drag p50 ${figures.graph500FirstDragFrameP50Ms} ms); pan frames p50 ${figures.graph500PanFrameP50Ms} ms / p95 ${figures.graph500PanFrameP95Ms} ms`);
     await shot('06-editor-500-nodes');
     saveFigures();
   });
@@ -552,9 +616,19 @@ async function main() {
       await until(async () => (await select.getHTML()).includes(ds.id), 'the 1M dataset in the list');
       await select.selectByAttribute('value', ds.id);
       const before = (await invoke('runs_list', {}))[0]?.id ?? null;
-      const t = Date.now();
+      await browser.execute(() => performance.clearMarks('run-equity-shown'));
       await click('toolbar-run');
       await waitFor('run-result', 120_000);
+      // In the page: from pressing Run to the new run's metrics and equity chart on screen.
+      await until(() => browser.execute((before) => {
+        const box = document.querySelector('[data-testid="run-result-equity"] [data-testid="chart-equity"]');
+        return !!box && box.getAttribute('data-run-id') !== before &&
+          performance.getEntriesByName('run-equity-shown').length > 0;
+      }, before), 'the equity chart of the new run in the run panel', 120_000);
+      figures.backtest1MBarsRunToChartMs = Math.round(await browser.execute(() =>
+        performance.getEntriesByName('run-equity-shown').at(-1).startTime -
+        performance.getEntriesByName('run-start').at(-1).startTime));
+      await shot('07a-run-panel-1m-bars');
       await click('open-results');
       await waitFor('metric-cards', 30_000);
       let runId = null;
@@ -563,10 +637,9 @@ async function main() {
           document.querySelector('[data-testid="chart-equity"]')?.getAttribute('data-run-id') ?? null);
         return runId !== null && runId !== before && (await chartLoaded('equity', runId));
       }, 'the equity chart of the new run', 120_000);
-      figures.backtest1MBarsRunToResultsMs = Date.now() - t;
       const run = await invoke('run_get', { runId });
       figures.backtest1MBarsBackendMs = Date.parse(run.completedAt) - Date.parse(run.createdAt);
-      console.log(`     1,000,000 bars: import ${figures.import1MBarsMs} ms; Run → metrics + equity chart ${figures.backtest1MBarsRunToResultsMs} ms (backend: load + run + save ${figures.backtest1MBarsBackendMs} ms)`);
+      console.log(`     1,000,000 bars: import ${figures.import1MBarsMs} ms; Run → metrics + equity chart ${figures.backtest1MBarsRunToChartMs} ms (backend: load + run + save ${figures.backtest1MBarsBackendMs} ms)`);
       for (const kind of ['drawdown', 'price']) {
         await until(() => chartLoaded(kind, runId), `the ${kind} chart of the 1M-bar run`, 60_000);
       }
@@ -599,7 +672,7 @@ async function main() {
     if ((await browser.getTitle()) !== 'Stratagraph') throw new Error('the window closed');
     await waitFor('dirty-marker');
     if (!appPids().length) throw new Error('the app exited');
-    execFileSync('import', ['-window', 'root', join(OUT, '08-close-asks.png')]);
+    capture('08-close-asks');
   });
 }
 

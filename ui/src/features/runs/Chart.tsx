@@ -31,6 +31,8 @@ export function Chart({
   onRange,
   wait = false,
   onDone,
+  compact = false,
+  shownMark,
 }: {
   runId: string;
   kind: ChartKind;
@@ -42,6 +44,10 @@ export function Chart({
   wait?: boolean;
   /** Called once the first image (or error) is in. */
   onDone?: () => void;
+  /** Just the image: no title, zoom or export bar. */
+  compact?: boolean;
+  /** A `performance` mark set when an image is on screen (read by the end-to-end timings). */
+  shownMark?: string;
 }) {
   const done = useRef(onDone);
   done.current = onDone;
@@ -68,7 +74,7 @@ export function Chart({
         kind,
         from: range?.from,
         to: range?.to,
-        width: Math.max(320, width),
+        width: Math.max(compact ? 160 : 320, width),
         height,
       })
       .then((svg) => {
@@ -87,7 +93,7 @@ export function Chart({
     return () => {
       live = false;
     };
-  }, [runId, kind, range?.from, range?.to, width, height, wait]);
+  }, [runId, kind, range?.from, range?.to, width, height, wait, compact]);
 
   const exportAs = async (format: 'png' | 'svg') => {
     const path = await pickPath(() =>
@@ -103,45 +109,56 @@ export function Chart({
   };
 
   return (
-    <div className="chart" data-testid={`chart-${kind}`} data-run-id={runId}>
-      <div className="bar">
-        <b className="grow">{title}</b>
-        {onRange && (
-          <>
-            <input
-              className="input"
-              type="date"
-              value={toInput(range?.from)}
-              onChange={(e) => onRange({ ...range, from: fromInput(e.target.value) })}
-              title="From"
-            />
-            <span className="muted">→</span>
-            <input
-              className="input"
-              type="date"
-              value={toInput(range?.to)}
-              onChange={(e) => onRange({ ...range, to: fromInput(e.target.value) })}
-              title="To"
-            />
-            <button
-              className="btn small"
-              disabled={!range?.from && !range?.to}
-              onClick={() => onRange({})}
-            >
-              Reset zoom
-            </button>
-          </>
-        )}
-        <button className="btn small" onClick={() => void exportAs('png')}>
-          PNG
-        </button>
-        <button className="btn small" onClick={() => void exportAs('svg')}>
-          SVG
-        </button>
-      </div>
+    <div
+      className={compact ? 'chart compact' : 'chart'}
+      data-testid={`chart-${kind}`}
+      data-run-id={runId}
+    >
+      {!compact && (
+        <div className="bar">
+          <b className="grow">{title}</b>
+          {onRange && (
+            <>
+              <input
+                className="input"
+                type="date"
+                value={toInput(range?.from)}
+                onChange={(e) => onRange({ ...range, from: fromInput(e.target.value) })}
+                title="From"
+              />
+              <span className="muted">→</span>
+              <input
+                className="input"
+                type="date"
+                value={toInput(range?.to)}
+                onChange={(e) => onRange({ ...range, to: fromInput(e.target.value) })}
+                title="To"
+              />
+              <button
+                className="btn small"
+                disabled={!range?.from && !range?.to}
+                onClick={() => onRange({})}
+              >
+                Reset zoom
+              </button>
+            </>
+          )}
+          <button className="btn small" onClick={() => void exportAs('png')}>
+            PNG
+          </button>
+          <button className="btn small" onClick={() => void exportAs('svg')}>
+            SVG
+          </button>
+        </div>
+      )}
       <div ref={box} style={{ minHeight: height }}>
         {url ? (
-          <img src={url} alt={title} data-testid={`chart-img-${kind}`} />
+          <img
+            src={url}
+            alt={title}
+            data-testid={`chart-img-${kind}`}
+            onLoad={shownMark ? () => performance.mark(shownMark) : undefined}
+          />
         ) : (
           <div className="muted" style={{ padding: 20 }}>
             {error ?? 'Rendering…'}

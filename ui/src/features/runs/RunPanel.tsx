@@ -5,6 +5,7 @@ import { useEffect } from 'react';
 import { useApp } from '../../app/store';
 import { NumberInput } from '../editor/fields';
 import { useEditor } from '../editor/store';
+import { Chart } from './Chart';
 import { fmtDate, fmtMetric, METRICS } from './format';
 import { useRuns, type QuotaNotice } from './store';
 
@@ -129,7 +130,10 @@ export function RunPanel({
               v{current.version} · {fmtDate(current.createdAt)}
             </span>
           </div>
-          <div className="grid-cards" style={{ gridTemplateColumns: '1fr 1fr' }}>
+          <div
+            className="grid-cards"
+            style={{ gridTemplateColumns: 'minmax(0, 1fr) minmax(0, 1fr)' }}
+          >
             {METRICS.slice(0, 6).map((m) => (
               <div key={m.key} className="metric">
                 <div className="label">{m.label}</div>
@@ -138,6 +142,16 @@ export function RunPanel({
                 </div>
               </div>
             ))}
+          </div>
+          <div style={{ marginTop: 8 }} data-testid="run-result-equity">
+            <Chart
+              runId={current.id}
+              kind="equity"
+              title="Equity"
+              height={120}
+              compact
+              shownMark="run-equity-shown"
+            />
           </div>
           <button
             className="btn"

@@ -106,6 +106,7 @@ export const useRuns = create<RunsState>()((set, get) => ({
   run: async (strategyId, version) => {
     const { datasetId, paramValues } = get();
     if (!datasetId || get().running) return null;
+    performance.mark('run-start'); // for the end-to-end timings
     set({
       running: true,
       progress: { jobId: '', done: 0, total: 1, stage: 'starting' },
