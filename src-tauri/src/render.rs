@@ -16,7 +16,9 @@ const COMPOSITING_VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
 /// WebKit can render with.
 pub fn has_render_node(dri: &Path) -> bool {
     std::fs::read_dir(dri).is_ok_and(|entries| {
-        entries.flatten().any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
+        entries
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
     })
 }
 
@@ -55,7 +57,10 @@ mod tests {
         assert!(!has_render_node(dir.path()), "empty /dev/dri");
         assert!(!has_render_node(&dir.path().join("missing")), "no /dev/dri");
         std::fs::write(dir.path().join("card0"), b"").unwrap();
-        assert!(!has_render_node(dir.path()), "a display card without a render node");
+        assert!(
+            !has_render_node(dir.path()),
+            "a display card without a render node"
+        );
         std::fs::write(dir.path().join("renderD128"), b"").unwrap();
         assert!(has_render_node(dir.path()));
     }
@@ -63,9 +68,15 @@ mod tests {
     #[test]
     fn the_users_own_setting_always_wins() {
         assert!(wants_direct_painting(false, false, false), "no GPU");
-        assert!(wants_direct_painting(false, true, true), "GPU, software GL forced");
+        assert!(
+            wants_direct_painting(false, true, true),
+            "GPU, software GL forced"
+        );
         assert!(!wants_direct_painting(false, true, false), "GPU");
-        assert!(!wants_direct_painting(true, false, false), "no GPU, user chose");
+        assert!(
+            !wants_direct_painting(true, false, false),
+            "no GPU, user chose"
+        );
         assert!(!wants_direct_painting(true, true, true), "user chose");
     }
 }
