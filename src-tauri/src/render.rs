@@ -3,7 +3,7 @@
 //! WebKitGTK composites the page through OpenGL. Without a GPU render node (a VM, a cloud
 //! desktop, a headless X server) that OpenGL is Mesa's software rasteriser, and compositing
 //! through it costs more than painting: with a 500-node graph on a 2-core machine, drag frames
-//! take ~60 ms when composited and ~25–30 ms when painted directly. So on such machines the app
+//! take ~55 ms when composited and ~18 ms when painted directly. So on such machines the app
 //! switches WebKit's compositing off, unless the user has set `WEBKIT_DISABLE_COMPOSITING_MODE`
 //! themselves (`0` keeps compositing on).
 
