@@ -168,6 +168,9 @@ export function CanvasMiniMap() {
       }
       last = null;
     };
+    const cancel = () => {
+      last = null;
+    };
     const wheel = (e: WheelEvent) => {
       e.preventDefault();
       const step = e.deltaMode === 1 ? 0.05 : e.deltaMode ? 1 : 0.002;
@@ -176,13 +179,13 @@ export function CanvasMiniMap() {
     canvas.addEventListener('pointerdown', down);
     canvas.addEventListener('pointermove', move);
     canvas.addEventListener('pointerup', up);
-    canvas.addEventListener('pointercancel', up);
+    canvas.addEventListener('pointercancel', cancel);
     canvas.addEventListener('wheel', wheel, { passive: false });
     return () => {
       canvas.removeEventListener('pointerdown', down);
       canvas.removeEventListener('pointermove', move);
       canvas.removeEventListener('pointerup', up);
-      canvas.removeEventListener('pointercancel', up);
+      canvas.removeEventListener('pointercancel', cancel);
       canvas.removeEventListener('wheel', wheel);
     };
   }, [rf]);
