@@ -114,9 +114,64 @@ pub fn check_bar(
     Ok(())
 }
 
+/// Every bar of equal-length columns checked by [`check_bar`].
+fn check_columns(time: &[i64], cols: [&[f64]; 5]) -> Result<(), BarError> {
+    let n = time.len();
+    let [open, high, low, close, volume] = cols;
+    for (col, len) in [
+        (Column::Open, open.len()),
+        (Column::High, high.len()),
+        (Column::Low, low.len()),
+        (Column::Close, close.len()),
+        (Column::Volume, volume.len()),
+    ] {
+        if len != n {
+            return Err(BarError {
+                index: len.min(n),
+                column: col,
+                reason: format!("column has {len} values but time has {n}"),
+            });
+        }
+    }
+    for i in 0..n {
+        let prev = if i == 0 { None } else { Some(time[i - 1]) };
+        check_bar(
+            prev,
+            time[i],
+            [open[i], high[i], low[i], close[i], volume[i]],
+        )
+        .map_err(|(column, reason)| BarError {
+            index: i,
+            column,
+            reason,
+        })?;
+    }
+    Ok(())
+}
+
+/// Why canonical bytes did not make [`Bars`] (see [`Bars::from_canonical`]).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CanonicalError {
+    /// The byte count does not match the bar count in the first 8 bytes.
+    #[error("{bytes} bytes do not hold the {bars} bars they announce")]
+    Length {
+        /// Bytes given.
+        bytes: usize,
+        /// Bars announced.
+        bars: u64,
+    },
+    /// The bytes' BLAKE3 is not the expected one: they were damaged.
+    #[error("checksum mismatch")]
+    Checksum,
+    /// The bytes are intact but a bar breaks the rules.
+    #[error(transparent)]
+    Bar(#[from] BarError),
+}
+
 /// OHLCV bars in columns, times in milliseconds since the Unix epoch (UTC), strictly increasing.
 ///
-/// Built only through [`Bars::new`], which checks every bar, so a `Bars` is always valid.
+/// Built only through [`Bars::new`] or [`Bars::from_canonical`], which check every bar, so a
+/// `Bars` is always valid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bars {
     time: Vec<i64>,
@@ -142,36 +197,88 @@ impl Bars {
         close: Vec<f64>,
         volume: Vec<f64>,
     ) -> Result<Self, BarError> {
-        let n = time.len();
-        for (col, len) in [
-            (Column::Open, open.len()),
-            (Column::High, high.len()),
-            (Column::Low, low.len()),
-            (Column::Close, close.len()),
-            (Column::Volume, volume.len()),
-        ] {
-            if len != n {
-                return Err(BarError {
-                    index: len.min(n),
-                    column: col,
-                    reason: format!("column has {len} values but time has {n}"),
-                });
+        check_columns(&time, [&open, &high, &low, &close, &volume])?;
+        let hash = hash_columns(&time, [&open, &high, &low, &close, &volume]);
+        Ok(Bars {
+            time,
+            open,
+            high,
+            low,
+            close,
+            volume,
+            hash,
+        })
+    }
+
+    /// Appends the bars' canonical bytes to `out`: the bar count (u64), then the times (i64),
+    /// then open, high, low, close and volume (f64), each a column, all little-endian. Their
+    /// BLAKE3 is [`Bars::hash`].
+    pub fn write_canonical(&self, out: &mut Vec<u8>) {
+        out.reserve(8 + 48 * self.len());
+        out.extend_from_slice(&(self.len() as u64).to_le_bytes());
+        for t in &self.time {
+            out.extend_from_slice(&t.to_le_bytes());
+        }
+        for col in [&self.open, &self.high, &self.low, &self.close, &self.volume] {
+            for v in col {
+                out.extend_from_slice(&v.to_le_bytes());
             }
         }
-        for i in 0..n {
-            let prev = if i == 0 { None } else { Some(time[i - 1]) };
-            check_bar(
-                prev,
-                time[i],
-                [open[i], high[i], low[i], close[i], volume[i]],
+    }
+
+    /// Bars from canonical bytes (see [`Bars::write_canonical`]) whose BLAKE3 must be
+    /// `checksum`, each bar checked as by [`Bars::new`]. The bytes are hashed once, on a second
+    /// thread while the columns are decoded: the checksum is the bars' hash.
+    ///
+    /// # Errors
+    /// [`CanonicalError::Length`] for a byte count that does not match, `Checksum` for damaged
+    /// bytes (reported before any bar problem), `Bar` for the first bar that breaks the rules.
+    pub fn from_canonical(bytes: &[u8], checksum: &[u8; 32]) -> Result<Self, CanonicalError> {
+        let Some(head) = bytes.get(..8) else {
+            return Err(CanonicalError::Length {
+                bytes: bytes.len(),
+                bars: 0,
+            });
+        };
+        let mut n8 = [0u8; 8];
+        n8.copy_from_slice(head);
+        let bars = u64::from_le_bytes(n8);
+        let n = usize::try_from(bars).ok().filter(|n| {
+            n.checked_mul(48)
+                .and_then(|b| b.checked_add(8))
+                .is_some_and(|len| len == bytes.len())
+        });
+        let Some(n) = n else {
+            return Err(CanonicalError::Length {
+                bytes: bytes.len(),
+                bars,
+            });
+        };
+        let col = |k: usize| &bytes[8 + k * 8 * n..8 + (k + 1) * 8 * n];
+        let decode = || {
+            (
+                le_i64_column(col(0)),
+                [1, 2, 3, 4, 5].map(|k| le_f64_column(col(k))),
             )
-            .map_err(|(column, reason)| BarError {
-                index: i,
-                column,
-                reason,
-            })?;
+        };
+        // Hashing and decoding each take about as long: side by side on big data.
+        let (hash, (time, cols)) = if bytes.len() >= 1 << 20 {
+            std::thread::scope(|s| {
+                let hasher = s.spawn(|| *blake3::hash(bytes).as_bytes());
+                let columns = decode();
+                let hash = hasher
+                    .join()
+                    .unwrap_or_else(|_| *blake3::hash(bytes).as_bytes());
+                (hash, columns)
+            })
+        } else {
+            (*blake3::hash(bytes).as_bytes(), decode())
+        };
+        if &hash != checksum {
+            return Err(CanonicalError::Checksum);
         }
-        let hash = hash_columns(&time, [&open, &high, &low, &close, &volume]);
+        let [open, high, low, close, volume] = cols;
+        check_columns(&time, [&open, &high, &low, &close, &volume])?;
         Ok(Bars {
             time,
             open,
@@ -315,6 +422,79 @@ mod tests {
 
     fn one(t: i64, o: f64, h: f64, l: f64, c: f64) -> Result<Bars, BarError> {
         Bars::new(vec![t], vec![o], vec![h], vec![l], vec![c], vec![1.0])
+    }
+
+    /// `n` valid bars, a gentle zig-zag.
+    fn many(n: usize) -> Bars {
+        let time = (0..n as i64)
+            .map(|i| 1_600_000_000_000 + i * 60_000)
+            .collect();
+        let close: Vec<f64> = (0..n).map(|i| 100.0 + (i % 7) as f64).collect();
+        let open = close.iter().map(|c| c - 0.5).collect();
+        let high = close.iter().map(|c| c + 1.0).collect();
+        let low = close.iter().map(|c| c - 1.0).collect();
+        let volume = vec![10.0; n];
+        Bars::new(time, open, high, low, close, volume).unwrap()
+    }
+
+    fn canonical(b: &Bars) -> Vec<u8> {
+        let mut out = Vec::new();
+        b.write_canonical(&mut out);
+        out
+    }
+
+    #[test]
+    fn canonical_bytes_round_trip_and_hash_to_the_bars_hash() {
+        // Small data hashes inline; 30,000 bars (1.4 MB) hash on a second thread.
+        for n in [0, 1, 1000, 30_000] {
+            let b = many(n);
+            let bytes = canonical(&b);
+            assert_eq!(bytes.len(), 8 + 48 * n);
+            assert_eq!(blake3::hash(&bytes).as_bytes(), &b.hash(), "{n} bars");
+            assert_eq!(Bars::from_canonical(&bytes, &b.hash()), Ok(b), "{n} bars");
+        }
+    }
+
+    #[test]
+    fn damaged_canonical_bytes_are_a_checksum_error_before_any_bar_error() {
+        for n in [10, 30_000] {
+            let b = many(n);
+            let mut bytes = canonical(&b);
+            // Bar 3's close becomes negative: a bar error, but the checksum fails first.
+            let at = 8 + 8 * n * 4 + 8 * 3;
+            bytes[at..at + 8].copy_from_slice(&(-5.0f64).to_le_bytes());
+            assert_eq!(
+                Bars::from_canonical(&bytes, &b.hash()),
+                Err(CanonicalError::Checksum)
+            );
+            // Intact bytes (their own checksum) with that bad bar: the bar is named.
+            let sum = *blake3::hash(&bytes).as_bytes();
+            match Bars::from_canonical(&bytes, &sum) {
+                Err(CanonicalError::Bar(e)) => assert_eq!((e.index, e.column), (3, Column::Close)),
+                other => panic!("{n} bars: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn canonical_bytes_of_the_wrong_length_are_refused() {
+        let b = many(5);
+        let bytes = canonical(&b);
+        for cut in [0, 7, 8, bytes.len() - 1] {
+            assert!(
+                matches!(
+                    Bars::from_canonical(&bytes[..cut], &b.hash()),
+                    Err(CanonicalError::Length { .. })
+                ),
+                "cut at {cut}"
+            );
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(matches!(
+            Bars::from_canonical(&longer, &b.hash()),
+            Err(CanonicalError::Length { .. })
+        ));
     }
 
     #[test]

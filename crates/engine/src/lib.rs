@@ -6,7 +6,7 @@ pub mod import;
 pub mod indicators;
 pub mod synth;
 
-pub use bars::{BarError, Bars, Column};
+pub use bars::{BarError, Bars, CanonicalError, Column};
 pub mod backtest;
 pub mod catalog;
 pub mod compile;
