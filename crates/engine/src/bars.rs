@@ -215,15 +215,10 @@ impl Bars {
     /// BLAKE3 is [`Bars::hash`].
     pub fn write_canonical(&self, out: &mut Vec<u8>) {
         out.reserve(8 + 48 * self.len());
-        out.extend_from_slice(&(self.len() as u64).to_le_bytes());
-        for t in &self.time {
-            out.extend_from_slice(&t.to_le_bytes());
-        }
-        for col in [&self.open, &self.high, &self.low, &self.close, &self.volume] {
-            for v in col {
-                out.extend_from_slice(&v.to_le_bytes());
-            }
-        }
+        let cols = [&self.open, &self.high, &self.low, &self.close, &self.volume];
+        canonical_chunks(&self.time, cols.map(Vec::as_slice), |bytes| {
+            out.extend_from_slice(bytes)
+        });
     }
 
     /// Bars from canonical bytes (see [`Bars::write_canonical`]) whose BLAKE3 must be
@@ -368,26 +363,35 @@ impl Bars {
     }
 }
 
-fn hash_columns(time: &[i64], cols: [&[f64]; 5]) -> [u8; 32] {
-    let mut h = blake3::Hasher::new();
-    h.update(&(time.len() as u64).to_le_bytes());
+/// Feeds the canonical bytes of bars to `sink` a few kilobytes at a time: the bar count (u64),
+/// the times (i64), then each of `cols` (f64), all little-endian. The one definition of the
+/// layout behind [`Bars::hash`], [`Bars::write_canonical`] and [`Bars::from_canonical`].
+fn canonical_chunks(time: &[i64], cols: [&[f64]; 5], mut sink: impl FnMut(&[u8])) {
+    sink(&(time.len() as u64).to_le_bytes());
     let mut buf = Vec::with_capacity(8 * 4096);
     for chunk in time.chunks(4096) {
         buf.clear();
         for t in chunk {
             buf.extend_from_slice(&t.to_le_bytes());
         }
-        h.update(&buf);
+        sink(&buf);
     }
     for col in cols {
         for chunk in col.chunks(4096) {
             buf.clear();
             for v in chunk {
-                buf.extend_from_slice(&v.to_bits().to_le_bytes());
+                buf.extend_from_slice(&v.to_le_bytes());
             }
-            h.update(&buf);
+            sink(&buf);
         }
     }
+}
+
+fn hash_columns(time: &[i64], cols: [&[f64]; 5]) -> [u8; 32] {
+    let mut h = blake3::Hasher::new();
+    canonical_chunks(time, cols, |bytes| {
+        h.update(bytes);
+    });
     *h.finalize().as_bytes()
 }
 

@@ -4,7 +4,13 @@
 //! the same rectangles on a canvas. It also shows selected nodes and nodes with problems.
 //! Drag it to pan, click to centre the view there, scroll to zoom.
 
-import { Panel, useReactFlow, useStoreApi, type ReactFlowState } from '@xyflow/react';
+import {
+  getNodesBounds,
+  Panel,
+  useReactFlow,
+  useStoreApi,
+  type ReactFlowState,
+} from '@xyflow/react';
 import { useEffect, useRef } from 'react';
 import { useApp } from '../../app/store';
 import type { SgEdge, SgNode } from './graph';
@@ -19,19 +25,8 @@ type State = ReactFlowState<SgNode, SgEdge>;
 
 /** Bounds of all visible nodes, or null when there are none. */
 function nodesBounds(s: State): Rect | null {
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
-  for (const n of s.nodeLookup.values()) {
-    if (n.hidden) continue;
-    const p = n.internals.positionAbsolute;
-    x0 = Math.min(x0, p.x);
-    y0 = Math.min(y0, p.y);
-    x1 = Math.max(x1, p.x + (n.measured.width ?? 0));
-    y1 = Math.max(y1, p.y + (n.measured.height ?? 0));
-  }
-  return x0 === Infinity ? null : { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+  const shown = [...s.nodeLookup.values()].filter((n) => !n.hidden);
+  return shown.length ? getNodesBounds(shown, { nodeLookup: s.nodeLookup }) : null;
 }
 
 /** The visible part of the flow. */
