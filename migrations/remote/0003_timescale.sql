@@ -11,8 +11,12 @@
 
 DO $$
 BEGIN
+  -- Whether the library is preloaded, readable by any role: shared_preload_libraries itself
+  -- is superuser-only, but the preloaded loader defines integer settings of its own (a
+  -- setting merely named in postgresql.conf would be a string placeholder).
   IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb')
-     AND current_setting('shared_preload_libraries', true) ~ '(^|[\s,])timescaledb([\s,]|$)' THEN
+     AND EXISTS (SELECT 1 FROM pg_settings
+                 WHERE name = 'timescaledb.bgw_launcher_poll_time' AND vartype = 'integer') THEN
     CREATE EXTENSION IF NOT EXISTS timescaledb;
     PERFORM create_hypertable('backtest_runs', 'created_at', if_not_exists => TRUE,
                               migrate_data => TRUE);

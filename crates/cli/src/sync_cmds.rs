@@ -17,8 +17,8 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 use stratagraph_store::remote::{
-    self, schema_state, RemoteConfig, SchemaState, SecretStore, SyncError, SyncOptions, SyncPhase,
-    SyncProgress, SyncReport, Syncer, TimedKeyring, TlsMode, REMOTE_SCHEMA_VERSION,
+    self, schema_state, Migrated, RemoteConfig, SchemaState, SecretStore, SyncError, SyncOptions,
+    SyncPhase, SyncProgress, SyncReport, Syncer, TimedKeyring, TlsMode, REMOTE_SCHEMA_VERSION,
 };
 use stratagraph_store::Store;
 use uuid::Uuid;
@@ -295,26 +295,22 @@ fn migrate(db: Option<&Path>, json_out: bool) -> Result<ExitCode, String> {
     let rt = runtime()?;
     let keyring = Arc::new(TimedKeyring::default());
     let k = keyring.clone();
-    let (config, before) = with_store(&rt, db, |store| async move {
+    let (config, done) = with_store(&rt, db, |store| async move {
         let config = config_of(&store).await?;
         let result = async {
             let pool = config.connect_with(k.as_ref()).await?;
-            let before = schema_state(&pool).await;
-            let done = match before {
-                Ok(before) => remote::migrate(&pool).await.map(|()| before),
-                Err(e) => Err(e),
-            };
+            let done = remote::migrate(&pool).await;
             pool.close().await;
             done
         }
         .await;
         result
-            .map(|before| (config, before))
+            .map(|done| (config, done))
             .map_err(|e| sync_err(e, Some(k.as_ref())))
     })?;
-    let from = match before {
-        SchemaState::Missing => None,
-        SchemaState::At(v) => Some(v),
+    let from = match done {
+        Migrated::AlreadyAt(v) => Some(v),
+        Migrated::Upgraded { from } => from,
     };
     if json_out {
         print_json(&json!({
@@ -322,9 +318,9 @@ fn migrate(db: Option<&Path>, json_out: bool) -> Result<ExitCode, String> {
             "from_version": from,
             "version": REMOTE_SCHEMA_VERSION,
         }))?;
-    } else if from == Some(REMOTE_SCHEMA_VERSION) {
+    } else if let Migrated::AlreadyAt(v) = done {
         write_stdout(&format!(
-            "{}: schema already at version {REMOTE_SCHEMA_VERSION}\n",
+            "{}: already at version {v}\n",
             server_text(&config)
         ))?;
     } else {

@@ -1,5 +1,5 @@
-//! Remote sync from the app against the real PostgreSQL at 127.0.0.1:5432 (trust auth, user
-//! postgres). Each test creates and drops its own database `sg_test_<unix time>_<random>`;
+//! Remote sync from the app against a real PostgreSQL (127.0.0.1:5432, or the port in
+//! `STRATAGRAPH_TEST_PG_PORT`, e.g. TimescaleDB; trust auth, user postgres). Each test creates and drops its own database `sg_test_<unix time>_<random>`;
 //! passwords live in a `MemorySecretStore` injected through the context.
 
 use std::process::Command;
@@ -14,7 +14,14 @@ use stratagraph_store::{Channel, ManualClock, NotificationType};
 use crate::recorder;
 
 const HOST: &str = "127.0.0.1";
-const PORT: u16 = 5432;
+
+/// The server under test (see the module docs).
+fn port() -> u16 {
+    std::env::var("STRATAGRAPH_TEST_PG_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(5432)
+}
 const PASSWORD: &str = "Tr0ub4dor&3-never-shown";
 
 fn psql(sql: &str) -> String {
@@ -22,6 +29,8 @@ fn psql(sql: &str) -> String {
         .args([
             "-h",
             HOST,
+            "-p",
+            &port().to_string(),
             "-U",
             "postgres",
             "-d",
@@ -54,7 +63,11 @@ impl TestDb {
         let db = Self { name };
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(2)
-            .connect(&format!("postgres://postgres@{HOST}:{PORT}/{}", db.name))
+            .connect(&format!(
+                "postgres://postgres@{HOST}:{}/{}",
+                port(),
+                db.name
+            ))
             .await
             .unwrap();
         stratagraph_store::remote::migrate(&pool).await.unwrap();
@@ -65,7 +78,7 @@ impl TestDb {
     fn input(&self, password: Option<&str>) -> SyncConfigInput {
         SyncConfigInput {
             host: HOST.into(),
-            port: PORT,
+            port: port(),
             database: self.name.clone(),
             user: "postgres".into(),
             tls: SyncTls::Disable,
@@ -78,7 +91,17 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         let _ = Command::new("psql")
-            .args(["-h", HOST, "-U", "postgres", "-d", "postgres", "-qc"])
+            .args([
+                "-h",
+                HOST,
+                "-p",
+                &port().to_string(),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-qc",
+            ])
             .arg(format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                 self.name
@@ -123,11 +146,11 @@ async fn configure_test_and_sync_now_leave_nothing_pending() {
     let server = st.server.clone().unwrap();
     assert_eq!(
         (server.host.as_str(), server.port, server.tls),
-        (HOST, PORT, SyncTls::Disable)
+        (HOST, port(), SyncTls::Disable)
     );
     assert_eq!(st.last_sync_at, None);
     // The password went to the secret store only, under the server's key.
-    let key = format!("postgres@{HOST}:{PORT}/{}", db.name);
+    let key = format!("postgres@{HOST}:{}/{}", port(), db.name);
     assert_eq!(secrets.get(&key).unwrap().as_deref(), Some(PASSWORD));
     let saved = ctx.store().remote_config().await.unwrap().unwrap();
     assert!(!format!("{saved:?}").contains(PASSWORD));
@@ -159,7 +182,17 @@ async fn configure_test_and_sync_now_leave_nothing_pending() {
     assert!(ctx.jobs().running().is_empty());
     // The server has the example strategy.
     let remote = Command::new("psql")
-        .args(["-h", HOST, "-U", "postgres", "-d", &db.name, "-qAtc"])
+        .args([
+            "-h",
+            HOST,
+            "-p",
+            &port().to_string(),
+            "-U",
+            "postgres",
+            "-d",
+            &db.name,
+            "-qAtc",
+        ])
         .arg("SELECT count(*) FROM strategies")
         .output()
         .unwrap();
@@ -211,7 +244,7 @@ async fn not_configured_and_invalid_input_are_typed() {
     );
     let mut input = SyncConfigInput {
         host: "  ".into(),
-        port: 5432,
+        port: port(),
         database: "db".into(),
         user: "me".into(),
         tls: SyncTls::Prefer,
@@ -266,7 +299,7 @@ async fn an_unavailable_keyring_saves_nothing() {
     let (_dir, ctx, _) = device(Arc::new(BrokenKeyring)).await;
     let input = SyncConfigInput {
         host: "db.example.com".into(),
-        port: 5432,
+        port: port(),
         database: "strat".into(),
         user: "me".into(),
         tls: SyncTls::VerifyFull,

@@ -1,4 +1,5 @@
-//! `stratagraph sync ...` against the real PostgreSQL at 127.0.0.1:5432 (trust auth). Each
+//! `stratagraph sync ...` against a real PostgreSQL (127.0.0.1:5432, or the port in
+//! `STRATAGRAPH_TEST_PG_PORT`, e.g. TimescaleDB; trust auth). Each
 //! test creates and drops its own database `sg_test_<unix time>_<random>`, as the store's
 //! remote tests do.
 
@@ -12,11 +13,21 @@ use super::{run, sma_graph, Output};
 
 const HOST: &str = "127.0.0.1";
 
+/// The server under test (see the module docs).
+fn port() -> u16 {
+    std::env::var("STRATAGRAPH_TEST_PG_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(5432)
+}
+
 fn psql(db: &str, sql: &str) -> String {
     let out = Command::new("psql")
         .args([
             "-h",
             HOST,
+            "-p",
+            &port().to_string(),
             "-U",
             "postgres",
             "-d",
@@ -60,7 +71,18 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         let drop = |sql: String| {
             let _ = Command::new("psql")
-                .args(["-h", HOST, "-U", "postgres", "-d", "test", "-qc", &sql])
+                .args([
+                    "-h",
+                    HOST,
+                    "-p",
+                    &port().to_string(),
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "test",
+                    "-qc",
+                    &sql,
+                ])
                 .output();
         };
         drop(format!(
@@ -136,7 +158,7 @@ fn configure_migrate_push_status_then_another_device_pulls() {
     a.run(&["strategy", "save", "synced-trend", &sma_graph()])
         .ok();
 
-    let out = a.configure(&db.name, 5432, &[]);
+    let out = a.configure(&db.name, port(), &[]);
     assert!(out.ok().contains("no Stratagraph schema yet"), "{out:#?}");
     assert!(out.stderr.is_empty(), "{out:#?}");
     let out = a.run(&["sync", "migrate"]);
@@ -172,7 +194,7 @@ fn configure_migrate_push_status_then_another_device_pulls() {
 
     // Another device of the same user.
     let b = Device::new();
-    b.configure(&db.name, 5432, &["--account", &me]).ok();
+    b.configure(&db.name, port(), &["--account", &me]).ok();
     let pulled = b.run(&["sync", "pull", "--json"]).json();
     assert!(pulled["pulled"].as_u64().unwrap() >= 4, "{pulled}");
     let list = b.run(&["strategy", "list", "--json"]).json();
@@ -287,7 +309,7 @@ fn run_with(db: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Outp
 fn password_stdin_without_a_keyring_fails_and_saves_nothing() {
     let db = TestDb::new();
     let dev = Device::new();
-    dev.configure(&db.name, 5432, &[]).ok();
+    dev.configure(&db.name, port(), &[]).ok();
     let before = dev.status();
     let started = std::time::Instant::now();
     let out = run_with(
@@ -366,7 +388,7 @@ fn have(program: &str) -> bool {
 fn no_password_in_cli_output_or_data_dir_after_a_sync() {
     let mut db = TestDb::new();
     let owner = Device::new();
-    owner.configure(&db.name, 5432, &[]).ok();
+    owner.configure(&db.name, port(), &[]).ok();
     owner.run(&["sync", "migrate"]).ok();
     let role = format!("sg_u_{}", suffix());
     let password = format!("pw-{}-{}", suffix(), suffix());

@@ -44,7 +44,7 @@ pub(super) async fn push_details(
     let mut wanted: Vec<Uuid> = Vec::new();
     for chunk in local.chunks(ID_CHUNK) {
         let ids: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT r.id FROM backtest_runs r WHERE r.id = ANY ($1::uuid[]) \
+            "SELECT r.id FROM backtest_runs_visible r WHERE r.id = ANY ($1::uuid[]) \
              AND NOT EXISTS (SELECT 1 FROM backtest_run_details d WHERE d.run_id = r.id)",
         )
         .bind(uuids(chunk))
@@ -88,7 +88,7 @@ pub(super) async fn push_details(
              u.created::timestamptz \
              FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::int8[], \
              $6::text[]) AS u (id, hash, trades, equity, points, created) \
-             JOIN backtest_runs r ON r.id = u.id \
+             JOIN backtest_runs_visible r ON r.id = u.id \
              ON CONFLICT (run_id) DO NOTHING",
         )
         .bind(&id)

@@ -24,6 +24,8 @@ use crate::Store;
 const START_CURSOR: &str = "0/00000000-0000-0000-0000-000000000000";
 /// Cursor key of the tombstone stream in `sync_cursors`.
 const TOMBSTONES: &str = "sync_tombstones";
+/// Key in `sync_cursors` of the last access change of this user that a pull has seen.
+const ACCESS: &str = "sync_access";
 
 /// How a sync runs.
 #[derive(Debug, Clone)]
@@ -99,6 +101,12 @@ pub struct SyncReport {
     pub pulled: u64,
     /// Deletes received and applied.
     pub pulled_deletes: u64,
+    /// Other users' rows removed here because the server no longer shows them to this
+    /// user (a share withdrawn, a role taken away).
+    pub withdrawn: u64,
+    /// Pulled rows waiting on this device for a row they require (kept, and applied by a
+    /// later pull once it arrives).
+    pub waiting: u64,
     /// Version numbers changed to resolve clashes between devices.
     pub renumbered: Vec<Renumbered>,
     /// Run details (trades and equity) sent; only with `include_run_details`.
@@ -121,6 +129,10 @@ pub struct Syncer {
     pool: PgPool,
     options: SyncOptions,
     account: Option<Uuid>,
+    /// The user the server maps the login role to (`None` for the owner).
+    mapped: Option<Uuid>,
+    /// Whether the role sees and writes everything (the owner or an administrator).
+    admin: bool,
     details: bool,
 }
 
@@ -164,15 +176,18 @@ impl Syncer {
         options: SyncOptions,
     ) -> SyncResult<Self> {
         ensure_schema(&pool, &config.database, options.auto_migrate).await?;
-        let mapped: Option<Uuid> = sqlx::query_scalar("SELECT sg_current_user_id()")
-            .fetch_one(&pool)
-            .await
-            .map_err(classify)?;
+        let (mapped, admin): (Option<Uuid>, bool) =
+            sqlx::query_as("SELECT sg_current_user_id(), sg_is_admin()")
+                .fetch_one(&pool)
+                .await
+                .map_err(classify)?;
         Ok(Self {
             store: store.clone(),
             pool,
             options,
             account: mapped.or(config.account_id),
+            mapped,
+            admin,
             details: config.include_run_details,
         })
     }
@@ -364,6 +379,11 @@ impl Syncer {
         Ok(())
     }
 
+    /// Whether this role may write rows of `t` at all.
+    fn may_push(&self, t: &Table) -> bool {
+        self.admin || t.push_allowed != "false"
+    }
+
     async fn has_local_user(&self, id: &str) -> SyncResult<bool> {
         let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = ?")
             .bind(id)
@@ -395,7 +415,9 @@ impl Syncer {
             // Collapse per row: the last entry's time is the change's time.
             let mut by_table: HashMap<&'static str, BTreeMap<String, String>> = HashMap::new();
             for e in &entries {
-                if let Some(t) = table(&e.table_name) {
+                // Plans and usage are the server's to write (administrators aside): the
+                // local rows only mirror them, so they are acknowledged without sending.
+                if let Some(t) = table(&e.table_name).filter(|t| self.may_push(t)) {
                     by_table
                         .entry(t.name)
                         .or_default()
@@ -664,6 +686,7 @@ impl Syncer {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(classify)?;
+        let access = self.access_changed(&mut tx).await?;
         let mut rows_total = 0u64;
         let mut pages = 0u64;
         for t in TABLES {
@@ -677,6 +700,7 @@ impl Syncer {
                 let body: Vec<&str> = rows.iter().map(|(_, _, r)| r.as_str()).collect();
                 let json = format!("[{}]", body.join(","));
                 let mut apply = self.store.begin_remote_apply().await?;
+                park_orphans(&self.store, apply.conn(), t, &json).await?;
                 let applied = apply_rows(&self.store, apply.conn(), t, &json).await?;
                 apply.set_cursor(t.name, &next).await?;
                 apply.commit().await?;
@@ -720,15 +744,8 @@ impl Syncer {
                 if ids.is_empty() {
                     continue;
                 }
-                let done = sqlx::query(&format!(
-                    "DELETE FROM {} WHERE id IN (SELECT value FROM json_each(?1))",
-                    t.name
-                ))
-                .bind(serde_json::to_string(&ids).map_err(StoreError::storage)?)
-                .execute(&mut *apply.conn())
-                .await
-                .map_err(StoreError::from)?;
-                report.pulled_deletes += done.rows_affected();
+                let ids = serde_json::to_string(&ids).map_err(StoreError::storage)?;
+                report.pulled_deletes += delete_local(apply.conn(), t, &ids).await?;
             }
             apply.set_cursor(TOMBSTONES, &next).await?;
             apply.commit().await?;
@@ -745,12 +762,136 @@ impl Syncer {
                 break;
             }
         }
+        report.withdrawn += self.withdraw_hidden(&mut tx).await?;
+        report.waiting = self.apply_parked().await?;
+        if let Some(marker) = access {
+            let mut apply = self.store.begin_remote_apply().await?;
+            apply.set_cursor(ACCESS, &marker).await?;
+            apply.commit().await?;
+        }
         tx.commit().await.map_err(classify)?;
         drop(conn);
         if self.details {
             report.details_pulled += pull_details(&self.store, &self.pool, progress).await?;
         }
         Ok(())
+    }
+
+    /// When what this user may see has changed since the last pull (see `sync_access` in
+    /// `migrations/remote/0005_isolation.sql`), rewinds every table's cursor so that this
+    /// pull brings everything now visible, and returns the change's marker to record once
+    /// the pull is done. `None` when nothing changed (or the role is the owner's).
+    async fn access_changed(
+        &self,
+        tx: &mut Transaction<'_, Postgres>,
+    ) -> SyncResult<Option<String>> {
+        if self.mapped.is_none() {
+            return Ok(None);
+        }
+        let marker: Option<String> = sqlx::query_scalar(
+            "SELECT changed_txid::text FROM sync_access WHERE user_id = sg_current_user_id()",
+        )
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(classify)?;
+        let Some(marker) = marker else {
+            return Ok(None);
+        };
+        if self.store.sync_cursor(ACCESS).await?.as_deref() == Some(marker.as_str()) {
+            return Ok(None);
+        }
+        let mut apply = self.store.begin_remote_apply().await?;
+        for t in TABLES {
+            apply.set_cursor(t.name, START_CURSOR).await?;
+        }
+        apply.commit().await?;
+        Ok(Some(marker))
+    }
+
+    /// Removes here the other users' rows (and waiting rows) that the server no longer
+    /// shows this user, checked in the pull's snapshot. Owners and administrators see
+    /// everything, so only deletes (tombstones) concern them.
+    async fn withdraw_hidden(&self, tx: &mut Transaction<'_, Postgres>) -> SyncResult<u64> {
+        let (Some(me), false) = (self.mapped, self.admin) else {
+            return Ok(0);
+        };
+        let me = id_text(me);
+        let mut removed = 0;
+        for t in TABLES.iter().rev() {
+            let mut held: Vec<String> = sqlx::query_scalar(&t.local_foreign_sql())
+                .bind(&me)
+                .fetch_all(&self.store.pool)
+                .await
+                .map_err(StoreError::from)?;
+            let parked: Vec<String> =
+                sqlx::query_scalar("SELECT row_id FROM sync_parked WHERE table_name = ?")
+                    .bind(t.name)
+                    .fetch_all(&self.store.pool)
+                    .await
+                    .map_err(StoreError::from)?;
+            held.extend(parked);
+            for chunk in held.chunks(5000) {
+                let ids = parse_ids(chunk);
+                let shown: Vec<Uuid> = sqlx::query_scalar(&format!(
+                    "SELECT id FROM {} WHERE id = ANY ($1::uuid[])",
+                    t.remote
+                ))
+                .bind(&ids)
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(classify)?;
+                let shown: std::collections::HashSet<Uuid> = shown.into_iter().collect();
+                let hidden: Vec<String> = ids
+                    .iter()
+                    .filter(|id| !shown.contains(id))
+                    .map(|id| id_text(*id))
+                    .collect();
+                if hidden.is_empty() {
+                    continue;
+                }
+                let hidden = serde_json::to_string(&hidden).map_err(StoreError::storage)?;
+                let mut apply = self.store.begin_remote_apply().await?;
+                removed += delete_local(apply.conn(), t, &hidden).await?;
+                apply.commit().await?;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Applies the waiting rows whose required rows have arrived, parents first, and
+    /// returns how many still wait.
+    async fn apply_parked(&self) -> SyncResult<u64> {
+        let mut apply = self.store.begin_remote_apply().await?;
+        for t in TABLES {
+            let rows: Vec<String> = sqlx::query_scalar(
+                "SELECT row_json FROM sync_parked WHERE table_name = ? ORDER BY row_id",
+            )
+            .bind(t.name)
+            .fetch_all(&mut *apply.conn())
+            .await
+            .map_err(StoreError::from)?;
+            if rows.is_empty() {
+                continue;
+            }
+            let json = format!("[{}]", rows.join(","));
+            apply_rows(&self.store, apply.conn(), t, &json).await?;
+            exec(
+                apply.conn(),
+                &format!(
+                    "DELETE FROM sync_parked WHERE table_name = ?1 \
+                     AND row_id IN (SELECT id FROM {})",
+                    t.name
+                ),
+                &[t.name],
+            )
+            .await?;
+        }
+        let waiting: i64 = sqlx::query_scalar("SELECT count(*) FROM sync_parked")
+            .fetch_one(&mut *apply.conn())
+            .await
+            .map_err(StoreError::from)?;
+        apply.commit().await?;
+        Ok(u64::try_from(waiting).unwrap_or(0))
     }
 
     /// The next page of the pull stream `stream` (a table, or the tombstones): the rows
@@ -783,6 +924,60 @@ async fn exec(conn: &mut SqliteConnection, sql: &str, args: &[&str]) -> Result<u
         q = q.bind(*a);
     }
     Ok(q.execute(conn).await?.rows_affected())
+}
+
+/// Deletes the local rows of `t` whose ids `ids` (a JSON array) lists, and any of them
+/// waiting in `sync_parked`; returns the rows deleted from `t`.
+async fn delete_local(
+    conn: &mut SqliteConnection,
+    t: &Table,
+    ids: &str,
+) -> Result<u64, StoreError> {
+    exec(
+        conn,
+        "DELETE FROM sync_parked WHERE table_name = ?1 \
+         AND row_id IN (SELECT value FROM json_each(?2))",
+        &[t.name, ids],
+    )
+    .await?;
+    exec(
+        conn,
+        &format!(
+            "DELETE FROM {} WHERE id IN (SELECT value FROM json_each(?1))",
+            t.name
+        ),
+        &[ids],
+    )
+    .await
+}
+
+/// Keeps aside the rows of a pulled page that cannot be applied yet because a row they
+/// require is missing here (see `sync_parked`); a newer copy of a row replaces the older.
+async fn park_orphans(
+    store: &Store,
+    conn: &mut SqliteConnection,
+    t: &Table,
+    json: &str,
+) -> Result<(), StoreError> {
+    exec(
+        conn,
+        "DELETE FROM sync_parked WHERE table_name = ?1 \
+         AND row_id IN (SELECT value ->> '$.id' FROM json_each(?2))",
+        &[t.name, json],
+    )
+    .await?;
+    let now = fmt_time(store.now());
+    exec(
+        conn,
+        &format!(
+            "INSERT INTO sync_parked (table_name, row_id, row_json, parked_at) \
+             SELECT ?2, o.* , ?3 FROM ({}) o",
+            t.local_orphans_sql()
+        ),
+        &[json, t.name, &now],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Applies one pulled page locally: first makes room where a local row holds a unique key

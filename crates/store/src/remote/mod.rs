@@ -49,7 +49,9 @@ pub use engine::{
 };
 pub use error::{SyncError, SyncResult};
 pub use quota::remote_consume;
-pub use schema::{ensure_schema, migrate, schema_state, SchemaState, REMOTE_SCHEMA_VERSION};
+pub use schema::{
+    ensure_schema, migrate, schema_state, Migrated, SchemaState, REMOTE_SCHEMA_VERSION,
+};
 pub use secret::{
     KeyringSecretStore, MemorySecretStore, SecretStore, TimedKeyring, KEYRING_SERVICE,
     KEYRING_TIMEOUT,

@@ -8,7 +8,7 @@ use super::error::{classify, SyncError, SyncResult};
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/remote");
 
 /// The newest remote schema version this build knows (`sg_meta.schema_version`).
-pub const REMOTE_SCHEMA_VERSION: i64 = 4;
+pub const REMOTE_SCHEMA_VERSION: i64 = 5;
 
 /// What a server holds, as far as the sync cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,31 +60,80 @@ pub async fn may_migrate(pool: &PgPool) -> SyncResult<bool> {
     .map_err(classify)
 }
 
-/// Applies every pending migration of `migrations/remote/` (a no-op when up to date).
+/// The SHA-384 of `0003_timescale.sql` as first released. That file read
+/// `shared_preload_libraries`, which only superusers may, so a database owner without
+/// superuser rights could not pass it; its corrected text does the same for servers that
+/// applied the original. Such servers get the corrected checksum recorded (what Flyway calls
+/// a repair), so the migrator accepts them.
+const RELEASED_0003_SHA384: &str = "4b9adc32faeeeaa0e37f82ba1a1aa06abf8e76b43c82743e98e46e31bcb4fa6920960b99a517c7e39f30e81695ef7d3e";
+
+/// What [`migrate`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Migrated {
+    /// The schema was already at this (the app's) version: nothing was applied.
+    AlreadyAt(i64),
+    /// Created (`from` = `None`) or upgraded to the app's version.
+    Upgraded {
+        /// The version before, if there was a schema.
+        from: Option<i64>,
+    },
+}
+
+/// Applies every pending migration of `migrations/remote/`.
 ///
 /// # Errors
 ///
 /// `NewerSchema` when the server is ahead of this build (nothing is applied);
-/// `Permission` when the role may not create or alter the schema; `Interrupted`/`Remote`.
-pub async fn migrate(pool: &PgPool) -> SyncResult<()> {
-    if let SchemaState::At(v) = schema_state(pool).await? {
-        if v > REMOTE_SCHEMA_VERSION {
+/// `Permission` when the schema is older and the role may not create or alter it;
+/// `Interrupted`/`Remote`.
+pub async fn migrate(pool: &PgPool) -> SyncResult<Migrated> {
+    let from = match schema_state(pool).await? {
+        SchemaState::At(v) if v > REMOTE_SCHEMA_VERSION => {
             return Err(SyncError::NewerSchema {
                 server: v,
                 app: REMOTE_SCHEMA_VERSION,
-            });
+            })
         }
-    }
+        SchemaState::At(v) if v == REMOTE_SCHEMA_VERSION => return Ok(Migrated::AlreadyAt(v)),
+        SchemaState::At(v) => Some(v),
+        SchemaState::Missing => None,
+    };
     if !may_migrate(pool).await? {
-        return Err(SyncError::Permission(
-            "this role may not create or upgrade the Stratagraph schema; connect as its owner"
-                .into(),
-        ));
+        return Err(SyncError::Permission(format!(
+            "the schema is at version {}, and only its owner may upgrade it to \
+             {REMOTE_SCHEMA_VERSION}; connect as the owner (see migrations/README.md)",
+            from.map_or_else(|| "none".to_owned(), |v| v.to_string())
+        )));
     }
+    repair_0003(pool).await?;
     MIGRATOR.run(pool).await.map_err(|e| match e {
         sqlx::migrate::MigrateError::Execute(err) => classify(err),
         other => SyncError::Remote(sqlx::Error::Migrate(Box::new(other))),
-    })
+    })?;
+    Ok(Migrated::Upgraded { from })
+}
+
+/// Records the corrected checksum of migration 3 where the released one was applied.
+async fn repair_0003(pool: &PgPool) -> SyncResult<()> {
+    let Some(current) = MIGRATOR.iter().find(|m| m.version == 3) else {
+        return Ok(());
+    };
+    let recorded: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+        .fetch_one(pool)
+        .await
+        .map_err(classify)?;
+    if recorded {
+        sqlx::query(
+            "UPDATE _sqlx_migrations SET checksum = $1 \
+             WHERE version = 3 AND encode(checksum, 'hex') = $2",
+        )
+        .bind(current.checksum.as_ref())
+        .bind(RELEASED_0003_SHA384)
+        .execute(pool)
+        .await
+        .map_err(classify)?;
+    }
+    Ok(())
 }
 
 /// Makes sure the server can be synced with: migrates when the schema is missing or older
@@ -102,7 +151,7 @@ pub async fn ensure_schema(pool: &PgPool, database: &str, auto_migrate: bool) ->
         }),
         state => {
             if auto_migrate && may_migrate(pool).await? {
-                migrate(pool).await
+                migrate(pool).await.map(|_| ())
             } else {
                 Err(match state {
                     SchemaState::At(v) => SyncError::OlderSchema {

@@ -67,6 +67,13 @@ pub(crate) struct Table {
     pub has_updated_at: bool,
     /// Which incoming rows a non-administrator may write (SQL over the incoming row `i`).
     pub push_allowed: &'static str,
+    /// The relation the sync reads and writes on the server: the table itself, or for
+    /// `backtest_runs` the view user roles are given instead of the hypertable (see
+    /// `migrations/remote/0005_isolation.sql`).
+    pub remote: &'static str,
+    /// SQLite condition over the local row `t`: the row is another user's (`?1` is this
+    /// device's user), so it is here only while the server lets this user see it.
+    pub foreign: &'static str,
 }
 
 use Kind::{Array, Int, Json, Text, Time};
@@ -87,6 +94,8 @@ pub(crate) static TABLES: &[Table] = &[
         remote_key: "id",
         has_updated_at: false,
         push_allowed: "false",
+        remote: "users",
+        foreign: "t.id <> ?1",
     },
     Table {
         name: "subscription_plans",
@@ -104,6 +113,8 @@ pub(crate) static TABLES: &[Table] = &[
         remote_key: "id",
         has_updated_at: true,
         push_allowed: "false",
+        remote: "subscription_plans",
+        foreign: "t.user_id <> ?1",
     },
     Table {
         name: "plan_usage",
@@ -120,6 +131,8 @@ pub(crate) static TABLES: &[Table] = &[
         remote_key: "id",
         has_updated_at: true,
         push_allowed: "false",
+        remote: "plan_usage",
+        foreign: "t.user_id <> ?1",
     },
     Table {
         name: "strategies",
@@ -137,6 +150,8 @@ pub(crate) static TABLES: &[Table] = &[
         remote_key: "id",
         has_updated_at: true,
         push_allowed: "i.owner_id = sg_current_user_id()",
+        remote: "strategies",
+        foreign: "t.owner_id <> ?1",
     },
     Table {
         name: "strategy_versions",
@@ -152,6 +167,9 @@ pub(crate) static TABLES: &[Table] = &[
         remote_key: "id",
         has_updated_at: false,
         push_allowed: "sg_owns_strategy(i.strategy_id, sg_current_user_id())",
+        remote: "strategy_versions",
+        foreign: "NOT EXISTS (SELECT 1 FROM strategies s WHERE s.id = t.strategy_id \
+                  AND s.owner_id = ?1)",
     },
     Table {
         name: "backtest_runs",
@@ -170,6 +188,10 @@ pub(crate) static TABLES: &[Table] = &[
         has_updated_at: false,
         push_allowed: "(i.requested_by = sg_current_user_id() OR (i.requested_by IS NULL \
                        AND sg_owns_version(i.strategy_version_id, sg_current_user_id())))",
+        remote: "backtest_runs_visible",
+        foreign: "t.requested_by <> ?1 OR (t.requested_by IS NULL AND NOT EXISTS (SELECT 1 \
+                  FROM strategy_versions v JOIN strategies s ON s.id = v.strategy_id \
+                  WHERE v.id = t.strategy_version_id AND s.owner_id = ?1))",
     },
     Table {
         name: "paper_trade_runs",
@@ -186,6 +208,9 @@ pub(crate) static TABLES: &[Table] = &[
         remote_key: "id",
         has_updated_at: false,
         push_allowed: "sg_owns_version(i.strategy_version_id, sg_current_user_id())",
+        remote: "paper_trade_runs",
+        foreign: "NOT EXISTS (SELECT 1 FROM strategy_versions v JOIN strategies s \
+                  ON s.id = v.strategy_id WHERE v.id = t.strategy_version_id AND s.owner_id = ?1)",
     },
     Table {
         name: "notifications",
@@ -201,6 +226,8 @@ pub(crate) static TABLES: &[Table] = &[
         remote_key: "id",
         has_updated_at: false,
         push_allowed: "i.user_id = sg_current_user_id()",
+        remote: "notifications",
+        foreign: "t.user_id <> ?1",
     },
     Table {
         name: "template_shares",
@@ -217,6 +244,8 @@ pub(crate) static TABLES: &[Table] = &[
         has_updated_at: false,
         push_allowed: "(i.educator_id = sg_current_user_id() \
                        AND sg_owns_version(i.strategy_version_id, sg_current_user_id()))",
+        remote: "template_shares",
+        foreign: "t.educator_id IS NULL OR t.educator_id <> ?1",
     },
     Table {
         name: "compliance_events",
@@ -235,6 +264,8 @@ pub(crate) static TABLES: &[Table] = &[
         has_updated_at: false,
         push_allowed: "(i.created_by = sg_current_user_id() \
                        OR sg_user_has_role(sg_current_user_id(), 'compliance'))",
+        remote: "compliance_events",
+        foreign: "t.created_by IS NULL OR t.created_by <> ?1",
     },
 ];
 
@@ -365,7 +396,7 @@ impl Table {
              WHERE (EXCLUDED.sync_stamp, {new}) > (t.sync_stamp, {old}) \
              RETURNING t.id",
             rs = self.recordset(),
-            t = self.name,
+            t = self.remote,
             cols = names(self),
             vals = self.incoming_values(),
             adm = self.admissible(),
@@ -384,7 +415,7 @@ impl Table {
             "WITH {rs} UPDATE {t} AS t SET sync_stamp = t.sync_stamp FROM i \
              WHERE t.id = i.id AND NOT (t.id = ANY ($2::uuid[])) AND {old} <> {new}",
             rs = self.recordset(),
-            t = self.name,
+            t = self.remote,
             old = content(self, "t"),
             new = content(self, "i"),
         )
@@ -410,7 +441,7 @@ impl Table {
              WHERE (sync_txid, id) > ($1::xid8, $2::uuid) AND sync_txid < $3::xid8 \
              ORDER BY sync_txid, id LIMIT $4",
             fields.join(", "),
-            self.name
+            self.remote
         )
     }
 
@@ -464,6 +495,43 @@ impl Table {
             exprs = exprs.join(", "),
             conds = conds.join(" AND "),
             sets = sets.join(", "),
+        )
+    }
+
+    /// SQLite: the rows of `?1` (a pulled page) that [`Table::local_apply_sql`] cannot apply
+    /// because a required parent is missing here, as `(id, row JSON)`; rows with unpushed
+    /// local changes are not among them (those wait for the push on purpose).
+    pub(crate) fn local_orphans_sql(&self) -> String {
+        let missing: Vec<String> = self
+            .cols
+            .iter()
+            .filter_map(|col| match col.refs {
+                Some((parent, true)) => Some(format!(
+                    "NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = j.value ->> '$.{}')",
+                    col.name
+                )),
+                _ => None,
+            })
+            .collect();
+        if missing.is_empty() {
+            return "SELECT '', '' WHERE 0".to_owned();
+        }
+        format!(
+            "SELECT j.value ->> '$.id', j.value FROM json_each(?1) j WHERE ({}) \
+             AND NOT EXISTS (SELECT 1 FROM sync_outbox o WHERE o.table_name = '{}' \
+             AND o.row_id = j.value ->> '$.id')",
+            missing.join(" OR "),
+            self.name
+        )
+    }
+
+    /// SQLite: ids of local rows that are another user's (`?1` is this device's user) and
+    /// have no unpushed local change: they stay only while the server shows them.
+    pub(crate) fn local_foreign_sql(&self) -> String {
+        format!(
+            "SELECT t.id FROM {} t WHERE ({}) AND NOT EXISTS (SELECT 1 FROM sync_outbox o \
+             WHERE o.table_name = '{}' AND o.row_id = t.id)",
+            self.name, self.foreign, self.name
         )
     }
 }

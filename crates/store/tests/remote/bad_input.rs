@@ -88,7 +88,7 @@ async fn bad_remotes_give_clear_messages_and_change_nothing_locally() {
     let role = format!("sg_u_{}", random_suffix());
     psql(&db.name, &format!("CREATE ROLE {role} LOGIN"));
     db.roles.lock().unwrap().push(role.clone());
-    let mut cfg = RemoteConfig::new("127.0.0.1", 5432, &db.name, &role);
+    let mut cfg = RemoteConfig::new("127.0.0.1", crate::common::port(), &db.name, &role);
     cfg.tls = TlsMode::Disable;
     let err = connect(cfg).await.unwrap_err();
     assert_eq!(err.code(), "no_schema", "{err:?}");

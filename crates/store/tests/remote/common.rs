@@ -13,7 +13,22 @@ use stratagraph_store::{ManualClock, Store, StoreOptions};
 use tempfile::TempDir;
 
 pub const HOST: &str = "127.0.0.1";
-pub const PORT: u16 = 5432;
+
+/// The server under test: `STRATAGRAPH_TEST_PG_PORT` (default 5432, the plain PostgreSQL;
+/// scripts/test.sh runs the suite again against TimescaleDB on 5433).
+pub fn port() -> u16 {
+    std::env::var("STRATAGRAPH_TEST_PG_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(5432)
+}
+
+/// Whether the server under test must be TimescaleDB (`STRATAGRAPH_TEST_TIMESCALEDB=1`):
+/// then every migrated test database is checked to hold `backtest_runs` as a hypertable, so
+/// the TimescaleDB half can never silently test plain PostgreSQL.
+pub fn expect_timescaledb() -> bool {
+    std::env::var("STRATAGRAPH_TEST_TIMESCALEDB").as_deref() == Ok("1")
+}
 
 pub const SYNCED: [&str; 10] = [
     "users",
@@ -33,6 +48,8 @@ pub fn psql(db: &str, sql: &str) -> String {
         .args([
             "-h",
             HOST,
+            "-p",
+            &port().to_string(),
             "-U",
             "postgres",
             "-d",
@@ -79,7 +96,17 @@ impl TestDb {
                 .unwrap_or(now);
             if now - ts > 3600 {
                 let _ = Command::new("psql")
-                    .args(["-h", HOST, "-U", "postgres", "-d", "test", "-qc"])
+                    .args([
+                        "-h",
+                        HOST,
+                        "-p",
+                        &port().to_string(),
+                        "-U",
+                        "postgres",
+                        "-d",
+                        "test",
+                        "-qc",
+                    ])
                     .arg(format!("DROP DATABASE IF EXISTS {old} WITH (FORCE)"))
                     .output();
             }
@@ -97,12 +124,26 @@ impl TestDb {
         let db = Self::empty();
         let pool = db.owner_pool().await;
         stratagraph_store::remote::migrate(&pool).await.unwrap();
+        if expect_timescaledb() {
+            let hyper: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM timescaledb_information.hypertables \
+                 WHERE hypertable_name = 'backtest_runs')",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            assert!(
+                hyper,
+                "backtest_runs is a TimescaleDB hypertable on port {}",
+                port()
+            );
+        }
         pool.close().await;
         db
     }
 
     pub fn url(&self) -> String {
-        format!("postgres://postgres@{HOST}:{PORT}/{}", self.name)
+        format!("postgres://postgres@{HOST}:{}/{}", port(), self.name)
     }
 
     pub async fn owner_pool(&self) -> PgPool {
@@ -115,7 +156,7 @@ impl TestDb {
 
     /// The owner connection's config (trust auth: no password needed).
     pub fn config(&self) -> RemoteConfig {
-        let mut c = RemoteConfig::new(HOST, PORT, &self.name, "postgres");
+        let mut c = RemoteConfig::new(HOST, port(), &self.name, "postgres");
         c.tls = TlsMode::Disable;
         c
     }
@@ -144,7 +185,8 @@ impl TestDb {
         PgPoolOptions::new()
             .max_connections(4)
             .connect(&format!(
-                "postgres://{role}:pw-{role}@{HOST}:{PORT}/{}",
+                "postgres://{role}:pw-{role}@{HOST}:{}/{}",
+                port(),
                 self.name
             ))
             .await
@@ -155,7 +197,17 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         let _ = Command::new("psql")
-            .args(["-h", HOST, "-U", "postgres", "-d", "test", "-qc"])
+            .args([
+                "-h",
+                HOST,
+                "-p",
+                &port().to_string(),
+                "-U",
+                "postgres",
+                "-d",
+                "test",
+                "-qc",
+            ])
             .arg(format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                 self.name
@@ -163,7 +215,17 @@ impl Drop for TestDb {
             .output();
         for role in self.roles.lock().unwrap_or_else(|e| e.into_inner()).iter() {
             let _ = Command::new("psql")
-                .args(["-h", HOST, "-U", "postgres", "-d", "test", "-qc"])
+                .args([
+                    "-h",
+                    HOST,
+                    "-p",
+                    &port().to_string(),
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "test",
+                    "-qc",
+                ])
                 .arg(format!("DROP ROLE IF EXISTS {role}"))
                 .output();
         }

@@ -102,7 +102,7 @@ fn pg_ctlcluster(action: &str) -> bool {
         .args([
             "--skip-systemctl-redirect",
             &cluster_version(),
-            "main",
+            &std::env::var("STRATAGRAPH_TEST_PG_CLUSTER").unwrap_or_else(|_| "main".into()),
             action,
         ])
         .status()
@@ -112,7 +112,14 @@ fn pg_ctlcluster(action: &str) -> bool {
 
 fn server_up() -> bool {
     std::process::Command::new("pg_isready")
-        .args(["-h", "127.0.0.1", "-p", "5432", "-t", "2"])
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &crate::common::port().to_string(),
+            "-t",
+            "2",
+        ])
         .status()
         .map(|s| s.success())
         .unwrap_or(false)

@@ -13,7 +13,7 @@ async fn config_is_saved_without_secret_and_no_password_reaches_the_data_dir() {
     let (role, _) = db.provision(&["trader"]);
     let password = format!("pw-{role}");
     let dev = Device::new().await;
-    let mut cfg = RemoteConfig::new("127.0.0.1", 5432, &db.name, &role);
+    let mut cfg = RemoteConfig::new("127.0.0.1", crate::common::port(), &db.name, &role);
     cfg.tls = TlsMode::Disable;
     dev.store.save_remote_config(&cfg).await.unwrap();
     let secrets = MemorySecretStore::new();

@@ -1,4 +1,5 @@
-//! Integration tests of the remote sync against the real PostgreSQL at 127.0.0.1:5432.
+//! Integration tests of the remote sync against a real PostgreSQL (127.0.0.1:5432, or the port in
+//! `STRATAGRAPH_TEST_PG_PORT`: scripts/test.sh runs them against TimescaleDB too).
 //! A separate binary from `tests/store` so the embedded-store tests stay hermetic (no
 //! server needed) and so these can be run, or skipped, on their own. Each test creates and
 //! drops its own database `sg_test_<unix time>_<random>`.

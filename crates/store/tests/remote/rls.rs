@@ -4,7 +4,7 @@
 use sqlx::PgPool;
 use stratagraph_store::remote::SyncOptions;
 
-use crate::common::{count, graph, psql, Device, TestDb};
+use crate::common::{count, graph, port, psql, Device, TestDb};
 
 async fn try_exec(pool: &PgPool, sql: &str) -> Result<u64, String> {
     sqlx::query(sql)
@@ -55,7 +55,7 @@ async fn a_cannot_see_or_alter_b_private_rows() {
     for (table, id) in [
         ("strategies", s),
         ("strategy_versions", v),
-        ("backtest_runs", r),
+        ("backtest_runs_visible", r),
         ("notifications", n),
         ("plan_usage", u),
         ("compliance_events", ce),
@@ -80,6 +80,16 @@ async fn a_cannot_see_or_alter_b_private_rows() {
             Ok(0),
             "A deletes B's {table}"
         );
+    }
+    // The runs table itself (and so its TimescaleDB chunks) is not granted to users at all.
+    for sql in [
+        "SELECT count(*) FROM backtest_runs".to_owned(),
+        format!("DELETE FROM backtest_runs WHERE id = '{r}'"),
+    ] {
+        let err = try_exec(&pa, &sql)
+            .await
+            .expect_err("the runs table is not granted");
+        assert!(err.contains("permission denied"), "{sql}: {err}");
     }
     assert_eq!(
         count(&pa, "users").await,
@@ -136,7 +146,7 @@ async fn a_cannot_see_or_alter_b_private_rows() {
     let dev = Device::new().await;
     dev.store.ensure_profile().await.unwrap();
     let mut cfg =
-        stratagraph_store::remote::RemoteConfig::new("127.0.0.1", 5432, &db.name, &role_a);
+        stratagraph_store::remote::RemoteConfig::new("127.0.0.1", port(), &db.name, &role_a);
     cfg.tls = stratagraph_store::remote::TlsMode::Disable;
     let secrets = stratagraph_store::remote::MemorySecretStore::new();
     use stratagraph_store::remote::SecretStore as _;
