@@ -482,7 +482,7 @@ impl Syncer {
                     // Rows that are not new or changed count as taken (an identical retry).
                     let exist: i64 = sqlx::query_scalar(&format!(
                         "SELECT count(*) FROM {} WHERE id = ANY ($1::uuid[])",
-                        t.name
+                        t.remote
                     ))
                     .bind(parse_ids(ids))
                     .fetch_one(&mut *tx)
@@ -502,7 +502,7 @@ impl Syncer {
             for (t, ids) in deletes.iter().rev() {
                 sqlx::query(&format!(
                     "DELETE FROM {} WHERE id = ANY ($1::uuid[])",
-                    t.name
+                    t.remote
                 ))
                 .bind(ids)
                 .execute(&mut *tx)

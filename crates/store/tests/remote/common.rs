@@ -263,6 +263,31 @@ impl Device {
             .unwrap()
     }
 
+    /// A syncer logged in as the provisioned `role` (password `pw-<role>`).
+    pub async fn role_syncer(&self, db: &TestDb, role: &str) -> Syncer {
+        use stratagraph_store::remote::SecretStore as _;
+        let mut config = RemoteConfig::new(HOST, port(), &db.name, role);
+        config.tls = TlsMode::Disable;
+        let secrets = MemorySecretStore::new();
+        secrets
+            .set(&config.secret_key(), &format!("pw-{role}"))
+            .unwrap();
+        Syncer::connect(&self.store, &config, &secrets, SyncOptions::default())
+            .await
+            .unwrap()
+    }
+
+    /// The ids of `table` on this device.
+    pub async fn ids(&self, table: &str) -> std::collections::BTreeSet<String> {
+        let mut conn = self.raw().await;
+        sqlx::query_scalar(&format!("SELECT id FROM {table}"))
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect()
+    }
+
     pub async fn syncer(&self, config: &RemoteConfig, options: SyncOptions) -> Syncer {
         Syncer::connect(&self.store, config, &MemorySecretStore::new(), options)
             .await
@@ -326,4 +351,19 @@ pub async fn count(pool: &PgPool, table: &str) -> i64 {
         .fetch_one(pool)
         .await
         .unwrap()
+}
+
+/// The ids of `table` that `pool`'s role may see on the server (runs through their view).
+pub async fn visible_ids(pool: &PgPool, table: &str) -> std::collections::BTreeSet<String> {
+    let rel = if table == "backtest_runs" {
+        "backtest_runs_visible"
+    } else {
+        table
+    };
+    sqlx::query_scalar(&format!("SELECT id::text FROM {rel}"))
+        .fetch_all(pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect()
 }

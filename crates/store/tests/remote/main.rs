@@ -5,6 +5,7 @@
 //! drops its own database `sg_test_<unix time>_<random>`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod attack;
 mod bad_input;
 mod common;
 mod converge;
@@ -15,3 +16,4 @@ mod migrate;
 mod quota;
 mod rls;
 mod sync;
+mod visibility;
