@@ -88,7 +88,22 @@ with_test_db() {
     psql -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -qAtc \
         "SELECT 1 FROM pg_database WHERE datname = 'test'" | grep -q 1 ||
         psql -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -qc "CREATE DATABASE test"
+    psql -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -qAtc \
+        "SELECT 1 FROM pg_roles WHERE rolname = 'sg_scram_required'" | grep -q 1 ||
+        psql -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -qc \
+            "CREATE ROLE sg_scram_required NOLOGIN"
 }
+
+# Members of sg_scram_required must log in with a SCRAM password even from 127.0.0.1 (trust
+# for everyone else): the tests log in that way to check provisioning and saved passwords.
+HBA=$CONF/pg_hba.conf
+RULE="host all +sg_scram_required 127.0.0.1/32 scram-sha-256"
+if ! grep -qF "$RULE" "$HBA"; then
+    { echo "$RULE"; cat "$HBA"; } | "${SUDO[@]}" tee "$HBA.new" >/dev/null
+    "${SUDO[@]}" mv "$HBA.new" "$HBA"
+    "${SUDO[@]}" chown postgres:postgres "$HBA"
+    ready && "${SUDO[@]}" pg_ctlcluster --skip-systemctl-redirect "$VERSION" "$CLUSTER" reload
+fi
 
 if ready; then
     with_test_db

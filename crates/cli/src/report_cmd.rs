@@ -13,7 +13,7 @@ use stratagraph_engine::metrics::Metrics;
 use stratagraph_report::{html_report, ChartData, PriceSeries, ReportInput, Theme};
 use stratagraph_store::{RunStatus, Store};
 
-use crate::store_cmds::{runtime, with_store};
+use crate::store_cmds::{read_store, runtime};
 use uuid::Uuid;
 
 use crate::engine_cmds::{self, BacktestArgs};
@@ -138,7 +138,7 @@ struct StoredRun {
 fn stored_report(db: Option<&Path>, id: &str, theme: Theme) -> Result<String, String> {
     let id = Uuid::parse_str(id.trim()).map_err(|_| format!("\"{id}\" is not a run id"))?;
     let rt = runtime()?;
-    let run = with_store(&rt, db, |store| async move { load_run(&store, id).await })?;
+    let run = read_store(&rt, db, |store| async move { load_run(&store, id).await })?;
     Ok(html_report(&ReportInput {
         title: &run.title,
         subtitle: Some(&run.subtitle),

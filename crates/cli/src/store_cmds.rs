@@ -141,8 +141,8 @@ async fn open_store(db: Option<&Path>) -> Result<Store, String> {
         .map_err(|e| format!("cannot open {}: {}", path.display(), store_err(e)))
 }
 
-/// Opens the store, runs `job` on it and closes it (checkpointing the WAL) whatever the
-/// outcome.
+/// Opens the store (creating it when missing), runs `job` on it and closes it
+/// (checkpointing the WAL) whatever the outcome.
 pub(crate) fn with_store<T, F, Fut>(rt: &Runtime, db: Option<&Path>, job: F) -> Result<T, String>
 where
     F: FnOnce(Store) -> Fut,
@@ -154,6 +154,24 @@ where
         store.close().await;
         out
     })
+}
+
+/// As [`with_store`] for commands that only read: a database that does not exist is an
+/// error naming the path, not a new empty database.
+pub(crate) fn read_store<T, F, Fut>(rt: &Runtime, db: Option<&Path>, job: F) -> Result<T, String>
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: Future<Output = Result<T, String>>,
+{
+    let path = resolve_db_path(db).map_err(store_err)?;
+    if !path.exists() {
+        return Err(format!(
+            "no database at {}: nothing to read (the app, `strategy create` and `backtest \
+             --save` create it)",
+            path.display()
+        ));
+    }
+    with_store(rt, db, job)
 }
 
 /// Checks a sweep of `n` combinations against the plan's `sweep_combinations` quota when a
@@ -207,7 +225,7 @@ pub fn strategy(db: Option<&Path>, cmd: &StrategyCmd) -> Result<ExitCode, String
                 search: search.clone(),
                 ..StrategyFilter::default()
             };
-            let list = with_store(&rt, db, |store| async move {
+            let list = read_store(&rt, db, |store| async move {
                 store.list_strategies(&filter).await.map_err(store_err)
             })?;
             if *json {
@@ -222,7 +240,7 @@ pub fn strategy(db: Option<&Path>, cmd: &StrategyCmd) -> Result<ExitCode, String
             version,
             json,
         } => {
-            let v = with_store(&rt, db, |store| async move {
+            let v = read_store(&rt, db, |store| async move {
                 let s = store.find_strategy(strategy).await.map_err(store_err)?;
                 load(&store, &s, *version).await
             })?;
@@ -234,7 +252,7 @@ pub fn strategy(db: Option<&Path>, cmd: &StrategyCmd) -> Result<ExitCode, String
             Ok(ExitCode::SUCCESS)
         }
         StrategyCmd::History { strategy, json } => {
-            let (s, versions) = with_store(&rt, db, |store| async move {
+            let (s, versions) = read_store(&rt, db, |store| async move {
                 let s = store.find_strategy(strategy).await.map_err(store_err)?;
                 let versions = store.list_versions(s.id).await.map_err(store_err)?;
                 Ok((s, versions))
@@ -360,7 +378,7 @@ pub fn runs(db: Option<&Path>, cmd: &RunsCmd) -> Result<ExitCode, String> {
         limit,
         json,
     } = cmd;
-    let rows = with_store(&rt, db, |store| async move {
+    let rows = read_store(&rt, db, |store| async move {
         let mut filter = RunFilter {
             limit: *limit,
             ..RunFilter::default()

@@ -17,14 +17,15 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 use stratagraph_store::remote::{
-    self, schema_state, Migrated, RemoteConfig, SchemaState, SecretStore, SyncError, SyncOptions,
-    SyncPhase, SyncProgress, SyncReport, Syncer, TimedKeyring, TlsMode, REMOTE_SCHEMA_VERSION,
+    self, schema_state, Migrated, Provision, RemoteConfig, SchemaState, SecretStore, SyncError,
+    SyncOptions, SyncPhase, SyncProgress, SyncReport, Syncer, TimedKeyring, TlsMode,
+    REMOTE_SCHEMA_VERSION,
 };
 use stratagraph_store::Store;
 use uuid::Uuid;
 
 use crate::engine_cmds::{print_json, write_stdout};
-use crate::store_cmds::{runtime, store_err, with_store};
+use crate::store_cmds::{read_store, runtime, store_err, with_store};
 
 /// How long a keyring call may take before the command gives up on it.
 /// `stratagraph sync ...`.
@@ -52,6 +53,42 @@ pub enum SyncCmd {
     /// Where this device stands: the server (no password), last sync, pending changes,
     /// unread sync conflicts. Does not contact the server.
     Status(JsonFlag),
+    /// Create a user's login role on the server (run by an administrator: the schema's
+    /// owner or a role with CREATEROLE, over this device's configured connection). The
+    /// password is read from stdin and only its SCRAM-SHA-256 verifier is sent, so it never
+    /// reaches the server, its logs or the network in plain text.
+    Provision(ProvisionArgs),
+}
+
+/// `stratagraph sync provision`.
+#[derive(Args)]
+pub struct ProvisionArgs {
+    /// The login role to create (its password is replaced when it exists).
+    #[arg(long, value_name = "ROLE")]
+    role: String,
+    /// The user's e-mail address (unique on the server).
+    #[arg(long)]
+    email: String,
+    /// The user's display name.
+    #[arg(long, value_name = "NAME")]
+    name: String,
+    /// The user's id; default a new one. Give the id `stratagraph sync status` shows on the
+    /// user's device to keep its profile's id.
+    #[arg(long, value_name = "USER_ID")]
+    user_id: Option<Uuid>,
+    /// Roles, comma-separated: trader, educator, compliance, admin.
+    #[arg(long, default_value = "trader", value_delimiter = ',')]
+    roles: Vec<String>,
+    /// Plan tier.
+    #[arg(long, default_value = "free")]
+    plan: String,
+    /// Read the new user's password from the first line of stdin (required: a password is
+    /// never taken from the command line).
+    #[arg(long)]
+    password_stdin: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 /// `--json` alone.
@@ -165,7 +202,80 @@ pub fn sync(db: Option<&Path>, cmd: &SyncCmd) -> Result<ExitCode, String> {
         SyncCmd::Pull(f) => transfer(db, Transfer::Pull, f.json),
         SyncCmd::Run(f) => transfer(db, Transfer::Both, f.json),
         SyncCmd::Status(f) => status(db, f.json),
+        SyncCmd::Provision(a) => provision(db, a),
     }
+}
+
+// provision ----------------------------------------------------------------------------------
+
+const USER_ROLES: [&str; 4] = ["trader", "educator", "compliance", "admin"];
+
+fn provision(db: Option<&Path>, a: &ProvisionArgs) -> Result<ExitCode, String> {
+    if !a.password_stdin {
+        return Err(
+            "sync provision: give the new user's password on stdin with \
+                    --password-stdin (never on the command line)"
+                .into(),
+        );
+    }
+    if let Some(bad) = a.roles.iter().find(|r| !USER_ROLES.contains(&r.as_str())) {
+        return Err(format!(
+            "--roles: unknown role {bad:?} (use {})",
+            USER_ROLES.join(", ")
+        ));
+    }
+    if a.role.trim().is_empty() || a.email.trim().is_empty() || a.name.trim().is_empty() {
+        return Err("--role, --email and --name must not be empty".into());
+    }
+    let password = read_password()?;
+    let p = Provision {
+        role: a.role.clone(),
+        user_id: a.user_id.unwrap_or_else(Uuid::now_v7),
+        email: a.email.clone(),
+        display_name: a.name.clone(),
+        roles: a.roles.clone(),
+        plan_tier: a.plan.clone(),
+    };
+    let rt = runtime()?;
+    let keyring = Arc::new(TimedKeyring::default());
+    let k = keyring.clone();
+    let (config, id) = with_store(&rt, db, |store| async move {
+        let config = config_of(&store).await?;
+        let result = async {
+            let pool = config.connect_with(k.as_ref()).await?;
+            let id = remote::provision_user(&pool, &p, &password).await;
+            pool.close().await;
+            id
+        }
+        .await;
+        result
+            .map(|id| (config, id))
+            .map_err(|e| sync_err(e, Some(k.as_ref())))
+    })?;
+    if a.json {
+        print_json(&json!({
+            "server": server_text(&config),
+            "role": a.role,
+            "user_id": id,
+            "roles": a.roles,
+            "plan_tier": a.plan,
+        }))?;
+    } else {
+        write_stdout(&format!(
+            "{}: role {} is user {id} (roles {}; plan {}); the password was sent only as a \
+             SCRAM-SHA-256 verifier\non the user's device: stratagraph sync configure --host {} \
+             --port {} --database {} --user {} --password-stdin\n",
+            server_text(&config),
+            a.role,
+            a.roles.join(", "),
+            a.plan,
+            config.host,
+            config.port,
+            config.database,
+            a.role
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 // configure ----------------------------------------------------------------------------------
@@ -222,7 +332,12 @@ fn configure(db: Option<&Path>, a: &ConfigureArgs) -> Result<ExitCode, String> {
             }
         }
         let check = async {
-            let pool = config.connect(password.as_deref()).await?;
+            // Without a new password, check with the one saved before (if any), as a sync
+            // would.
+            let pool = match password.as_deref() {
+                Some(pw) => config.connect(Some(pw)).await?,
+                None => config.connect_with(&TimedKeyring::default()).await?,
+            };
             let state = schema_state(&pool).await;
             pool.close().await;
             state
@@ -495,7 +610,7 @@ fn transfer(db: Option<&Path>, what: Transfer, json_out: bool) -> Result<ExitCod
 
 fn status(db: Option<&Path>, json_out: bool) -> Result<ExitCode, String> {
     let rt = runtime()?;
-    let st = with_store(&rt, db, |store| async move {
+    let st = read_store(&rt, db, |store| async move {
         store.sync_status().await.map_err(store_err)
     })?;
     let (conflicts, profile) = (st.unread_conflicts, st.profile_id);
@@ -512,7 +627,10 @@ fn status(db: Option<&Path>, json_out: bool) -> Result<ExitCode, String> {
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mut out = String::new();
+    let mut out = match profile {
+        Some(p) => format!("user id:     {p} (this device's profile)\n"),
+        None => String::new(),
+    };
     match &st.remote {
         Some(c) => {
             out.push_str(&format!(

@@ -266,6 +266,7 @@ fn an_invalid_graph_is_reported_and_nothing_is_saved() {
 #[test]
 fn unknown_strategies_are_one_line_errors() {
     let db = Db::new();
+    db.run(&["strategy", "create", "--title", "Something"]).ok();
     for args in [
         vec!["strategy", "show", "nope"],
         vec!["strategy", "history", "nope"],
@@ -412,12 +413,39 @@ fn an_unusable_database_path_is_a_one_line_error() {
     let file = dir.path().join("a-file");
     fs::write(&file, "not a directory").unwrap();
     let db = file.join("x.db");
-    let line = run(&["--db", db.to_str().unwrap(), "strategy", "list"])
-        .one_line_error()
-        .to_string();
+    let line = run(&[
+        "--db",
+        db.to_str().unwrap(),
+        "strategy",
+        "create",
+        "--title",
+        "x",
+    ])
+    .one_line_error()
+    .to_string();
     assert!(line.contains("cannot open"), "{line}");
     assert!(
         !line.to_lowercase().contains("sqlite"),
         "no internals: {line}"
     );
+}
+
+#[test]
+fn reading_commands_do_not_create_a_missing_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("missing.db");
+    let path = db.to_str().unwrap();
+    for args in [
+        vec!["--db", path, "strategy", "list"],
+        vec!["--db", path, "strategy", "show", "x"],
+        vec!["--db", path, "runs", "list"],
+        vec!["--db", path, "sync", "status"],
+    ] {
+        let line = run(&args).one_line_error().to_string();
+        assert!(
+            line.contains("no database at") && line.contains("missing.db"),
+            "{args:?}: {line}"
+        );
+    }
+    assert!(!db.exists(), "nothing was created");
 }

@@ -162,11 +162,11 @@ fn configure_migrate_push_status_then_another_device_pulls() {
     assert!(out.ok().contains("no Stratagraph schema yet"), "{out:#?}");
     assert!(out.stderr.is_empty(), "{out:#?}");
     let out = a.run(&["sync", "migrate"]);
-    assert!(out.ok().contains("version 4"), "{out:#?}");
+    assert!(out.ok().contains("version 5"), "{out:#?}");
     assert!(a
         .run(&["sync", "migrate"])
         .ok()
-        .contains("already at version 4"));
+        .contains("already at version 5"));
 
     let pushed = a.run(&["sync", "push", "--json"]).json();
     assert!(pushed["pushed"].as_u64().unwrap() >= 4, "{pushed}");
@@ -392,20 +392,94 @@ fn no_password_in_cli_output_or_data_dir_after_a_sync() {
     owner.run(&["sync", "migrate"]).ok();
     let role = format!("sg_u_{}", suffix());
     let password = format!("pw-{}-{}", suffix(), suffix());
-    let user = uuid::Uuid::now_v7();
     db.roles.push(role.clone());
-    psql(
-        &db.name,
-        &format!(
-            "SELECT sg_provision_user('{role}', '{password}', '{user}', '{role}@example.com', \
-             '{role}', ARRAY['trader'])"
+    // The administrator provisions the user; only a SCRAM verifier reaches the server.
+    let email = format!("{role}@example.com");
+    let out = run_with(
+        &owner.db(),
+        &[
+            "sync",
+            "provision",
+            "--role",
+            &role,
+            "--email",
+            &email,
+            "--name",
+            "Pat",
+            "--roles",
+            "trader,educator",
+            "--password-stdin",
+            "--json",
+        ],
+        &format!("{password}\n"),
+        &[],
+    );
+    let provisioned = out.json();
+    let user = provisioned["user_id"].as_str().unwrap().to_owned();
+    let stored = psql(
+        "test",
+        &format!("SELECT rolpassword FROM pg_authid WHERE rolname = '{role}'"),
+    );
+    assert!(stored.starts_with("SCRAM-SHA-256$4096:"), "{stored}");
+    assert!(!stored.contains(&password));
+    assert_eq!(
+        psql(
+            &db.name,
+            &format!(
+                "SELECT u.roles::text FROM users u JOIN sg_role_users r ON r.user_id = u.id \
+                 WHERE r.role_name = '{role}' AND u.id = '{user}'"
+            )
         ),
+        "{trader,educator}"
+    );
+    // Where the server makes this role log in with SCRAM (scripts/ensure-timescaledb.sh sets
+    // that up for members of sg_scram_required), the device's sync below proves that the
+    // verifier matches the password.
+    let scram = psql(
+        "test",
+        "SELECT count(*) FROM pg_roles WHERE rolname = 'sg_scram_required'",
+    ) == "1";
+    if scram {
+        psql("test", &format!("GRANT sg_scram_required TO {role}"));
+    } else {
+        println!("this server lets every role in from 127.0.0.1: the login is not checked");
+    }
+    // A second user with the same e-mail: one line, and no role is left behind.
+    let other = format!("sg_u_{}", suffix());
+    db.roles.push(other.clone());
+    let err = run_with(
+        &owner.db(),
+        &[
+            "sync",
+            "provision",
+            "--role",
+            &other,
+            "--email",
+            &email,
+            "--name",
+            "Dup",
+            "--password-stdin",
+        ],
+        "another-secret\n",
+        &[],
+    );
+    let line = err.one_line_error().to_string();
+    assert!(
+        line.contains(&email) && line.contains("another user"),
+        "{line}"
+    );
+    assert_eq!(
+        psql(
+            "test",
+            &format!("SELECT count(*) FROM pg_roles WHERE rolname = '{other}'")
+        ),
+        "0"
     );
 
     let dev = Device::new();
     let bin = env!("CARGO_BIN_EXE_stratagraph");
     let dbfile = dev.db();
-    let port = closed_port().to_string();
+    let closed = closed_port().to_string();
     let keyring = have("dbus-run-session") && have("gnome-keyring-daemon");
     let script = format!(
         r#"set -u
@@ -413,10 +487,12 @@ B="$SG_BIN"; D="$SG_DB"
 {unlock}
 "$B" --db "$D" strategy create --title "Secret-free"
 "$B" --db "$D" strategy save secret-free "$SG_GRAPH"
-{configure} "$B" --db "$D" sync configure --host 127.0.0.1 --database "$SG_NAME" --user "$SG_ROLE" --tls disable {flag}
+{configure} "$B" --db "$D" sync configure --host 127.0.0.1 --port "$SG_SERVER_PORT" --database "$SG_NAME" --user "$SG_ROLE" --tls disable {flag}
 echo "configure rc=$?"
 "$B" --db "$D" sync run
 echo "run rc=$?"
+"$B" --db "$D" sync configure --host 127.0.0.1 --port "$SG_SERVER_PORT" --database "$SG_NAME" --user "$SG_ROLE" --tls disable
+echo "reconfigure rc=$?"
 "$B" --db "$D" sync status
 "$B" --db "$D" sync status --json
 {configure} "$B" --db "$D" sync configure --host 127.0.0.1 --port "$SG_PORT" --database "$SG_NAME" --user "$SG_ROLE" --tls disable {flag}
@@ -452,7 +528,8 @@ echo "push rc=$?"
         .env("SG_GRAPH", sma_graph())
         .env("SG_NAME", &db.name)
         .env("SG_ROLE", &role)
-        .env("SG_PORT", &port)
+        .env("SG_PORT", &closed)
+        .env("SG_SERVER_PORT", port().to_string())
         .env("SG_PW", &password)
         .env("XDG_DATA_HOME", xdg.path())
         .env_remove("STRATAGRAPH_DB")
@@ -462,6 +539,9 @@ echo "push rc=$?"
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stdout.contains("configure rc=0"), "{stdout}\n{stderr}");
     assert!(stdout.contains("run rc=0"), "{stdout}\n{stderr}");
+    // Configuring again without a new password checks with the saved one.
+    assert!(stdout.contains("reconfigure rc=0"), "{stdout}\n{stderr}");
+    assert!(!stderr.contains("wrong user name or password"), "{stderr}");
     assert!(stdout.contains("push rc=1"), "{stdout}\n{stderr}");
     assert!(stderr.contains("cannot reach the server"), "{stderr}");
     if keyring {

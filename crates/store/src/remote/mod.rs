@@ -22,7 +22,15 @@
 //!   child order, rows past the table's cursor `(sync_txid, id)` and below the snapshot's
 //!   `xmin`, so a transaction that commits late is never skipped. Each page is applied in
 //!   one local transaction together with its cursor: an interrupted pull resumes exactly.
-//!   Rows with unpushed local changes are left alone (the push settles them on the server).
+//!   Rows with unpushed local changes are left alone (the push settles them on the server);
+//!   rows whose required parent is not here wait in `sync_parked` and are applied once it
+//!   arrives, so the cursor never moves past a row that is lost.
+//! * **Visibility.** What a user may see can change without the rows changing: a template
+//!   shared or withdrawn, a role granted or taken. Sharing re-stamps the rows it exposes in
+//!   the sharing transaction (they come after every cursor, in commit order); an access
+//!   change is recorded in `sync_access`, and the user's devices rewind their cursors and
+//!   pull everything again. Each pull also asks the server which of the other users' rows
+//!   the device holds are still visible, and removes the rest.
 //! * **Accounts.** A login role mapped to a user (`sg_role_users`) syncs that user's rows;
 //!   row-level security enforces it. The owner role syncs as `RemoteConfig::account_id` or
 //!   the device's profile. A device whose profile is another (provisional) user moves its
@@ -37,6 +45,7 @@ mod config;
 mod details;
 mod engine;
 mod error;
+mod provision;
 mod quota;
 mod schema;
 mod secret;
@@ -48,6 +57,7 @@ pub use engine::{
     SyncStatus, Syncer,
 };
 pub use error::{SyncError, SyncResult};
+pub use provision::{provision_user, scram_verifier, Provision};
 pub use quota::remote_consume;
 pub use schema::{
     ensure_schema, migrate, schema_state, Migrated, SchemaState, REMOTE_SCHEMA_VERSION,
