@@ -1,5 +1,5 @@
-//! The app shell: navigation rail, the current view, a status bar, and start-up (catalog,
-//! validator, theme, first-start example, draft autosave, close confirmation).
+// The app shell: navigation rail, the current view, a status bar, and start-up (catalog,
+// validator, theme, first-start example, draft autosave, close confirmation).
 
 import { lazy, Suspense, useEffect } from 'react';
 import { LibraryView } from '../features/library/LibraryView';

@@ -1,5 +1,5 @@
-//! Cross-feature actions: opening a strategy in the editor (keeping unsaved work as a draft)
-//! and what to do when the window is asked to close.
+// Cross-feature actions: opening a strategy in the editor (keeping unsaved work as a draft)
+// and what to do when the window is asked to close.
 
 import { api, dialogs } from '../ipc';
 import { useSession } from '../features/editor/session';

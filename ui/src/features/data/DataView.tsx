@@ -1,5 +1,5 @@
-//! Market data: import a CSV (dialog, preview of the first rows and detected columns,
-//! progress), and list, rename and delete datasets.
+// Market data: import a CSV (dialog, preview of the first rows and detected columns,
+// progress), and list, rename and delete datasets.
 
 import { useEffect, useState } from 'react';
 import { fmtDate } from '../runs/format';

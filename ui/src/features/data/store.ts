@@ -1,4 +1,4 @@
-//! Datasets: list, rename, delete, and CSV import (file dialog, preview, progress).
+// Datasets: list, rename, delete, and CSV import (file dialog, preview, progress).
 
 import { create } from 'zustand';
 import { pickPath, useApp } from '../../app/store';

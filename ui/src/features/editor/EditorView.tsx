@@ -1,5 +1,5 @@
-//! The strategy editor: palette, React Flow canvas, inspector and panels, problems list,
-//! toolbar with save/undo/redo/layout, keyboard shortcuts, read-only versions and diffs.
+// The strategy editor: palette, React Flow canvas, inspector and panels, problems list,
+// toolbar with save/undo/redo/layout, keyboard shortcuts, read-only versions and diffs.
 
 import {
   Background,

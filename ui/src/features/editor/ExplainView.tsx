@@ -1,5 +1,5 @@
-//! The editor showing a run's version read-only with every wire labelled with its value at
-//! one bar, a ◀ ▶ bar stepper, and the way back to the results.
+// The editor showing a run's version read-only with every wire labelled with its value at
+// one bar, a ◀ ▶ bar stepper, and the way back to the results.
 
 import { Background, Controls, ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import { useMemo } from 'react';

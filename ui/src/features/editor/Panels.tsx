@@ -1,4 +1,4 @@
-//! The strategy parameters panel and the account settings panel.
+// The strategy parameters panel and the account settings panel.
 
 import { useState } from 'react';
 import { NumberInput } from './fields';

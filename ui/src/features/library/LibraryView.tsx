@@ -1,5 +1,5 @@
-//! The strategy library: search, tag and status filters, headline metrics of the last run,
-//! and new / duplicate / rename / tags / archive / visibility / export / delete.
+// The strategy library: search, tag and status filters, headline metrics of the last run,
+// and new / duplicate / rename / tags / archive / visibility / export / delete.
 
 import { useEffect, useState } from 'react';
 import { openStrategy } from '../../app/actions';

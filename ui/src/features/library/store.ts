@@ -1,4 +1,4 @@
-//! The strategy library: the filtered list and every action on a strategy.
+// The strategy library: the filtered list and every action on a strategy.
 
 import { create } from 'zustand';
 import { pickPath, useApp } from '../../app/store';

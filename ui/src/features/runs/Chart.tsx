@@ -1,5 +1,5 @@
-//! A chart rendered by the backend (`runChart`) shown as an <img>, with zoom to a date range
-//! and PNG/SVG export.
+// A chart rendered by the backend (`runChart`) shown as an <img>, with zoom to a date range
+// and PNG/SVG export.
 
 import { useEffect, useRef, useState } from 'react';
 import { pickPath, useApp } from '../../app/store';

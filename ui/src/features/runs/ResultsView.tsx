@@ -1,6 +1,6 @@
-//! Results: run history (works offline), one run's metric cards, equity / drawdown / price
-//! charts with zoom, a sortable trades table that jumps the price chart to a trade, HTML and
-//! chart export, and a side-by-side comparison of two runs.
+// Results: run history (works offline), one run's metric cards, equity / drawdown / price
+// charts with zoom, a sortable trades table that jumps the price chart to a trade, HTML and
+// chart export, and a side-by-side comparison of two runs.
 
 import { useEffect, useState } from 'react';
 import { pickPath, useApp } from '../../app/store';

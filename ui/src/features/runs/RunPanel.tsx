@@ -1,5 +1,5 @@
-//! The run panel in the editor: dataset, parameter values, Run with progress and cancel,
-//! quota errors, and the headline of the latest result.
+// The run panel in the editor: dataset, parameter values, Run with progress and cancel,
+// quota errors, and the headline of the latest result.
 
 import { useEffect } from 'react';
 import { useApp } from '../../app/store';

@@ -1,4 +1,4 @@
-//! Number and date formatting for metrics, trades and lists.
+// Number and date formatting for metrics, trades and lists.
 
 import type { Metrics } from '../../ipc/types';
 

@@ -1,5 +1,5 @@
-//! Backtest runs: datasets to run on, the running job (progress, cancel), the latest result,
-//! run history, two-run comparison and quota errors.
+// Backtest runs: datasets to run on, the running job (progress, cancel), the latest result,
+// run history, two-run comparison and quota errors.
 
 import { create } from 'zustand';
 import { useApp } from '../../app/store';

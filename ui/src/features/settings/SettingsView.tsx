@@ -1,5 +1,5 @@
-//! Settings: profile (name, email, roles), plan and usage meters, data directory, theme,
-//! and sync with a remote server (see `SyncSection`).
+// Settings: profile (name, email, roles), plan and usage meters, data directory, theme,
+// and sync with a remote server (see `SyncSection`).
 
 import { useEffect, useState } from 'react';
 import { useApp } from '../../app/store';

@@ -1,4 +1,4 @@
-//! Settings: profile, plan and usage, and the theme.
+// Settings: profile, plan and usage, and the theme.
 
 import { create } from 'zustand';
 import { useApp } from '../../app/store';
