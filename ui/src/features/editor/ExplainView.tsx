@@ -3,7 +3,7 @@
 
 import { Background, Controls, ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import { useMemo } from 'react';
-import { useApp } from '../../app/store';
+import { useApp } from '../../shared/app';
 import { edgeTypes } from './EdgeView';
 import { useExplain } from './explain';
 import { toFlow, type SgEdge, type SgNode } from './graph';

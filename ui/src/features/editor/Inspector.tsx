@@ -2,7 +2,7 @@
 // order sizes, and `$param` bindings to strategy parameters.
 
 import type { NodeSpec, ParamSpec, ParamValue } from '../../ipc/types';
-import { NumberInput } from './fields';
+import { NumberInput } from '../../shared/fields';
 import { isBinding, type ParamDecl } from './graph';
 import { useEditor } from './store';
 

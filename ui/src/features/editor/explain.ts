@@ -3,7 +3,7 @@
 // which value) are exported for tests; the store holds what the editor shows.
 
 import { create } from 'zustand';
-import { useApp } from '../../app/store';
+import { useApp } from '../../shared/app';
 import { api, toIpcError } from '../../ipc';
 import type { NodeValue } from '../../ipc';
 import type { NodeSpec, PortType, RunDetail, Trade } from '../../ipc/types';

@@ -3,7 +3,7 @@
 // restoring and diffing versions.
 
 import { create } from 'zustand';
-import { useApp } from '../../app/store';
+import { useApp } from '../../shared/app';
 import { api } from '../../ipc';
 import type { IpcError, VersionSummary } from '../../ipc/types';
 import { jsonEqual } from './diff';

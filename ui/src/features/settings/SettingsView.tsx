@@ -2,8 +2,8 @@
 // and sync with a remote server (see `SyncSection`).
 
 import { useEffect, useState } from 'react';
-import { useApp } from '../../app/store';
-import { fmtDateTime } from '../runs/format';
+import { useApp } from '../../shared/app';
+import { fmtDateTime } from '../../shared/format';
 import { useSettings } from './store';
 import { SyncSection } from './SyncSection';
 
