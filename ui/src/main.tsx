@@ -1,4 +1,4 @@
-//! Entry point: mounts the app shell.
+// Entry point: mounts the app shell.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import '@xyflow/react/dist/style.css';

@@ -1,5 +1,5 @@
-//! The app shell: navigation rail, the current view, a status bar, and start-up (catalog,
-//! validator, theme, first-start example, draft autosave, close confirmation).
+// The app shell: navigation rail, the current view, a status bar, and start-up (catalog,
+// validator, theme, first-start example, draft autosave, close confirmation).
 
 import { lazy, Suspense, useEffect } from 'react';
 import { LibraryView } from '../features/library/LibraryView';
@@ -9,12 +9,17 @@ import { useLibrary } from '../features/library/store';
 import { startDraftAutosave, useSession } from '../features/editor/session';
 import { useEditor } from '../features/editor/store';
 import { normalizeCatalog } from '../features/editor/catalog';
+import { useExplain } from '../features/editor/explain';
+import { RunPanel, runFromEditor } from '../features/runs/RunPanel';
 import { useRuns } from '../features/runs/store';
+import type { ExplainTrade } from '../features/runs/ResultsView';
 import { SyncIndicator } from '../features/settings/SyncIndicator';
 import { api, onWindowCloseRequested } from '../ipc';
 import type { Theme } from '../ipc/types';
+import { useApp, type View } from '../shared/app';
+import { useDatasets } from '../shared/datasets';
+import type { EditorPanel } from '../shared/runHost';
 import { confirmClose, openStrategy } from './actions';
-import { useApp, type View } from './store';
 
 const ResultsView = lazy(() =>
   import('../features/runs/ResultsView').then((m) => ({ default: m.ResultsView })),
@@ -25,6 +30,14 @@ const DataView = lazy(() =>
 const SettingsView = lazy(() =>
   import('../features/settings/SettingsView').then((m) => ({ default: m.SettingsView })),
 );
+
+/** The editor's side-panel tabs that run the strategy; Run is also the toolbar's ▶ Run. */
+const EDITOR_PANELS: EditorPanel[] = [
+  { id: 'run', label: 'Run', render: (host) => <RunPanel host={host} />, run: runFromEditor },
+];
+
+const explainTrade: ExplainTrade = (run, trade, tradeNo) =>
+  void useExplain.getState().open(run, trade, tradeNo);
 
 const NAV: [View, string, string][] = [
   ['library', '▤', 'Library'],
@@ -53,12 +66,12 @@ async function boot() {
       .settingsGet()
       .then((s) => s?.theme && app.setTheme(s.theme as Theme))
       .catch(() => undefined);
-    void useRuns.getState().loadDatasets();
+    void useDatasets.getState().refresh();
     // First start: open the example strategy so Run works at once.
     if (info.firstStart) {
       const list = await api.strategiesList({});
       const ex = list.find((s) => s.strategy.id === info.exampleStrategyId) ?? list[0];
-      if (info.sampleDatasetId) useRuns.getState().setDataset(info.sampleDatasetId);
+      if (info.sampleDatasetId) useDatasets.getState().select(info.sampleDatasetId);
       if (ex) await openStrategy(ex.strategy.id, ex.strategy.title);
     } else {
       await useLibrary.getState().refresh();
@@ -186,9 +199,9 @@ export function App() {
       <main className="main">
         <ErrorBanner />
         <Suspense fallback={<div className="page muted">Loading…</div>}>
-          {view === 'library' && <LibraryView />}
-          {view === 'editor' && <EditorView />}
-          {view === 'runs' && <ResultsView />}
+          {view === 'library' && <LibraryView onOpen={openStrategy} />}
+          {view === 'editor' && <EditorView panels={EDITOR_PANELS} />}
+          {view === 'runs' && <ResultsView onExplain={explainTrade} />}
           {view === 'data' && <DataView />}
           {view === 'settings' && <SettingsView />}
         </Suspense>

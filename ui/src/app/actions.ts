@@ -1,11 +1,11 @@
-//! Cross-feature actions: opening a strategy in the editor (keeping unsaved work as a draft)
-//! and what to do when the window is asked to close.
+// Cross-feature actions: opening a strategy in the editor (keeping unsaved work as a draft)
+// and what to do when the window is asked to close.
 
 import { api, dialogs } from '../ipc';
 import { useSession } from '../features/editor/session';
 import { useEditor } from '../features/editor/store';
 import { useRuns } from '../features/runs/store';
-import { useApp } from './store';
+import { useApp } from '../shared/app';
 
 /** Stores the working graph as a draft right away (used before switching or closing). */
 export async function flushDraft(): Promise<void> {

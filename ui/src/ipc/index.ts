@@ -1,6 +1,6 @@
-//! The UI's one door to the desktop shell: a typed wrapper for every command of
-//! docs/ipc-contract.md, native dialogs and window events. This is the only module that
-//! imports `@tauri-apps/*`; the DTO types are generated from Rust into `./generated/`.
+// The UI's one door to the desktop shell: a typed wrapper for every command of
+// docs/ipc-contract.md, native dialogs and window events. This is the only module that
+// imports `@tauri-apps/*`; the DTO types are generated from Rust into `./generated/`.
 
 import { Channel, invoke } from '@tauri-apps/api/core';
 import { getCurrentWindow } from '@tauri-apps/api/window';

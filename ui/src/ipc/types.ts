@@ -1,5 +1,5 @@
-//! The DTO types the features use: the backend's ts-rs output (`./generated`, not edited
-//! here) plus stricter editor-side shapes of the catalog (a tagged param union) and params.
+// The DTO types the features use: the backend's ts-rs output (`./generated`, not edited
+// here) plus stricter editor-side shapes of the catalog (a tagged param union) and params.
 
 /** Value of a node param in `graph_json`. */
 export type ParamValue =

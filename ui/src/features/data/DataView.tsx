@@ -1,8 +1,9 @@
-//! Market data: import a CSV (dialog, preview of the first rows and detected columns,
-//! progress), and list, rename and delete datasets.
+// Market data: import a CSV (dialog, preview of the first rows and detected columns,
+// progress), and list, rename and delete datasets.
 
 import { useEffect, useState } from 'react';
-import { fmtDate } from '../runs/format';
+import { useDatasets } from '../../shared/datasets';
+import { fmtDate } from '../../shared/format';
 import { useData } from './store';
 
 function ImportPanel() {
@@ -119,8 +120,9 @@ function ImportPanel() {
 }
 
 export function DataView() {
-  const datasets = useData((s) => s.datasets);
-  const { refresh, pickFile, rename, remove } = useData.getState();
+  const datasets = useDatasets((s) => s.list);
+  const { refresh } = useDatasets.getState();
+  const { pickFile, rename, remove } = useData.getState();
   const [editing, setEditing] = useState<{ id: string; name: string } | null>(null);
   useEffect(() => {
     void refresh();

@@ -1,10 +1,10 @@
-//! Datasets: list, rename, delete, and CSV import (file dialog, preview, progress).
+// Datasets: list, rename, delete, and CSV import (file dialog, preview, progress).
 
 import { create } from 'zustand';
-import { pickPath, useApp } from '../../app/store';
 import { api, dialogs } from '../../ipc';
-import type { Dataset, DatasetPreview, Progress } from '../../ipc/types';
-import { useRuns } from '../runs/store';
+import type { DatasetPreview, Progress } from '../../ipc/types';
+import { pickPath, useApp } from '../../shared/app';
+import { useDatasets } from '../../shared/datasets';
 
 export interface ImportDraft {
   path: string;
@@ -15,11 +15,9 @@ export interface ImportDraft {
 }
 
 interface DataState {
-  datasets: Dataset[];
   pending: ImportDraft | null;
   importing: boolean;
   progress: Progress | null;
-  refresh: () => Promise<void>;
   pickFile: () => Promise<void>;
   updatePending: (patch: Partial<Omit<ImportDraft, 'path' | 'preview'>>) => void;
   cancelPending: () => void;
@@ -41,17 +39,9 @@ export function guessFromPath(path: string): { name: string; symbol: string; tim
 }
 
 export const useData = create<DataState>()((set, get) => ({
-  datasets: [],
   pending: null,
   importing: false,
   progress: null,
-  refresh: async () => {
-    try {
-      set({ datasets: await api.datasetsList() });
-    } catch (e) {
-      useApp.getState().fail(e);
-    }
-  },
   pickFile: async () => {
     const path = await pickPath(() => dialogs.openFile('Import market data (CSV)', ['csv', 'txt']));
     if (!path) return;
@@ -79,8 +69,7 @@ export const useData = create<DataState>()((set, get) => ({
       );
       useApp.getState().notify(`Imported ${ds.name}: ${ds.bars} bars`);
       set({ pending: null });
-      await get().refresh();
-      void useRuns.getState().loadDatasets();
+      await useDatasets.getState().refresh();
     } catch (e) {
       useApp.getState().fail(e);
     } finally {
@@ -90,7 +79,7 @@ export const useData = create<DataState>()((set, get) => ({
   rename: async (id, name) => {
     try {
       await api.datasetRename(id, name);
-      await get().refresh();
+      await useDatasets.getState().refresh();
     } catch (e) {
       useApp.getState().fail(e);
     }
@@ -100,8 +89,7 @@ export const useData = create<DataState>()((set, get) => ({
       return;
     try {
       await api.datasetDelete(id);
-      await get().refresh();
-      void useRuns.getState().loadDatasets();
+      await useDatasets.getState().refresh();
     } catch (e) {
       useApp.getState().fail(e);
     }

@@ -1,8 +1,8 @@
-//! The editor's minimap, drawn on a canvas. React Flow's SVG minimap lays out one element per
-//! node again on every frame in which the view or the graph's bounds change (each frame of a
-//! pan): 3–4 ms a frame with 500 nodes on this 2-core machine, against about 1 ms for redrawing
-//! the same rectangles on a canvas. It also shows selected nodes and nodes with problems.
-//! Drag it to pan, click to centre the view there, scroll to zoom.
+// The editor's minimap, drawn on a canvas. React Flow's SVG minimap lays out one element per
+// node again on every frame in which the view or the graph's bounds change (each frame of a
+// pan): 3–4 ms a frame with 500 nodes on this 2-core machine, against about 1 ms for redrawing
+// the same rectangles on a canvas. It also shows selected nodes and nodes with problems.
+// Drag it to pan, click to centre the view there, scroll to zoom.
 
 import {
   getNodesBounds,
@@ -12,7 +12,7 @@ import {
   type ReactFlowState,
 } from '@xyflow/react';
 import { useEffect, useRef } from 'react';
-import { useApp } from '../../app/store';
+import { useApp } from '../../shared/app';
 import type { SgEdge, SgNode } from './graph';
 import { fromMinimap, minimapFrame, toMinimap, type MinimapFrame, type Rect } from './minimap';
 import { CATEGORY_COLOR } from './NodeView';

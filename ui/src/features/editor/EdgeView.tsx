@@ -1,5 +1,5 @@
-//! The editor's edge: a bezier wire with a stable test id, a delete button while selected, and
-//! the wire's value at a chosen bar when a run is being explained.
+// The editor's edge: a bezier wire with a stable test id, a delete button while selected, and
+// the wire's value at a chosen bar when a run is being explained.
 
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, type EdgeProps } from '@xyflow/react';
 import { memo } from 'react';

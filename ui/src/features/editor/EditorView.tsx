@@ -1,5 +1,5 @@
-//! The strategy editor: palette, React Flow canvas, inspector and panels, problems list,
-//! toolbar with save/undo/redo/layout, keyboard shortcuts, read-only versions and diffs.
+// The strategy editor: palette, React Flow canvas, inspector and panels, problems list,
+// toolbar with save/undo/redo/layout, keyboard shortcuts, read-only versions and diffs.
 
 import {
   Background,
@@ -12,10 +12,9 @@ import {
   type ReactFlowInstance,
   type ReactFlowState,
 } from '@xyflow/react';
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { useApp } from '../../app/store';
-import { RunPanel } from '../runs/RunPanel';
-import { useRuns } from '../runs/store';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useApp } from '../../shared/app';
+import type { EditorPanel, RunHost, SavedVersion } from '../../shared/runHost';
 import { CanvasMiniMap } from './CanvasMiniMap';
 import { nodeTypes } from './NodeView';
 import { edgeTypes } from './EdgeView';
@@ -32,7 +31,15 @@ import { ExplainView } from './ExplainView';
 import { useEditor } from './store';
 import { VersionsPanel } from './VersionsPanel';
 
-type Tab = 'inspect' | 'params' | 'settings' | 'versions' | 'run';
+/** The editor's own tabs; other features add theirs through `panels`. */
+type Tab = 'inspect' | 'params' | 'settings' | 'versions' | (string & {});
+
+/** What the editor shows in its side panel and runs, given by `app/`. */
+export interface EditorViewProps {
+  /** Extra side-panel tabs (Run, Sweep, …) after the editor's own. The first panel with a
+   * `run` action is what the toolbar's ▶ Run and Ctrl+Enter do. */
+  panels: EditorPanel[];
+}
 
 /** Above this many nodes the canvas draws only what is in view and drops costly effects
  * (blurred shadows repaint slowly on software-rendered WebKit). */
@@ -146,13 +153,13 @@ function Canvas({
   );
 }
 
-export function EditorView() {
+export function EditorView(props: EditorViewProps) {
   const explaining = useExplain((s) => s.run !== null);
-  return explaining ? <ExplainView /> : <WorkingEditor />;
+  return explaining ? <ExplainView /> : <WorkingEditor {...props} />;
 }
 
 /** The editor on the open strategy's working graph (or one of its versions, or a diff). */
-function WorkingEditor() {
+function WorkingEditor({ panels }: EditorViewProps) {
   const catalog = useApp((s) => s.catalog);
   const strategyId = useSession((s) => s.strategyId);
   const title = useSession((s) => s.title);
@@ -167,7 +174,9 @@ function WorkingEditor() {
   const problemCount = useEditor((s) => s.problems.length);
   const [tab, setTab] = useState<Tab>('inspect');
   const [help, setHelp] = useState(false);
-  const [saveFor, setSaveFor] = useState<null | 'save' | 'run'>(null);
+  // The save dialog; `then` names what follows the save ("run", "sweep"), if anything.
+  const [saveFor, setSaveFor] = useState<null | { then?: string }>(null);
+  const pendingSave = useRef<((v: SavedVersion | null) => void) | null>(null);
   const rfRef = useRef<ReactFlowInstance<SgNode, SgEdge> | null>(null);
   const readOnly = !!viewing || !!diff;
   const ed = useEditor.getState;
@@ -191,33 +200,51 @@ function WorkingEditor() {
     [ed],
   );
 
-  const run = useCallback(async () => {
-    if (!strategyId || baseVersion === null) return;
-    setTab('run');
-    const done = await useRuns.getState().run(strategyId, baseVersion);
-    if (done) useApp.getState().notify('Backtest finished');
-  }, [strategyId, baseVersion]);
+  const parameters = useEditor((s) => s.meta.parameters);
+  const unsaved = dirty || baseVersion === null;
+
+  /** Closes the save dialog; a panel waiting for the save learns that none happened. */
+  const closeSave = useCallback(() => {
+    setSaveFor(null);
+    pendingSave.current?.(null);
+    pendingSave.current = null;
+  }, []);
+
+  const ensureSaved = useCallback(
+    (action: string): Promise<SavedVersion | null> => {
+      const sid = useSession.getState().strategyId;
+      const v = useSession.getState().baseVersion;
+      if (readOnly || !sid) return Promise.resolve(null);
+      if (!ed().isDirty() && v !== null) return Promise.resolve({ strategyId: sid, version: v });
+      return new Promise((resolve) => {
+        pendingSave.current?.(null);
+        pendingSave.current = resolve;
+        setSaveFor({ then: action });
+      });
+    },
+    [readOnly, ed],
+  );
+
+  const host = useMemo<RunHost | null>(
+    () => (strategyId ? { strategyId, parameters, unsaved, readOnly, ensureSaved } : null),
+    [strategyId, parameters, unsaved, readOnly, ensureSaved],
+  );
+  const runner = panels.find((p) => p.run);
 
   const requestRun = useCallback(() => {
-    if (readOnly) return;
-    if (ed().isDirty() || baseVersion === null) setSaveFor('run');
-    else void run();
-  }, [readOnly, baseVersion, run, ed]);
+    if (readOnly || !host || !runner?.run) return;
+    setTab(runner.id);
+    runner.run(host);
+  }, [readOnly, host, runner]);
 
   const doSave = async (note: string) => {
-    const after = saveFor;
     const ok = await useSession.getState().save(note);
     if (!ok) return;
     setSaveFor(null);
-    if (after === 'run') {
-      const sid = useSession.getState().strategyId;
-      const v = useSession.getState().baseVersion;
-      if (sid && v !== null) {
-        setTab('run');
-        const done = await useRuns.getState().run(sid, v);
-        if (done) useApp.getState().notify('Backtest finished');
-      }
-    }
+    const sid = useSession.getState().strategyId;
+    const v = useSession.getState().baseVersion;
+    pendingSave.current?.(sid && v !== null ? { strategyId: sid, version: v } : null);
+    pendingSave.current = null;
   };
 
   // Keyboard shortcuts while the editor is shown.
@@ -227,7 +254,7 @@ function WorkingEditor() {
       const k = e.key.toLowerCase();
       if (mod && k === 's') {
         e.preventDefault();
-        if (!readOnly) setSaveFor('save');
+        if (!readOnly) setSaveFor({});
         return;
       }
       if (mod && e.key === 'Enter') {
@@ -237,7 +264,7 @@ function WorkingEditor() {
       }
       if (e.key === 'Escape') {
         setHelp(false);
-        setSaveFor(null);
+        closeSave();
         return;
       }
       if (isTyping(e.target) || saveFor) return;
@@ -272,7 +299,7 @@ function WorkingEditor() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [readOnly, saveFor, fit, requestRun, ed]);
+  }, [readOnly, saveFor, fit, requestRun, closeSave, ed]);
 
   if (!strategyId) {
     return (
@@ -294,8 +321,9 @@ function WorkingEditor() {
     ['params', 'Parameters'],
     ['settings', 'Settings'],
     ['versions', 'Versions'],
-    ['run', 'Run'],
+    ...panels.map((p): [Tab, string] => [p.id, p.label]),
   ];
+  const panel = panels.find((p) => p.id === tab);
 
   return (
     <div className="editor" data-testid="editor">
@@ -315,7 +343,7 @@ function WorkingEditor() {
         <button
           className="btn"
           disabled={readOnly || saving}
-          onClick={() => setSaveFor('save')}
+          onClick={() => setSaveFor({})}
           data-testid="save-button"
           title="Save a new version (Ctrl+S)"
         >
@@ -369,7 +397,7 @@ function WorkingEditor() {
         </span>
         <button
           className="btn primary"
-          disabled={readOnly}
+          disabled={readOnly || !runner}
           onClick={requestRun}
           title="Run (Ctrl+Enter)"
           data-testid="toolbar-run"
@@ -395,7 +423,7 @@ function WorkingEditor() {
           <div className="banner info" data-testid="draft-banner">
             Unsaved changes from your last session were restored.
             <span className="grow" />
-            <button className="btn small" onClick={() => setSaveFor('save')}>
+            <button className="btn small" onClick={() => setSaveFor({})}>
               Save them
             </button>
             <button className="btn small" onClick={() => void useSession.getState().discardDraft()}>
@@ -469,9 +497,7 @@ function WorkingEditor() {
           {tab === 'params' && <ParametersPanel readOnly={readOnly} />}
           {tab === 'settings' && <SettingsPanel readOnly={readOnly} />}
           {tab === 'versions' && <VersionsPanel />}
-          {tab === 'run' && (
-            <RunPanel onRun={requestRun} canRun={!readOnly} dirty={dirty || baseVersion === null} />
-          )}
+          {panel && host && panel.render(host)}
         </div>
       </aside>
       <ProblemsPanel onFocusNode={focusNode} />
@@ -479,8 +505,8 @@ function WorkingEditor() {
       {saveFor && (
         <SaveDialog
           busy={saving}
-          then={saveFor === 'run' ? 'run' : undefined}
-          onClose={() => setSaveFor(null)}
+          then={saveFor.then}
+          onClose={closeSave}
           onSave={(n) => void doSave(n)}
         />
       )}

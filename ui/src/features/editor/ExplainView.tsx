@@ -1,9 +1,9 @@
-//! The editor showing a run's version read-only with every wire labelled with its value at
-//! one bar, a ◀ ▶ bar stepper, and the way back to the results.
+// The editor showing a run's version read-only with every wire labelled with its value at
+// one bar, a ◀ ▶ bar stepper, and the way back to the results.
 
 import { Background, Controls, ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import { useMemo } from 'react';
-import { useApp } from '../../app/store';
+import { useApp } from '../../shared/app';
 import { edgeTypes } from './EdgeView';
 import { useExplain } from './explain';
 import { toFlow, type SgEdge, type SgNode } from './graph';

@@ -1,8 +1,8 @@
-//! The inspector, generated from the catalog's param schema: numbers with min/max, enums,
-//! order sizes, and `$param` bindings to strategy parameters.
+// The inspector, generated from the catalog's param schema: numbers with min/max, enums,
+// order sizes, and `$param` bindings to strategy parameters.
 
 import type { NodeSpec, ParamSpec, ParamValue } from '../../ipc/types';
-import { NumberInput } from './fields';
+import { NumberInput } from '../../shared/fields';
 import { isBinding, type ParamDecl } from './graph';
 import { useEditor } from './store';
 

@@ -1,5 +1,5 @@
-//! The one React Flow node type: a catalog node with typed, colour-coded ports, a short
-//! summary of its params and its validation problems marked in place.
+// The one React Flow node type: a catalog node with typed, colour-coded ports, a short
+// summary of its params and its validation problems marked in place.
 
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';

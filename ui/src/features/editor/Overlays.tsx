@@ -1,4 +1,4 @@
-//! The keyboard help overlay and the save-with-note dialog.
+// The keyboard help overlay and the save-with-note dialog.
 
 import { useEffect, useRef, useState } from 'react';
 

@@ -1,5 +1,5 @@
-//! The palette, generated from the catalog: grouped by category, searchable; drag a node
-//! onto the canvas or double-click it to add.
+// The palette, generated from the catalog: grouped by category, searchable; drag a node
+// onto the canvas or double-click it to add.
 
 import { useMemo, useState } from 'react';
 import type { NodeSpec } from '../../ipc/types';

@@ -1,7 +1,7 @@
-//! The strategy parameters panel and the account settings panel.
+// The strategy parameters panel and the account settings panel.
 
 import { useState } from 'react';
-import { NumberInput } from './fields';
+import { NumberInput } from '../../shared/fields';
 import type { ParamDecl } from './graph';
 import { useEditor } from './store';
 

@@ -1,4 +1,4 @@
-//! The problems list under the canvas; clicking a problem selects and shows its node.
+// The problems list under the canvas; clicking a problem selects and shows its node.
 
 import { useEditor } from './store';
 

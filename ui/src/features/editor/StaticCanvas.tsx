@@ -1,5 +1,5 @@
-//! Read-only canvases: one past version, or the visual diff of two versions (added, removed
-//! and changed nodes and edges highlighted; nodes matched by id, so moves are not changes).
+// Read-only canvases: one past version, or the visual diff of two versions (added, removed
+// and changed nodes and edges highlighted; nodes matched by id, so moves are not changes).
 
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import { useMemo } from 'react';

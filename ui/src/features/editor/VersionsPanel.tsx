@@ -1,4 +1,4 @@
-//! Version history: list, open one read-only, restore it as a new version, diff two.
+// Version history: list, open one read-only, restore it as a new version, diff two.
 
 import { useState } from 'react';
 import { dialogs } from '../../ipc';

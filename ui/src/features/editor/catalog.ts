@@ -1,5 +1,5 @@
-//! Catalog helpers: lookup by kind, port compatibility, default params and cycle checks,
-//! all derived from the backend's catalog so nothing about node kinds is written twice.
+// Catalog helpers: lookup by kind, port compatibility, default params and cycle checks,
+// all derived from the backend's catalog so nothing about node kinds is written twice.
 
 import type { Category, NodeSpec, ParamValue, PortType } from '../../ipc/types';
 

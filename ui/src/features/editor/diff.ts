@@ -1,5 +1,5 @@
-//! Diff of two graph versions, matched by node id: added, removed and changed nodes (kind or
-//! params differ; position never counts) and added or removed edges by their 4-tuple.
+// Diff of two graph versions, matched by node id: added, removed and changed nodes (kind or
+// params differ; position never counts) and added or removed edges by their 4-tuple.
 
 import type { GraphDoc, GraphEdge, GraphNode } from './graph';
 import { edgeId } from './graph';

@@ -49,7 +49,7 @@ const catalog = [
 
 const { edgeLabels, formatWireValue, roundForLabel, signalBar, useExplain } =
   await import('./explain');
-const { useApp } = await import('../../app/store');
+const { useApp } = await import('../../shared/app');
 const { parseGraph } = await import('./graph');
 
 beforeEach(() => {

@@ -1,9 +1,9 @@
-//! "Why did this trade fire?": a run's version shown read-only with the value on every wire at
-//! one bar (from `nodeValues`). The pure parts (which bar, how a value reads, which edge shows
-//! which value) are exported for tests; the store holds what the editor shows.
+// "Why did this trade fire?": a run's version shown read-only with the value on every wire at
+// one bar (from `nodeValues`). The pure parts (which bar, how a value reads, which edge shows
+// which value) are exported for tests; the store holds what the editor shows.
 
 import { create } from 'zustand';
-import { useApp } from '../../app/store';
+import { useApp } from '../../shared/app';
 import { api, toIpcError } from '../../ipc';
 import type { NodeValue } from '../../ipc';
 import type { NodeSpec, PortType, RunDetail, Trade } from '../../ipc/types';

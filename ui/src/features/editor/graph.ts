@@ -1,5 +1,5 @@
-//! The strategy graph document (`graph_json`) and its exact conversion to and from React
-//! Flow nodes and edges. Unknown fields of the document, its nodes and its edges are kept.
+// The strategy graph document (`graph_json`) and its exact conversion to and from React
+// Flow nodes and edges. Unknown fields of the document, its nodes and its edges are kept.
 
 import type { Edge, Node, XYPosition } from '@xyflow/react';
 import type { ParamValue } from '../../ipc/types';

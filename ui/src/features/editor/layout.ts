@@ -1,4 +1,4 @@
-//! Tidy layout: dagre, left to right, over the node ids and edges of the graph.
+// Tidy layout: dagre, left to right, over the node ids and edges of the graph.
 
 import dagre from '@dagrejs/dagre';
 

@@ -1,5 +1,5 @@
-//! Geometry of the editor's minimap: which part of the flow it shows, and how flow points map to
-//! minimap pixels and back.
+// Geometry of the editor's minimap: which part of the flow it shows, and how flow points map to
+// minimap pixels and back.
 
 /** A rectangle in flow coordinates. */
 export interface Rect {

@@ -1,9 +1,9 @@
-//! The editing session around the graph store: which strategy and version is open, saving a
-//! version with a note, drafts kept across restarts, version history, read-only viewing,
-//! restoring and diffing versions.
+// The editing session around the graph store: which strategy and version is open, saving a
+// version with a note, drafts kept across restarts, version history, read-only viewing,
+// restoring and diffing versions.
 
 import { create } from 'zustand';
-import { useApp } from '../../app/store';
+import { useApp } from '../../shared/app';
 import { api } from '../../ipc';
 import type { IpcError, VersionSummary } from '../../ipc/types';
 import { jsonEqual } from './diff';

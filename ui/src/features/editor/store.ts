@@ -1,6 +1,6 @@
-//! The editor's zustand store: the graph as React Flow nodes and edges plus the rest of the
-//! document, with every editing action, undo/redo as snapshots of the graph document, the
-//! clipboard, and debounced validation through an injectable validator.
+// The editor's zustand store: the graph as React Flow nodes and edges plus the rest of the
+// document, with every editing action, undo/redo as snapshots of the graph document, the
+// clipboard, and debounced validation through an injectable validator.
 
 import {
   applyEdgeChanges,

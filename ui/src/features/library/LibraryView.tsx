@@ -1,17 +1,19 @@
-//! The strategy library: search, tag and status filters, headline metrics of the last run,
-//! and new / duplicate / rename / tags / archive / visibility / export / delete.
+// The strategy library: search, tag and status filters, headline metrics of the last run,
+// and new / duplicate / rename / tags / archive / visibility / export / delete.
 
 import { useEffect, useState } from 'react';
-import { openStrategy } from '../../app/actions';
 import type { StrategySummary, Visibility } from '../../ipc/types';
-import { fmtMetric, METRICS } from '../runs/format';
+import { fmtMetric, METRICS } from '../../shared/format';
 import { parseTags, useLibrary } from './store';
 
 const HEADLINE = ['total_return_pct', 'sharpe', 'max_drawdown_pct', 'trades'].map((k) =>
   METRICS.find((m) => m.key === k)!,
 );
 
-function NewDialog({ onClose }: { onClose: () => void }) {
+/** Opens a strategy in the editor (the app does it, keeping unsaved work as a draft). */
+export type OpenStrategy = (id: string, title: string) => Promise<void>;
+
+function NewDialog({ onClose, onOpen }: { onClose: () => void; onOpen: OpenStrategy }) {
   const examples = useLibrary((s) => s.examples);
   const [title, setTitle] = useState('');
   const [example, setExample] = useState('');
@@ -27,7 +29,7 @@ function NewDialog({ onClose }: { onClose: () => void }) {
             .getState()
             .create(title.trim() || 'Untitled strategy', example || undefined);
           onClose();
-          if (s) await openStrategy(s.id, s.title);
+          if (s) await onOpen(s.id, s.title);
         }}
       >
         <h2>New strategy</h2>
@@ -118,7 +120,7 @@ function EditDialog({ item, onClose }: { item: StrategySummary; onClose: () => v
   );
 }
 
-export function LibraryView() {
+export function LibraryView({ onOpen }: { onOpen: OpenStrategy }) {
   const items = useLibrary((s) => s.items);
   const filter = useLibrary((s) => s.filter);
   const loading = useLibrary((s) => s.loading);
@@ -206,14 +208,14 @@ export function LibraryView() {
                   className="clickable"
                   data-testid="strategy-item"
                   data-strategy-id={s.id}
-                  onDoubleClick={() => void openStrategy(s.id, s.title)}
+                  onDoubleClick={() => void onOpen(s.id, s.title)}
                 >
                   <td>
                     <a
                       href="#"
                       onClick={(e) => {
                         e.preventDefault();
-                        void openStrategy(s.id, s.title);
+                        void onOpen(s.id, s.title);
                       }}
                       style={{ color: 'var(--text)', fontWeight: 600, textDecoration: 'none' }}
                       data-testid="strategy-open"
@@ -305,7 +307,7 @@ export function LibraryView() {
           </tbody>
         </table>
       </div>
-      {creating && <NewDialog onClose={() => setCreating(false)} />}
+      {creating && <NewDialog onClose={() => setCreating(false)} onOpen={onOpen} />}
       {editing && <EditDialog item={editing} onClose={() => setEditing(null)} />}
     </div>
   );

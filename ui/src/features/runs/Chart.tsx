@@ -1,11 +1,11 @@
-//! A chart rendered by the backend (`runChart`) shown as an <img>, with zoom to a date range
-//! and PNG/SVG export.
+// A chart rendered by the backend (`runChart`) shown as an <img>, with zoom to a date range
+// and PNG/SVG export.
 
 import { useEffect, useRef, useState } from 'react';
-import { pickPath, useApp } from '../../app/store';
+import { pickPath, useApp } from '../../shared/app';
 import { api, dialogs, toIpcError } from '../../ipc';
 import type { ChartKind } from '../../ipc/types';
-import { svgDataUrl } from './svg';
+import { svgDataUrl } from '../../shared/svg';
 
 export interface Range {
   from?: number;

@@ -1,16 +1,15 @@
-//! Results: run history (works offline), one run's metric cards, equity / drawdown / price
-//! charts with zoom, a sortable trades table that jumps the price chart to a trade, HTML and
-//! chart export, and a side-by-side comparison of two runs.
+// Results: run history (works offline), one run's metric cards, equity / drawdown / price
+// charts with zoom, a sortable trades table that jumps the price chart to a trade, HTML and
+// chart export, and a side-by-side comparison of two runs.
 
 import { useEffect, useState } from 'react';
-import { pickPath, useApp } from '../../app/store';
+import { pickPath, useApp } from '../../shared/app';
 import { api, dialogs } from '../../ipc';
 import type { Metrics, RunDetail, Trade } from '../../ipc/types';
 import { Chart, type Range } from './Chart';
-import { fmtDate, fmtDateTime, fmtMetric, fmtNum, METRICS } from './format';
+import { fmtDate, fmtDateTime, fmtMetric, fmtNum, METRICS } from '../../shared/format';
 import { useRuns } from './store';
-import { useExplain } from '../editor/explain';
-import { svgDataUrl } from './svg';
+import { svgDataUrl } from '../../shared/svg';
 import { sortTrades, tradeWindow, type TradeKey } from './trades';
 
 const TRADE_COLS: [TradeKey, string, boolean][] = [
@@ -188,7 +187,10 @@ function TradesTable({
   );
 }
 
-function RunDetailView({ run }: { run: RunDetail }) {
+/** Opens a trade's "why did this trade fire?" view (the editor provides it). */
+export type ExplainTrade = (run: RunDetail, trade: Trade, tradeNo: number) => void;
+
+function RunDetailView({ run, onExplain }: { run: RunDetail; onExplain: ExplainTrade }) {
   const [zoom, setZoom] = useState<Range>({});
   const [priceRange, setPriceRange] = useState<Range>({});
   const [picked, setPicked] = useState<number | null>(null);
@@ -275,7 +277,7 @@ function RunDetailView({ run }: { run: RunDetail }) {
           setPicked(i);
           setPriceRange(tradeWindow(t));
         }}
-        onExplain={(t, i) => void useExplain.getState().open(run, t, i + 1)}
+        onExplain={(t, i) => onExplain(run, t, i + 1)}
       />
     </div>
   );
@@ -352,7 +354,7 @@ function CompareView() {
   );
 }
 
-export function ResultsView() {
+export function ResultsView({ onExplain }: { onExplain: ExplainTrade }) {
   const history = useRuns((s) => s.history);
   const current = useRuns((s) => s.current);
   const compare = useRuns((s) => s.compare);
@@ -468,7 +470,7 @@ export function ResultsView() {
         {compare ? (
           <CompareView />
         ) : current ? (
-          <RunDetailView run={current} />
+          <RunDetailView run={current} onExplain={onExplain} />
         ) : (
           <div className="muted">
             Pick a run on the left, or run a backtest from the editor (Ctrl+Enter).

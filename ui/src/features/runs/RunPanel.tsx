@@ -1,13 +1,22 @@
-//! The run panel in the editor: dataset, parameter values, Run with progress and cancel,
-//! quota errors, and the headline of the latest result.
+// The run panel in the editor: dataset, parameter values, Run with progress and cancel,
+// quota errors, and the headline of the latest result.
 
 import { useEffect } from 'react';
-import { useApp } from '../../app/store';
-import { NumberInput } from '../editor/fields';
-import { useEditor } from '../editor/store';
+import { useApp } from '../../shared/app';
+import { useDatasets } from '../../shared/datasets';
+import { NumberInput } from '../../shared/fields';
+import { fmtDate, fmtMetric, METRICS } from '../../shared/format';
+import type { RunHost } from '../../shared/runHost';
 import { Chart } from './Chart';
-import { fmtDate, fmtMetric, METRICS } from './format';
 import { useRuns, type QuotaNotice } from './store';
+
+/** Runs the editor's strategy: saves first when needed, then backtests the saved version. */
+export async function runFromEditor(host: RunHost): Promise<void> {
+  const v = await host.ensureSaved('run');
+  if (!v) return;
+  const done = await useRuns.getState().run(v.strategyId, v.version);
+  if (done) useApp.getState().notify('Backtest finished');
+}
 
 export function QuotaBanner({ quota, onClose }: { quota: QuotaNotice; onClose: () => void }) {
   return (
@@ -30,25 +39,18 @@ export function QuotaBanner({ quota, onClose }: { quota: QuotaNotice; onClose: (
   );
 }
 
-export function RunPanel({
-  onRun,
-  canRun,
-  dirty,
-}: {
-  onRun: () => void;
-  canRun: boolean;
-  dirty: boolean;
-}) {
-  const datasets = useRuns((s) => s.datasets);
-  const datasetId = useRuns((s) => s.datasetId);
+export function RunPanel({ host }: { host: RunHost }) {
+  const datasets = useDatasets((s) => s.list);
+  const datasetId = useDatasets((s) => s.selectedId);
   const running = useRuns((s) => s.running);
   const progress = useRuns((s) => s.progress);
   const jobId = useRuns((s) => s.jobId);
   const current = useRuns((s) => s.current);
   const quota = useRuns((s) => s.quota);
   const values = useRuns((s) => s.paramValues);
-  const parameters = useEditor((s) => s.meta.parameters);
-  const { setDataset, setParamValue, cancel, clearQuota, loadDatasets } = useRuns.getState();
+  const parameters = host.parameters;
+  const { setParamValue, cancel, clearQuota } = useRuns.getState();
+  const { select: setDataset, refresh: loadDatasets } = useDatasets.getState();
   useEffect(() => {
     void loadDatasets();
   }, [loadDatasets]);
@@ -93,12 +95,12 @@ export function RunPanel({
       <div className="row">
         <button
           className="btn primary grow"
-          disabled={!canRun || running || !datasetId}
-          onClick={onRun}
+          disabled={host.readOnly || running || !datasetId}
+          onClick={() => void runFromEditor(host)}
           data-testid="run-button"
           title="Run (Ctrl+Enter)"
         >
-          {running ? 'Running…' : dirty ? 'Save & run' : 'Run backtest'}
+          {running ? 'Running…' : host.unsaved ? 'Save & run' : 'Run backtest'}
         </button>
         {running && (
           <button

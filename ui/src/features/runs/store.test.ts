@@ -23,10 +23,12 @@ vi.mock('../../ipc', () => ({
 }));
 
 const { useRuns } = await import('./store');
+const { useDatasets } = await import('../../shared/datasets');
 
 beforeEach(() => {
   backend.error = null;
-  useRuns.setState({ datasetId: 'd1', running: false, current: null, quota: null });
+  useDatasets.setState({ selectedId: 'd1' });
+  useRuns.setState({ running: false, current: null, quota: null });
 });
 
 describe('runs store', () => {

@@ -1,11 +1,11 @@
-//! Backtest runs: datasets to run on, the running job (progress, cancel), the latest result,
-//! run history, two-run comparison and quota errors.
+// Backtest runs: the running job (progress, cancel), the latest result,
+// run history, two-run comparison and quota errors.
 
 import { create } from 'zustand';
-import { useApp } from '../../app/store';
 import { api } from '../../ipc';
+import { useApp } from '../../shared/app';
+import { useDatasets } from '../../shared/datasets';
 import type {
-  Dataset,
   IpcError,
   Progress,
   QuotaUsage,
@@ -24,8 +24,6 @@ export interface QuotaNotice {
 }
 
 interface RunsState {
-  datasets: Dataset[];
-  datasetId: string | null;
   paramValues: Record<string, number>;
   running: boolean;
   progress: Progress | null;
@@ -36,8 +34,6 @@ interface RunsState {
   quota: QuotaNotice | null;
   error: string | null;
 
-  loadDatasets: () => Promise<void>;
-  setDataset: (id: string) => void;
   setParamValue: (name: string, v: number) => void;
   resetParamValues: (values: Record<string, number>) => void;
   run: (strategyId: string, version: number) => Promise<RunDetail | null>;
@@ -78,8 +74,6 @@ async function quotaNotice(err: IpcError): Promise<QuotaNotice> {
 }
 
 export const useRuns = create<RunsState>()((set, get) => ({
-  datasets: [],
-  datasetId: null,
   paramValues: {},
   running: false,
   progress: null,
@@ -90,21 +84,12 @@ export const useRuns = create<RunsState>()((set, get) => ({
   quota: null,
   error: null,
 
-  loadDatasets: async () => {
-    try {
-      const datasets = await api.datasetsList();
-      const keep = datasets.some((d) => d.id === get().datasetId);
-      set({ datasets, datasetId: keep ? get().datasetId : (datasets[0]?.id ?? null) });
-    } catch (e) {
-      useApp.getState().fail(e);
-    }
-  },
-  setDataset: (datasetId) => set({ datasetId }),
   setParamValue: (name, v) => set({ paramValues: { ...get().paramValues, [name]: v } }),
   resetParamValues: (paramValues) => set({ paramValues }),
 
   run: async (strategyId, version) => {
-    const { datasetId, paramValues } = get();
+    const { paramValues } = get();
+    const datasetId = useDatasets.getState().selectedId;
     if (!datasetId || get().running) return null;
     performance.mark('run-start'); // for the end-to-end timings
     set({

@@ -1,4 +1,4 @@
-//! Sorting trades and the price-chart window that frames one trade.
+// Sorting trades and the price-chart window that frames one trade.
 
 import type { Trade } from '../../ipc/types';
 

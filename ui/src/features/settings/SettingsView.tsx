@@ -1,9 +1,9 @@
-//! Settings: profile (name, email, roles), plan and usage meters, data directory, theme,
-//! and sync with a remote server (see `SyncSection`).
+// Settings: profile (name, email, roles), plan and usage meters, data directory, theme,
+// and sync with a remote server (see `SyncSection`).
 
 import { useEffect, useState } from 'react';
-import { useApp } from '../../app/store';
-import { fmtDateTime } from '../runs/format';
+import { useApp } from '../../shared/app';
+import { fmtDateTime } from '../../shared/format';
 import { useSettings } from './store';
 import { SyncSection } from './SyncSection';
 

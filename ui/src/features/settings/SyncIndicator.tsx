@@ -1,8 +1,8 @@
-//! The status bar's sync line ("synced 2 min ago", "3 pending", "sync offline"); hidden
-//! until a server is configured. Clicking it opens Settings → Sync.
+// The status bar's sync line ("synced 2 min ago", "3 pending", "sync offline"); hidden
+// until a server is configured. Clicking it opens Settings → Sync.
 
 import { useEffect, useState } from 'react';
-import { useApp } from '../../app/store';
+import { useApp } from '../../shared/app';
 import { indicatorText, useSync } from './sync';
 
 export function SyncIndicator() {

@@ -1,8 +1,8 @@
-//! Settings → Sync: connection form, test, sync now with progress and cancel, auto-sync,
-//! last sync, pending changes, conflicts and the last error.
+// Settings → Sync: connection form, test, sync now with progress and cancel, auto-sync,
+// last sync, pending changes, conflicts and the last error.
 
 import { useEffect } from 'react';
-import { fmtDateTime } from '../runs/format';
+import { fmtDateTime } from '../../shared/format';
 import { ago, TLS_MODES, useSync, type SyncForm } from './sync';
 
 function Field({

@@ -1,7 +1,7 @@
-//! Settings → Sync: the connection form (the password is write-only: sent once to the OS
-//! keyring, never read back), the connection test, sync on demand with progress and cancel,
-//! the background sync switch and the status (last sync, pending changes, conflicts, last
-//! error). The store is built over an injected IPC so tests can fake it.
+// Settings → Sync: the connection form (the password is write-only: sent once to the OS
+// keyring, never read back), the connection test, sync on demand with progress and cancel,
+// the background sync switch and the status (last sync, pending changes, conflicts, last
+// error). The store is built over an injected IPC so tests can fake it.
 
 import { create } from 'zustand';
 import { api } from '../../ipc';

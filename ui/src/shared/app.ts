@@ -1,5 +1,5 @@
-//! App-wide state: which view is shown, the open strategy, app info, theme, the catalog and
-//! a short-lived notice line for the status bar.
+// App-wide state: which view is shown, the open strategy, app info, theme, the catalog and
+// a short-lived notice line for the status bar.
 
 import { create } from 'zustand';
 import type { AppInfo, IpcError, NodeSpec, Theme } from '../ipc/types';

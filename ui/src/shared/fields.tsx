@@ -1,4 +1,4 @@
-//! Small form controls shared by the inspector and the panels.
+// Small form controls shared by the inspector and the panels.
 
 import { useEffect, useState } from 'react';
 

@@ -1,6 +1,6 @@
-//! Number and date formatting for metrics, trades and lists.
+// Number and date formatting for metrics, trades and lists.
 
-import type { Metrics } from '../../ipc/types';
+import type { Metrics } from '../ipc/types';
 
 export interface MetricDef {
   key: keyof Metrics & string;

@@ -1,5 +1,5 @@
-//! Backend-rendered SVG charts become `data:` URLs for an <img>, so their markup never runs
-//! in the page; anything that is not an SVG document is refused.
+// Backend-rendered SVG charts become `data:` URLs for an <img>, so their markup never runs
+// in the page; anything that is not an SVG document is refused.
 
 export function svgDataUrl(svg: string): string | null {
   const head = svg.trimStart().slice(0, 200).toLowerCase();
