@@ -16,8 +16,18 @@ use crate::common::{expect_timescaledb, graph, psql, visible_ids, Device, TestDb
 async fn device_as(db: &TestDb, role: &str, user: Uuid) -> Device {
     let dev = Device::new().await;
     dev.store.ensure_profile().await.unwrap();
-    dev.role_syncer(db, role).await.sync(None).await.unwrap();
+    let first = dev.role_syncer(db, role).await.sync(None).await.unwrap();
+    assert_eq!(first.not_taken, 0, "nothing refused at the first sync: {first:?}");
     assert_eq!(dev.store.ensure_profile().await.unwrap().id, user);
+    // Work saved before the next sync is pushed whole: plans and usage, the server's to
+    // write, are not even sent.
+    let s = dev.store.create_strategy(user, "Warm-up").await.unwrap();
+    dev.store
+        .save_version(s.id, &graph(2), None, Some(user))
+        .await
+        .unwrap();
+    let second = dev.role_syncer(db, role).await.sync(None).await.unwrap();
+    assert_eq!(second.not_taken, 0, "{second:?}");
     dev
 }
 
