@@ -987,8 +987,9 @@ async fn apply_rows(
     store: &Store,
     conn: &mut SqliteConnection,
     t: &Table,
-    json: &str,
+    mut json: &str,
 ) -> Result<u64, StoreError> {
+    let renamed: String;
     match t.name {
         "users" => {
             exec(
@@ -1001,6 +1002,8 @@ async fn apply_rows(
             .await?;
         }
         "strategies" => {
+            renamed = local_slugs(conn, json).await?;
+            json = &renamed;
             exec(
                 conn,
                 "UPDATE strategies SET slug = slug || '-' || substr(id, 25) WHERE id IN \
@@ -1052,6 +1055,46 @@ async fn apply_rows(
         .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected())
+}
+
+/// Slugs are unique per owner on the server but unique on a device, which also holds the
+/// strategies other users share: another user's strategy whose slug is taken here (or
+/// arrives twice in this page) is given the slug plus the end of its id, here only (other
+/// users' rows are never pushed). Returns the page with those slugs changed.
+async fn local_slugs(conn: &mut SqliteConnection, json: &str) -> Result<String, StoreError> {
+    let me: Option<String> = sqlx::query_scalar("SELECT user_id FROM local_profile WHERE id = 1")
+        .fetch_optional(&mut *conn)
+        .await?;
+    let mut rows: Vec<serde_json::Value> =
+        serde_json::from_str(json).map_err(StoreError::storage)?;
+    let taken: HashMap<String, String> = sqlx::query_as(
+        "SELECT s.slug, s.id FROM strategies s \
+         WHERE s.slug IN (SELECT value ->> '$.slug' FROM json_each(?1))",
+    )
+    .bind(json)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
+    let mut in_page: HashMap<String, usize> = HashMap::new();
+    for row in &rows {
+        if let Some(slug) = row["slug"].as_str() {
+            *in_page.entry(slug.to_owned()).or_default() += 1;
+        }
+    }
+    for row in &mut rows {
+        let (Some(id), Some(slug)) = (row["id"].as_str(), row["slug"].as_str()) else {
+            continue;
+        };
+        let foreign = row["owner_id"].as_str() != me.as_deref();
+        let clash = taken.get(slug).is_some_and(|holder| holder != id)
+            || in_page.get(slug).copied().unwrap_or(0) > 1;
+        if foreign && clash {
+            let local = format!("{slug}-{}", id.get(24..).unwrap_or(id));
+            row["slug"] = serde_json::Value::String(local);
+        }
+    }
+    serde_json::to_string(&rows).map_err(StoreError::storage)
 }
 
 /// The payload of the `sync_conflict` notification that tells a version's owner it was

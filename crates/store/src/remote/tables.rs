@@ -149,7 +149,7 @@ pub(crate) static TABLES: &[Table] = &[
         ],
         remote_key: "id",
         has_updated_at: true,
-        push_allowed: "i.owner_id = sg_current_user_id()",
+        push_allowed: "i.owner_id = (SELECT sg_current_user_id())",
         remote: "strategies",
         foreign: "t.owner_id <> ?1",
     },
@@ -166,7 +166,7 @@ pub(crate) static TABLES: &[Table] = &[
         ],
         remote_key: "id",
         has_updated_at: false,
-        push_allowed: "sg_owns_strategy(i.strategy_id, sg_current_user_id())",
+        push_allowed: "sg_owns_strategy(i.strategy_id, (SELECT sg_current_user_id()))",
         remote: "strategy_versions",
         foreign: "NOT EXISTS (SELECT 1 FROM strategies s WHERE s.id = t.strategy_id \
                   AND s.owner_id = ?1)",
@@ -186,8 +186,9 @@ pub(crate) static TABLES: &[Table] = &[
         ],
         remote_key: "id, created_at",
         has_updated_at: false,
-        push_allowed: "(i.requested_by = sg_current_user_id() OR (i.requested_by IS NULL \
-                       AND sg_owns_version(i.strategy_version_id, sg_current_user_id())))",
+        push_allowed: "(i.requested_by = (SELECT sg_current_user_id()) \
+                       OR (i.requested_by IS NULL AND sg_owns_version(i.strategy_version_id, \
+                       (SELECT sg_current_user_id()))))",
         remote: "backtest_runs_visible",
         foreign: "t.requested_by <> ?1 OR (t.requested_by IS NULL AND NOT EXISTS (SELECT 1 \
                   FROM strategy_versions v JOIN strategies s ON s.id = v.strategy_id \
@@ -207,7 +208,7 @@ pub(crate) static TABLES: &[Table] = &[
         ],
         remote_key: "id",
         has_updated_at: false,
-        push_allowed: "sg_owns_version(i.strategy_version_id, sg_current_user_id())",
+        push_allowed: "sg_owns_version(i.strategy_version_id, (SELECT sg_current_user_id()))",
         remote: "paper_trade_runs",
         foreign: "NOT EXISTS (SELECT 1 FROM strategy_versions v JOIN strategies s \
                   ON s.id = v.strategy_id WHERE v.id = t.strategy_version_id AND s.owner_id = ?1)",
@@ -225,7 +226,7 @@ pub(crate) static TABLES: &[Table] = &[
         ],
         remote_key: "id",
         has_updated_at: false,
-        push_allowed: "i.user_id = sg_current_user_id()",
+        push_allowed: "i.user_id = (SELECT sg_current_user_id())",
         remote: "notifications",
         foreign: "t.user_id <> ?1",
     },
@@ -242,8 +243,9 @@ pub(crate) static TABLES: &[Table] = &[
         ],
         remote_key: "id",
         has_updated_at: false,
-        push_allowed: "(i.educator_id = sg_current_user_id() \
-                       AND sg_owns_version(i.strategy_version_id, sg_current_user_id()))",
+        push_allowed: "(i.educator_id = (SELECT sg_current_user_id()) \
+                       AND sg_owns_version(i.strategy_version_id, \
+                       (SELECT sg_current_user_id())))",
         remote: "template_shares",
         foreign: "t.educator_id IS NULL OR t.educator_id <> ?1",
     },
@@ -262,8 +264,8 @@ pub(crate) static TABLES: &[Table] = &[
         ],
         remote_key: "id",
         has_updated_at: false,
-        push_allowed: "(i.created_by = sg_current_user_id() \
-                       OR sg_user_has_role(sg_current_user_id(), 'compliance'))",
+        push_allowed: "(i.created_by = (SELECT sg_current_user_id()) \
+                       OR sg_user_has_role((SELECT sg_current_user_id()), 'compliance'))",
         remote: "compliance_events",
         foreign: "t.created_by IS NULL OR t.created_by <> ?1",
     },
@@ -333,7 +335,7 @@ impl Table {
                  AND d.row_id = i.id)",
                 self.name
             ),
-            format!("(sg_is_admin() OR {})", self.push_allowed),
+            format!("((SELECT sg_is_admin()) OR {})", self.push_allowed),
         ];
         for col in self.cols {
             if let Some((parent, true)) = col.refs {
@@ -347,8 +349,8 @@ impl Table {
     }
 
     /// The incoming value of each column as written (optional references to users the
-    /// server does not have become NULL; clashing slugs and placeholder e-mails are made
-    /// unique the same way the pull does locally).
+    /// server does not have become NULL; a slug the owner already uses for another strategy
+    /// and clashing placeholder e-mails are made unique the same way the pull does locally).
     fn incoming_values(&self) -> String {
         self.cols
             .iter()
@@ -358,7 +360,7 @@ impl Table {
                      THEN i.{name} END"
                 ),
                 ("strategies", "slug", _) => "CASE WHEN EXISTS (SELECT 1 FROM strategies s \
-                     WHERE s.slug = i.slug AND s.id <> i.id) \
+                     WHERE s.owner_id = i.owner_id AND s.slug = i.slug AND s.id <> i.id) \
                      THEN i.slug || '-' || right(i.id::text, 12) ELSE i.slug END"
                     .to_owned(),
                 ("users", "email", _) => "CASE WHEN EXISTS (SELECT 1 FROM users u \

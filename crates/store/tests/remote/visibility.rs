@@ -17,7 +17,10 @@ async fn device_as(db: &TestDb, role: &str, user: Uuid) -> Device {
     let dev = Device::new().await;
     dev.store.ensure_profile().await.unwrap();
     let first = dev.role_syncer(db, role).await.sync(None).await.unwrap();
-    assert_eq!(first.not_taken, 0, "nothing refused at the first sync: {first:?}");
+    assert_eq!(
+        first.not_taken, 0,
+        "nothing refused at the first sync: {first:?}"
+    );
     assert_eq!(dev.store.ensure_profile().await.unwrap().id, user);
     // Work saved before the next sync is pushed whole: plans and usage, the server's to
     // write, are not even sent.
