@@ -70,10 +70,12 @@ GRANT SELECT ON backtest_runs_daily TO stratagraph_user;
 CREATE OR REPLACE FUNCTION sg_may_ask_for(p_user uuid) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT p_user IS NOT NULL AND (
-    pg_has_role(session_user,
+    EXISTS (SELECT 1 FROM sg_role_users r WHERE r.role_name = session_user
+            AND r.user_id = p_user)
+    OR pg_has_role(session_user,
       (SELECT relowner FROM pg_class WHERE oid = 'public.users'::regclass), 'MEMBER')
     OR EXISTS (SELECT 1 FROM sg_role_users r JOIN users u ON u.id = r.user_id
-               WHERE r.role_name = session_user AND (u.id = p_user OR 'admin' = ANY (u.roles))))
+               WHERE r.role_name = session_user AND 'admin' = ANY (u.roles)))
 $$;
 REVOKE ALL ON FUNCTION sg_may_ask_for(uuid) FROM PUBLIC;
 
@@ -158,12 +160,18 @@ CREATE POLICY strategies_read ON strategies FOR SELECT TO stratagraph_user
 CREATE POLICY strategies_write ON strategies FOR ALL TO stratagraph_user
   USING (owner_id = (SELECT sg_current_user_id()) OR (SELECT sg_is_admin()))
   WITH CHECK (owner_id = (SELECT sg_current_user_id()) OR (SELECT sg_is_admin()));
+-- "Your own strategies' ids" as a set built once per statement (a hashed subplan).
 CREATE POLICY strategy_versions_read ON strategy_versions FOR SELECT TO stratagraph_user
-  USING (sg_owns_strategy(strategy_id, (SELECT sg_current_user_id())) OR (SELECT sg_is_admin())
+  USING (strategy_id IN (SELECT s.id FROM strategies s
+                         WHERE s.owner_id = (SELECT sg_current_user_id()))
+         OR (SELECT sg_is_admin())
          OR sg_version_shared(id, (SELECT sg_current_user_id())));
 CREATE POLICY strategy_versions_write ON strategy_versions FOR ALL TO stratagraph_user
-  USING (sg_owns_strategy(strategy_id, (SELECT sg_current_user_id())) OR (SELECT sg_is_admin()))
-  WITH CHECK (sg_owns_strategy(strategy_id, (SELECT sg_current_user_id()))
+  USING (strategy_id IN (SELECT s.id FROM strategies s
+                         WHERE s.owner_id = (SELECT sg_current_user_id()))
+         OR (SELECT sg_is_admin()))
+  WITH CHECK (strategy_id IN (SELECT s.id FROM strategies s
+                              WHERE s.owner_id = (SELECT sg_current_user_id()))
               OR (SELECT sg_is_admin()));
 
 -- The table's own policy stays for the owner's sessions and as a second wall; user roles have
@@ -176,9 +184,13 @@ CREATE POLICY backtest_runs_read ON backtest_runs FOR ALL TO stratagraph_user
          OR (requested_by IS NULL
              AND sg_owns_version(strategy_version_id, (SELECT sg_current_user_id()))));
 CREATE POLICY paper_trade_runs_read ON paper_trade_runs FOR ALL TO stratagraph_user
-  USING (sg_owns_version(strategy_version_id, (SELECT sg_current_user_id()))
+  USING (strategy_version_id IN (SELECT v.id FROM strategy_versions v JOIN strategies s
+                                 ON s.id = v.strategy_id
+                                 WHERE s.owner_id = (SELECT sg_current_user_id()))
          OR (SELECT sg_is_admin()))
-  WITH CHECK (sg_owns_version(strategy_version_id, (SELECT sg_current_user_id()))
+  WITH CHECK (strategy_version_id IN (SELECT v.id FROM strategy_versions v JOIN strategies s
+                                      ON s.id = v.strategy_id
+                                      WHERE s.owner_id = (SELECT sg_current_user_id()))
               OR (SELECT sg_is_admin()));
 
 CREATE POLICY notifications_read ON notifications FOR ALL TO stratagraph_user

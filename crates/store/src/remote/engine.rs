@@ -473,12 +473,14 @@ impl Syncer {
                         .fetch_all(&mut *tx)
                         .await
                         .map_err(classify)?;
-                    sqlx::query(&t.remote_touch_sql())
-                        .bind(json)
-                        .bind(&applied)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(classify)?;
+                    if applied.len() < ids.len() {
+                        sqlx::query(&t.remote_touch_sql())
+                            .bind(json)
+                            .bind(&applied)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(classify)?;
+                    }
                     // Rows that are not new or changed count as taken (an identical retry).
                     let exist: i64 = sqlx::query_scalar(&format!(
                         "SELECT count(*) FROM {} WHERE id = ANY ($1::uuid[])",

@@ -414,8 +414,9 @@ impl Table {
     /// the device pulls the winner; and tombstones of rows the device still holds.
     pub(crate) fn remote_touch_sql(&self) -> String {
         format!(
-            "WITH {rs} UPDATE {t} AS t SET sync_stamp = t.sync_stamp FROM i \
-             WHERE t.id = i.id AND NOT (t.id = ANY ($2::uuid[])) AND {old} <> {new}",
+            "WITH {rs}, rest AS (SELECT * FROM i WHERE NOT (i.id = ANY ($2::uuid[]))) \
+             UPDATE {t} AS t SET sync_stamp = t.sync_stamp FROM rest i \
+             WHERE t.id = i.id AND {old} <> {new}",
             rs = self.recordset(),
             t = self.remote,
             old = content(self, "t"),
