@@ -929,12 +929,30 @@ async fn exec(conn: &mut SqliteConnection, sql: &str, args: &[&str]) -> Result<u
 }
 
 /// Deletes the local rows of `t` whose ids `ids` (a JSON array) lists, and any of them
-/// waiting in `sync_parked`; returns the rows deleted from `t`.
+/// waiting in `sync_parked`; returns the rows deleted from `t`. Optional references to them
+/// (a compliance event's author, a run's requester) become NULL first, as for rows pulled
+/// while the referenced row is not here.
 async fn delete_local(
     conn: &mut SqliteConnection,
     t: &Table,
     ids: &str,
 ) -> Result<u64, StoreError> {
+    for child in TABLES {
+        for col in child.cols {
+            if col.refs == Some((t.name, false)) {
+                exec(
+                    conn,
+                    &format!(
+                        "UPDATE {} SET {c} = NULL WHERE {c} IN (SELECT value FROM json_each(?1))",
+                        child.name,
+                        c = col.name
+                    ),
+                    &[ids],
+                )
+                .await?;
+            }
+        }
+    }
     exec(
         conn,
         "DELETE FROM sync_parked WHERE table_name = ?1 \
