@@ -48,7 +48,8 @@ step "Rust tests"
 cargo test --workspace --locked
 
 step "sync survives a PostgreSQL restart (alone: it restarts the server)"
-STRATAGRAPH_PG_RESTART_TEST=1 cargo test -p stratagraph-store --test remote --locked \
+# --workspace (not -p) keeps the feature set of the run above, so nothing is rebuilt.
+STRATAGRAPH_PG_RESTART_TEST=1 cargo test --workspace --test remote --locked \
     faults::server_restart_mid_push_then_sync_completes -- --exact
 
 # The same remote tests (store, app, CLI) against TimescaleDB, where backtest_runs is a
@@ -56,11 +57,11 @@ STRATAGRAPH_PG_RESTART_TEST=1 cargo test -p stratagraph-store --test remote --lo
 if [[ $timescaledb == 1 ]]; then
     step "remote tests again on TimescaleDB (127.0.0.1:5433)"
     export STRATAGRAPH_TEST_PG_PORT=5433 STRATAGRAPH_TEST_TIMESCALEDB=1
-    cargo test -p stratagraph-store --test remote --locked
-    cargo test -p stratagraph-api --test api --locked sync::
-    cargo test -p stratagraph-cli --test cli --locked sync_cmds::
+    cargo test --workspace --test remote --locked
+    cargo test --workspace --test api --locked sync::
+    cargo test --workspace --test cli --locked sync_cmds::
     STRATAGRAPH_PG_RESTART_TEST=1 STRATAGRAPH_TEST_PG_CLUSTER=timescale \
-        cargo test -p stratagraph-store --test remote --locked \
+        cargo test --workspace --test remote --locked \
         faults::server_restart_mid_push_then_sync_completes -- --exact
     unset STRATAGRAPH_TEST_PG_PORT STRATAGRAPH_TEST_TIMESCALEDB
 fi

@@ -655,39 +655,7 @@ impl Syncer {
     ) -> SyncResult<()> {
         let progress = progress.unwrap_or(&no_progress);
         let mut conn = self.pool.acquire().await.map_err(classify)?;
-        // Give transactions already running when the pull starts (on any database of the
-        // cluster) a moment to finish, so the pull sees everything committed before it;
-        // a transaction left open longer only delays its rows to a later pull.
-        let target: String =
-            sqlx::query_scalar("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(classify)?;
-        let deadline = Instant::now() + Duration::from_secs(3);
-        loop {
-            let passed: bool =
-                sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot()) >= $1::xid8")
-                    .bind(&target)
-                    .fetch_one(&mut *conn)
-                    .await
-                    .map_err(classify)?;
-            if passed || Instant::now() > deadline {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        let mut tx = conn
-            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            .await
-            .map_err(classify)?;
-        // Rows of transactions that finished before this bound are all visible in this
-        // snapshot, and no later commit can add rows below it: pulling below it never
-        // skips a row, whatever order concurrent pushes commit in.
-        let bound: String =
-            sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(classify)?;
+        let (mut tx, bound) = pull_snapshot(&mut conn).await?;
         let access = self.access_changed(&mut tx).await?;
         let mut rows_total = 0u64;
         let mut pages = 0u64;
@@ -920,6 +888,43 @@ impl Syncer {
     }
 }
 
+/// Opens the pull's read-only snapshot and returns it with its bound: rows of transactions
+/// that finished before the bound are all visible in the snapshot, and no later commit can
+/// add rows below it, so pulling below it never skips a row, whatever order concurrent
+/// pushes commit in. Transactions already running when the pull starts (on any database of
+/// the cluster) get a moment to finish first, so the pull sees everything committed before
+/// it; one left open longer only delays its rows to a later pull.
+async fn pull_snapshot(
+    conn: &mut sqlx::pool::PoolConnection<Postgres>,
+) -> SyncResult<(Transaction<'_, Postgres>, String)> {
+    let target: String = sqlx::query_scalar("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")
+        .fetch_one(&mut **conn)
+        .await
+        .map_err(classify)?;
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let passed: bool =
+            sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot()) >= $1::xid8")
+                .bind(&target)
+                .fetch_one(&mut **conn)
+                .await
+                .map_err(classify)?;
+        if passed || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut tx = conn
+        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .await
+        .map_err(classify)?;
+    let bound: String = sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(classify)?;
+    Ok((tx, bound))
+}
+
 async fn exec(conn: &mut SqliteConnection, sql: &str, args: &[&str]) -> Result<u64, StoreError> {
     let mut q = sqlx::query(sql);
     for a in args {
@@ -991,7 +996,7 @@ async fn park_orphans(
         conn,
         &format!(
             "INSERT INTO sync_parked (table_name, row_id, row_json, parked_at) \
-             SELECT ?2, o.* , ?3 FROM ({}) o",
+             SELECT ?2, o.*, ?3 FROM ({}) o",
             t.local_orphans_sql()
         ),
         &[json, t.name, &now],
