@@ -29,11 +29,14 @@ impl Rng {
 fn param_value(rng: &mut Rng, ty: ParamType, min: Option<f64>, max: Option<f64>) -> Value {
     match ty {
         ParamType::Int => {
-            if rng.chance(0.2) {
+            // `p` ranges over 1..=30: bind only params that accept all of it.
+            let binds = min.is_none_or(|m| m <= 1.0) && max.is_none_or(|m| m >= 30.0);
+            if binds && rng.chance(0.2) {
                 json!({"$param": "p"})
             } else {
                 let lo = min.unwrap_or(1.0).max(1.0) as usize;
-                json!(lo + rng.below(12))
+                let hi = max.unwrap_or(f64::MAX);
+                json!(((lo + rng.below(12)) as f64).min(hi))
             }
         }
         ParamType::Float => {

@@ -2,6 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod backtest_rules;
+mod calendar_golden;
+mod every_kind;
 mod gen;
 mod import_data;
 mod indicators_golden;
