@@ -839,8 +839,22 @@ mod tests {
                 }
             }
             assert_eq!(s.is_sink(), s.outputs.is_empty(), "{}", s.kind);
+            assert!(!s.formula.is_empty(), "{} has no formula", s.kind);
+            if matches!(s.category, Category::Indicator | Category::Pattern) {
+                assert!(!s.reference.is_empty(), "{} has no reference", s.kind);
+            }
+            assert!(Category::ALL.contains(&s.category));
+            assert_eq!(cat.as_str(), Some(s.category.name()));
         }
-        assert!(kinds.len() >= 45);
+        assert!(kinds.len() >= 80, "{} kinds", kinds.len());
+        // Every kind the library compiles is in the catalog and the other way round.
+        for s in catalog() {
+            let kind = s.kind;
+            let core = CORE_DOCS.iter().any(|(k, _, _)| *k == kind);
+            let library = library::kinds().iter().any(|l| l.kind == kind);
+            assert!(core != library, "{kind}: core {core}, library {library}");
+        }
+        assert_eq!(CORE_DOCS.len(), core().len());
     }
 
     #[test]

@@ -203,6 +203,15 @@ fn every_kind_streams_like_batch_and_never_looks_ahead() {
             let doc = graph_for(spec, &params);
             let plan = compile_json(&doc, &BTreeMap::new())
                 .unwrap_or_else(|e| panic!("{}: {e}", spec.kind));
+            for out in &spec.outputs {
+                let key = ("x".to_string(), out.name.to_string());
+                assert!(
+                    plan.outputs.contains_key(&key),
+                    "{} compiles no {}",
+                    spec.kind,
+                    out.name
+                );
+            }
             check_stream(spec.kind, &plan, &bars);
             check_cuts(spec.kind, &plan, &bars);
             traded += usize::from(!backtest(&plan, &bars).trades.is_empty());

@@ -4,6 +4,18 @@ use serde_json::{json, Value};
 use stratagraph_engine::catalog::{catalog, NodeSpec, ParamType, PortType};
 use stratagraph_engine::synth::SplitMix64;
 
+/// The example strategies in `examples/`.
+pub const EXAMPLES: &[&str] = &[
+    "sma_crossover",
+    "rsi_mean_reversion",
+    "macd_trend_stop",
+    "bollinger_breakout_long_short",
+    "supertrend_adx_weekly",
+    "willr_position_exits",
+    "engulfing_cloud_sar",
+    "keltner_kama_mfi_stop",
+];
+
 struct Rng(SplitMix64);
 
 impl Rng {

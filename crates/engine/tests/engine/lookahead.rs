@@ -13,18 +13,13 @@ use stratagraph_engine::Bars;
 use crate::gen::valid_graph;
 
 fn examples() -> Vec<Value> {
-    [
-        "sma_crossover",
-        "rsi_mean_reversion",
-        "macd_trend_stop",
-        "bollinger_breakout_long_short",
-    ]
-    .iter()
-    .map(|name| {
-        let p = format!("{}/../../examples/{name}.json", env!("CARGO_MANIFEST_DIR"));
-        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-    })
-    .collect()
+    crate::gen::EXAMPLES
+        .iter()
+        .map(|name| {
+            let p = format!("{}/../../examples/{name}.json", env!("CARGO_MANIFEST_DIR"));
+            serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+        })
+        .collect()
 }
 
 fn assert_prefix_equal(
@@ -63,7 +58,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
     #[test]
-    fn examples_do_not_look_ahead(seed in 0u64..1000, which in 0usize..4, cut in 0usize..600) {
+    fn examples_do_not_look_ahead(seed in 0u64..1000, which in 0usize..crate::gen::EXAMPLES.len(), cut in 0usize..600) {
         let bars = random_walk(&SynthConfig { seed, bars: 600, ..Default::default() }).unwrap();
         let plan = compile_json(&examples()[which], &BTreeMap::new()).unwrap();
         check(&plan, &bars, cut)?;

@@ -9,6 +9,7 @@ mod import_data;
 mod indicators_golden;
 mod lookahead;
 mod parity;
+mod position_state;
 mod streaming;
 mod sweeps;
 mod validation;
