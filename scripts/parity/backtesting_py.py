@@ -30,7 +30,7 @@ re-stated in Python below.
 
 Cross rule
 ----------
-DESIGN.md's rule is implemented here (`cross_from_sign`): `a` crosses above `b` at t when a[t]
+The rule of docs/backtest-semantics.md is implemented here (`cross_from_sign`): `a` crosses above `b` at t when a[t]
 > b[t] and, at the last earlier bar where they differed, a < b, with no missing value in
 between (a touch followed by a break is one cross). backtesting.lib.crossover is NOT used: it
 looks at the last two bars only (`a[-2] < b[-2] and a[-1] > b[-1]`), so a touch then a break
@@ -44,8 +44,8 @@ relative) the script reruns the backtest with that bar's sign forced to -1, 0 an
 fails unless the trades stay identical; the ties it checked are listed in the golden file
 (`near_ties_checked`), and `signals.*.min_gap` records the closest approach.
 
-Convention mappings (backtesting.py 0.6.6 -> DESIGN.md "Backtest semantics")
---------------------------------------------------------------------------
+Convention mappings (backtesting.py 0.6.6 -> docs/backtest-semantics.md)
+-----------------------------------------------------------------------
 - Fills: `Backtest(..., trade_on_close=False)`: a market order placed in `next()` at bar
   t's close fills at bar t+1's open (`_process_orders`: `price = open`). Same as ours.
 - Last bar: `Backtest.run` calls `next()` on the last bar too, but its orders are never
@@ -172,7 +172,7 @@ TIE_TOL = 1e-9
 
 class Term:
     """One comparison of `a` with `b` feeding a signal: a cross (`kind` "above" / "below",
-    DESIGN.md's rule) or a plain `a > b` ("gt", compare.gt). Missing values give False."""
+    docs/backtest-semantics.md) or a plain `a > b` ("gt", compare.gt). Missing values give False."""
 
     def __init__(self, kind: str, a, b) -> None:
         self.kind = kind
@@ -219,7 +219,7 @@ def evaluate(spec: dict[str, list[Term]], forced: tuple[str, int, int, float] | 
 
 
 def cross_from_sign(sign: np.ndarray, direction: int) -> np.ndarray:
-    """DESIGN.md's cross over the per-bar sign of a - b (NaN = missing): fires at t when the
+    """The cross of docs/backtest-semantics.md over the per-bar sign of a - b (NaN = missing): fires at t when the
     sign is `direction` and the sign at the last earlier bar where it was non-zero was
     `-direction`, with no missing value in between. Returns a bool array."""
     out = np.zeros(len(sign), dtype=bool)
@@ -235,7 +235,7 @@ def cross_from_sign(sign: np.ndarray, direction: int) -> np.ndarray:
 
 
 def check_cross_rule() -> None:
-    """DESIGN.md's tie cases, against b = 5: a plain cross, a touch then a break (one cross,
+    """The tie cases of docs/backtest-semantics.md, against b = 5: a plain cross, a touch then a break (one cross,
     on the break), a touch then a retreat (none), starting equal (none), a missing value
     resetting the history."""
     nan = math.nan

@@ -62,7 +62,7 @@ impl Column {
     }
 }
 
-/// A bar that breaks DESIGN.md's rules, found at `index` (0-based bar index).
+/// A bar that breaks the market-data rules, found at `index` (0-based bar index).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("bar {index}, column {}: {reason}", column.name())]
 pub struct BarError {

@@ -808,6 +808,80 @@ pub fn catalog() -> &'static [NodeSpec] {
     CATALOG.get_or_init(build)
 }
 
+/// The command that writes `docs/nodes.md`.
+pub const NODES_MD_COMMAND: &str =
+    "cargo run -p stratagraph-cli -- catalog --markdown > docs/nodes.md";
+
+/// The node reference, `docs/nodes.md`: every kind with its help, formula, reference, ports
+/// and params, grouped as in the palette.
+pub fn markdown() -> String {
+    let cat = catalog();
+    let mut out = String::new();
+    out.push_str("# Node reference\n\n");
+    out.push_str(&format!(
+        "Generated from the engine's catalog (`crates/engine/src/catalog.rs`) by\n`{NODES_MD_COMMAND}`;\na test fails when this file is out of date. The editor's palette and inspector show the same\ntext. {} kinds.\n\n",
+        cat.len()
+    ));
+    out.push_str("Values are series, one per bar; a missing value (warm-up, division by zero) never\ntriggers an order. How values, orders and the account behave over time is in\n[backtest-semantics.md](backtest-semantics.md).\n\n");
+    out.push_str("| Group | Kinds |\n|---|---:|\n");
+    for c in Category::ALL {
+        let n = cat.iter().filter(|s| s.category == c).count();
+        out.push_str(&format!("| [{}](#{}) | {n} |\n", c.name(), c.name()));
+    }
+    let cell = |t: &str| t.replace('|', "\\|");
+    for c in Category::ALL {
+        out.push_str(&format!("\n## {}\n", c.name()));
+        for s in cat.iter().filter(|s| s.category == c) {
+            out.push_str(&format!(
+                "\n### `{}` — {}\n\n{}.\n\n",
+                s.kind, s.label, s.help
+            ));
+            out.push_str(&format!("Formula: `{}`\n", s.formula));
+            if !s.reference.is_empty() {
+                out.push_str(&format!("\nReference: {}\n", s.reference));
+            }
+            if !s.inputs.is_empty() || !s.outputs.is_empty() {
+                out.push_str("\n| Port | Type | |\n|---|---|---|\n");
+                for (dir, ports) in [("in", &s.inputs), ("out", &s.outputs)] {
+                    for p in ports.iter() {
+                        out.push_str(&format!(
+                            "| {dir} `{}` | {} | {} |\n",
+                            p.name,
+                            p.ty.name(),
+                            cell(p.help)
+                        ));
+                    }
+                }
+            }
+            if !s.params.is_empty() {
+                out.push_str("\n| Param | Type | Default | Range | |\n|---|---|---|---|---|\n");
+                for p in &s.params {
+                    let ty = match p.ty {
+                        ParamType::Int => "int".to_string(),
+                        ParamType::Float => "float".to_string(),
+                        ParamType::Enum { values } => format!("one of {}", values.join(", ")),
+                        ParamType::ParamName => "parameter name".to_string(),
+                        ParamType::Size => "size".to_string(),
+                    };
+                    let range = match (p.min, p.max) {
+                        (Some(a), Some(b)) => format!("{a} to {b}"),
+                        _ => String::new(),
+                    };
+                    out.push_str(&format!(
+                        "| `{}` | {} | `{}` | {} | {} |\n",
+                        p.name,
+                        cell(&ty),
+                        p.default,
+                        range,
+                        cell(p.help)
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The node kind called `kind`, if there is one.
 pub fn node_spec(kind: &str) -> Option<&'static NodeSpec> {
     catalog().iter().find(|s| s.kind == kind)

@@ -358,7 +358,7 @@ pub(crate) fn cross_step(a: f64, b: f64, last: &mut f64, dir: f64) -> f64 {
     out
 }
 
-/// Crosses per DESIGN.md: `a` crosses above `b` at `t` when `a[t] > b[t]` and the last bar
+/// Crosses as `docs/backtest-semantics.md` defines them: `a` crosses above `b` at `t` when `a[t] > b[t]` and the last bar
 /// before `t` where they differed had `a < b`, with no missing value since then. A touch
 /// followed by a break is one cross; a touch followed by a retreat is none. Values within
 /// [`CROSS_TIE_TOLERANCE`] of each other touch. `dir` is 1 for above, -1 for below. Missing

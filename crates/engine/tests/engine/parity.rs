@@ -1,7 +1,7 @@
 //! Parity with backtesting.py: `tests/golden/parity/*.json`, written by
 //! `scripts/parity/backtesting_py.py`, holds backtesting.py 0.6.6's trades and equity for the
 //! example strategies on `examples/data/synthetic_random_walk_daily.csv` (signals from TA-Lib
-//! indicators and DESIGN.md's cross rule re-implemented in Python, never from this crate).
+//! indicators and the cross rule of docs/backtest-semantics.md re-implemented in Python, never from this crate).
 //! The engine must produce the same trades (sides, entry/exit bars and times, sizes exactly,
 //! prices to 1e-9 relative, pnl and commission to 1e-9) and the same equity, per bar and at
 //! the end. The script's header documents every convention mapping; the ones that reach this
