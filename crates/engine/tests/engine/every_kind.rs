@@ -17,7 +17,7 @@ use stratagraph_engine::Bars;
 /// 2024-02-26 00:00 UTC: five weeks before the European and three before the US clock change.
 const START_MS: i64 = 1_708_905_600_000;
 
-fn hourly_bars(seed: u64, n: usize) -> Bars {
+pub(crate) fn hourly_bars(seed: u64, n: usize) -> Bars {
     random_walk(&SynthConfig {
         seed,
         bars: n,
@@ -30,7 +30,7 @@ fn hourly_bars(seed: u64, n: usize) -> Bars {
 
 /// A graph with `spec`'s node (its params overridden by `params`), every output turned into a
 /// condition, and those conditions driving entries and exits on both sides.
-fn graph_for(spec: &NodeSpec, params: &Value) -> Value {
+pub(crate) fn graph_for(spec: &NodeSpec, params: &Value) -> Value {
     let mut nodes = vec![
         json!({"id": "close", "kind": "source.close"}),
         json!({"id": "open", "kind": "source.open"}),
@@ -101,7 +101,7 @@ fn graph_for(spec: &NodeSpec, params: &Value) -> Value {
 }
 
 /// Param variants per kind: the defaults, plus zones and timeframes for the time nodes.
-fn variants(spec: &NodeSpec) -> Vec<Value> {
+pub(crate) fn variants(spec: &NodeSpec) -> Vec<Value> {
     let mut out = vec![json!({})];
     let has = |name: &str| spec.params.iter().any(|p| p.name == name);
     if has("timezone") {
@@ -136,13 +136,13 @@ fn check_stream(kind: &str, plan: &Plan, bars: &Bars) {
     let series = node_series(plan, bars);
     let mut s = Stream::new(plan);
     let (mut signals, mut trades, mut equity) = (vec![], vec![], vec![]);
-    for i in 0..bars.len() {
+    for (i, bar) in (0..bars.len()).map(|i| (i, bars.bar(i))) {
         if i == bars.len() / 2 {
             let json = serde_json::to_string(s.state()).unwrap();
             let state: StreamState = serde_json::from_str(&json).unwrap();
             s = Stream::resume(plan, state).unwrap();
         }
-        let out = s.push(&bars.bar(i)).unwrap();
+        let out = s.push(&bar).unwrap();
         for ((node, port), &slot) in &plan.outputs {
             assert_eq!(
                 s.values()[slot].to_bits(),
@@ -161,9 +161,14 @@ fn check_stream(kind: &str, plan: &Plan, bars: &Bars) {
 }
 
 fn check_cuts(kind: &str, plan: &Plan, bars: &Bars) {
+    check_cuts_at(kind, plan, bars, &[0, 1, 30, 171, 400, 777, bars.len() - 2]);
+}
+
+/// Cutting `bars` after each bar of `cuts` changes nothing up to it.
+pub(crate) fn check_cuts_at(kind: &str, plan: &Plan, bars: &Bars, cuts: &[usize]) {
     let full = node_series(plan, bars);
     let result = backtest(plan, bars);
-    for t in [0, 1, 30, 171, 400, 777, bars.len() - 2] {
+    for &t in cuts {
         let cut = bars.truncated(t + 1);
         for (key, values) in node_series(plan, &cut) {
             assert_eq!(

@@ -72,3 +72,24 @@ proptest! {
         check(&plan, &bars, cut)?;
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 120, ..ProptestConfig::default() })]
+
+    /// Any kind of the catalog (higher timeframes, time filters and position state included),
+    /// in any of its parameter variants, on any hourly data, cut after any bar.
+    #[test]
+    fn every_kind_does_not_look_ahead(pick in any::<usize>(), seed in 0u64..1000, cut in 0usize..500) {
+        use stratagraph_engine::catalog::{catalog, ParamType};
+        let kinds: Vec<_> = catalog()
+            .iter()
+            .filter(|s| !s.is_sink() && !s.params.iter().any(|p| p.ty == ParamType::ParamName))
+            .collect();
+        let spec = kinds[pick % kinds.len()];
+        let variants = crate::every_kind::variants(spec);
+        let params = &variants[(pick / kinds.len()) % variants.len()];
+        let plan = compile_json(&crate::every_kind::graph_for(spec, params), &BTreeMap::new()).unwrap();
+        let bars = crate::every_kind::hourly_bars(seed, 500);
+        crate::every_kind::check_cuts_at(spec.kind, &plan, &bars, &[cut.min(498)]);
+    }
+}
