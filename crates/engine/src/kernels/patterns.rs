@@ -421,20 +421,17 @@ impl PatternState {
             }
             return NONE;
         }
-        let avg: Vec<f64> = p
-            .averages()
-            .iter()
-            .zip(&self.totals)
-            .map(|((s, off), total)| {
-                let base = if s.1 != 0 {
-                    total / s.1 as f64
-                } else {
-                    back(*off).map_or(f64::NAN, |c| s.0.of(&c))
-                };
-                let div = if s.0 == Range::Shadows { 2.0 } else { 1.0 };
-                s.2 * base / div
-            })
-            .collect();
+        // At most four averages per pattern: no allocation per bar.
+        let mut avg = [f64::NAN; 4];
+        for ((slot, (s, off)), total) in avg.iter_mut().zip(p.averages()).zip(&self.totals) {
+            let base = if s.1 != 0 {
+                total / s.1 as f64
+            } else {
+                back(*off).map_or(f64::NAN, |c| s.0.of(&c))
+            };
+            let div = if s.0 == Range::Shadows { 2.0 } else { 1.0 };
+            *slot = s.2 * base / div;
+        }
         let bars = [
             back(0).unwrap_or(*b),
             back(1).unwrap_or(*b),

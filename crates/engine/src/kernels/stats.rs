@@ -6,11 +6,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::indicators::{SmaState, StdDevState};
 
-/// The last n values of a series (missing stored as `None`), oldest first.
+/// The last n values of a series (missing stored as `None`), oldest first, with the count of
+/// missing ones.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Recent {
     cap: usize,
     values: VecDeque<Option<f64>>,
+    missing: usize,
 }
 
 impl Recent {
@@ -18,19 +20,26 @@ impl Recent {
         Self {
             cap: cap.max(1),
             values: VecDeque::new(),
+            missing: 0,
         }
     }
 
-    /// Adds `x`; the window's values when it is full and complete.
-    fn push(&mut self, x: f64) -> Option<Vec<f64>> {
-        self.values.push_back(x.is_finite().then_some(x));
+    /// Adds `x`; true when the window is full and holds no missing value.
+    fn push(&mut self, x: f64) -> bool {
+        let v = x.is_finite().then_some(x);
+        self.missing += usize::from(v.is_none());
+        self.values.push_back(v);
         if self.values.len() > self.cap {
-            self.values.pop_front();
+            if let Some(None) = self.values.pop_front() {
+                self.missing -= 1;
+            }
         }
-        if self.values.len() < self.cap {
-            return None;
-        }
-        self.values.iter().copied().collect()
+        self.values.len() == self.cap && self.missing == 0
+    }
+
+    /// The window's values, oldest first (missing as NaN).
+    fn iter(&self) -> impl Iterator<Item = f64> + '_ {
+        self.values.iter().map(|v| v.unwrap_or(f64::NAN))
     }
 }
 
@@ -53,16 +62,16 @@ impl LinRegState {
     }
 
     pub(crate) fn update(&mut self, x: f64) -> f64 {
-        let Some(w) = self.w.push(x) else {
+        if !self.w.push(x) {
             return f64::NAN;
-        };
-        let n = w.len();
+        }
+        let n = self.w.cap;
         let nf = n as f64;
         let sum_x = nf * (nf - 1.0) * 0.5;
         let sum_x_sqr = (n * (n - 1) * (2 * n - 1) / 6) as f64;
         let divisor = sum_x * sum_x - nf * sum_x_sqr;
         let (mut sum_xy, mut sum_y) = (0.0, 0.0);
-        for (k, &v) in w.iter().enumerate() {
+        for (k, v) in self.w.iter().enumerate() {
             let i = (n - 1 - k) as f64;
             sum_y += v;
             sum_xy += i * v;
@@ -122,18 +131,22 @@ impl CorrelState {
     }
 
     pub(crate) fn update(&mut self, a: f64, b: f64) -> f64 {
-        let (Some(x), Some(y)) = (self.a.push(a), self.b.push(b)) else {
-            return f64::NAN;
-        };
-        let constant = |w: &[f64]| w.iter().all(|&u| u == w[0]);
-        if constant(&x) || constant(&y) {
+        let (full_a, full_b) = (self.a.push(a), self.b.push(b));
+        if !(full_a && full_b) {
             return f64::NAN;
         }
-        let nf = x.len() as f64;
-        let mx = x.iter().sum::<f64>() / nf;
-        let my = y.iter().sum::<f64>() / nf;
+        let constant = |w: &Recent| {
+            let first = w.iter().next().unwrap_or(f64::NAN);
+            w.iter().all(|u| u == first)
+        };
+        if constant(&self.a) || constant(&self.b) {
+            return f64::NAN;
+        }
+        let nf = self.a.cap as f64;
+        let mx = self.a.iter().sum::<f64>() / nf;
+        let my = self.b.iter().sum::<f64>() / nf;
         let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-        for (&u, &v) in x.iter().zip(&y) {
+        for (u, v) in self.a.iter().zip(self.b.iter()) {
             let (du, dv) = (u - mx, v - my);
             sxy += du * dv;
             sxx += du * du;
@@ -164,10 +177,7 @@ impl LagState {
     }
 
     pub(crate) fn update(&mut self, x: f64) -> f64 {
-        self.w.values.push_back(x.is_finite().then_some(x));
-        if self.w.values.len() > self.w.cap {
-            self.w.values.pop_front();
-        }
+        self.w.push(x);
         if self.w.values.len() < self.w.cap {
             return f64::NAN;
         }
