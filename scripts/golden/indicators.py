@@ -36,9 +36,31 @@ from pathlib import Path
 
 import numpy as np
 import talib
+import talib.abstract
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "crates" / "engine" / "tests" / "golden" / "indicators.json"
+PATTERNS_OUT = ROOT / "crates" / "engine" / "tests" / "golden" / "patterns.json"
+PATTERN_BARS = 6000
+PATTERN_SEED = 2
+# TA-Lib candlestick functions, by the engine's kind (pattern.<name>).
+PATTERNS = {
+    "doji": "CDLDOJI",
+    "dragonfly_doji": "CDLDRAGONFLYDOJI",
+    "gravestone_doji": "CDLGRAVESTONEDOJI",
+    "hammer": "CDLHAMMER",
+    "hanging_man": "CDLHANGINGMAN",
+    "inverted_hammer": "CDLINVERTEDHAMMER",
+    "shooting_star": "CDLSHOOTINGSTAR",
+    "engulfing": "CDLENGULFING",
+    "harami": "CDLHARAMI",
+    "morning_star": "CDLMORNINGSTAR",
+    "evening_star": "CDLEVENINGSTAR",
+    "marubozu": "CDLMARUBOZU",
+    "spinning_top": "CDLSPINNINGTOP",
+    "piercing": "CDLPIERCING",
+    "dark_cloud_cover": "CDLDARKCLOUDCOVER",
+}
 
 N_BARS = 600
 SEED = 20240611
@@ -143,6 +165,131 @@ def cases(d: dict[str, np.ndarray]) -> list[dict]:
         assert close_enough(np.where(np.isnan(k), np.nan, full_k), k, 1e-12)
         add("stochastic", {"k_period": kp, "k_smooth": ks, "d_period": dp}, k=full_k, d=dd)
     add("obv", {}, out=talib.OBV(c, v))
+    out.extend(library_cases(d))
+    return out
+
+
+def window_sums(x: np.ndarray, n: int) -> np.ndarray:
+    """Exact (fsum) sums of x over each window of n bars ending at t; NaN before."""
+    out = np.full(len(x), np.nan)
+    for t in range(n - 1, len(x)):
+        out[t] = math.fsum(x[t + 1 - n : t + 1])
+    return out
+
+
+def masked(x: np.ndarray, nan_where: np.ndarray) -> np.ndarray:
+    """x with NaN where the engine gives a missing value and TA-Lib writes 0."""
+    y = x.copy()
+    y[nan_where] = np.nan
+    return y
+
+
+def supertrend(h, l, c, n: int, mult: float):
+    """TradingView's ta.supertrend reference algorithm over TA-Lib's ATR."""
+    atr = talib.ATR(h, l, c, n)
+    line = np.full(len(c), np.nan)
+    up = np.full(len(c), np.nan)
+    prev = None  # (upper, lower, line was the upper band)
+    for t in range(len(c)):
+        if math.isnan(atr[t]):
+            prev = None
+            continue
+        hl2 = (h[t] + l[t]) / 2.0
+        upper, lower = hl2 + mult * atr[t], hl2 - mult * atr[t]
+        pu, pl = (prev[0], prev[1]) if prev else (0.0, 0.0)
+        pc = c[t - 1]
+        lower = lower if (lower > pl or pc < pl) else pl
+        upper = upper if (upper < pu or pc > pu) else pu
+        if prev is None:
+            down = True
+        elif prev[2]:
+            down = not (c[t] > upper)
+        else:
+            down = c[t] < lower
+        prev = (upper, lower, down)
+        line[t] = upper if down else lower
+        up[t] = 0.0 if down else 1.0
+    return line, up
+
+
+def library_cases(d: dict[str, np.ndarray]) -> list[dict]:
+    """The library indicators (crates/engine/src/kernels). Where TA-Lib writes 0 for an
+    undefined value (zero range, no money flow, no true range, constant window) the engine
+    gives a missing value: those bars are stored as null, found from the inputs here."""
+    h, l, c, v = d["high"], d["low"], d["close"], d["volume"]
+    out: list[dict] = []
+
+    def add(name: str, params: dict, **outputs: np.ndarray) -> None:
+        out.append({"indicator": name, "params": params, "outputs": outputs})
+
+    tp = (h + l + c) / 3.0
+    tr = np.concatenate([[np.nan], np.maximum(h[1:], c[:-1]) - np.minimum(l[1:], c[:-1])])
+    for n in (5, 14, 30):
+        add("adx", {"n": n}, adx=talib.ADX(h, l, c, n), plus_di=talib.PLUS_DI(h, l, c, n),
+            minus_di=talib.MINUS_DI(h, l, c, n))
+        down, up = talib.AROON(h, l, n)
+        add("aroon", {"n": n}, up=up, down=down, osc=talib.AROONOSC(h, l, n))
+        add("cci", {"n": n}, out=talib.CCI(h, l, c, n))
+        add("cmo", {"n": n}, out=talib.CMO(c, n))
+        flow = np.zeros(len(c))
+        moved = np.concatenate([[False], tp[1:] != tp[:-1]])
+        flow[moved] = (tp * v)[moved]
+        no_flow = np.concatenate([[False], window_sums(flow[1:], n) < 1.0])
+        add("mfi", {"n": n}, out=masked(talib.MFI(h, l, c, v, n), no_flow))
+        flat = talib.MAX(h, n) == talib.MIN(l, n)
+        add("willr", {"n": n}, out=masked(talib.WILLR(h, l, c, n), flat))
+        add("kama", {"n": n}, out=talib.KAMA(c, n))
+        add("dema", {"n": n}, out=talib.DEMA(c, n))
+        add("tema", {"n": n}, out=talib.TEMA(c, n))
+        add("trix", {"n": n}, out=talib.TRIX(c, n))
+        add("linreg_slope", {"n": n}, out=talib.LINEARREG_SLOPE(c, n))
+        add("linreg", {"n": n}, out=talib.LINEARREG(c, n))
+        add("momentum", {"n": n}, out=talib.MOM(c, n))
+        lag = np.full(len(c), np.nan)
+        lag[n:] = c[:-n]
+        add("lag", {"n": n}, out=lag)
+        sd = window_std(c, n)
+        mean = window_sums(c, n) / n
+        z = np.where(sd > 0, (c - mean) / np.where(sd > 0, sd, 1.0), np.nan)
+        add("zscore", {"n": n}, out=z)
+        const = (window_std(c, n) == 0) | (window_std(v, n) == 0)
+        correl = talib.CORREL(c, v, n)
+        add("correl", {"n": n}, out=masked(correl, const))
+        add("donchian", {"n": n}, upper=talib.MAX(h, n), middle=(talib.MAX(h, n) + talib.MIN(l, n)) / 2.0,
+            lower=talib.MIN(l, n))
+    for fast, slow in ((12, 26), (5, 35)):
+        for ma, matype in (("ema", 1), ("sma", 0)):
+            add("ppo", {"fast": fast, "slow": slow, "ema": float(matype)},
+                out=talib.PPO(c, fast, slow, matype))
+    for n, a in ((5, 0.7), (3, 0.5)):
+        add("t3", {"n": n, "vfactor": a}, out=talib.T3(c, n, a))
+    for step, mx in ((0.02, 0.2), (0.05, 0.3)):
+        add("sar", {"step": step, "max": mx}, out=talib.SAR(h, l, step, mx))
+    for periods in ((7, 14, 28), (5, 10, 20)):
+        no_range = np.zeros(len(c), dtype=bool)
+        for p in periods:
+            no_range |= window_sums(np.nan_to_num(tr), p) == 0
+        add("ultosc", {"fast": periods[0], "mid": periods[1], "slow": periods[2]},
+            out=masked(talib.ULTOSC(h, l, c, *periods), no_range))
+    for n, an, m in ((20, 10, 2.0), (10, 14, 1.5)):
+        mid = talib.EMA(c, n)
+        atr = talib.ATR(h, l, c, an)
+        add("keltner", {"n": n, "atr_n": an, "mult": m}, upper=mid + m * atr, middle=mid,
+            lower=mid - m * atr)
+    for t_, k_, s_, disp in ((9, 26, 52, 26), (7, 22, 44, 0)):
+        def mid(p):
+            return (talib.MAX(h, p) + talib.MIN(l, p)) / 2.0
+        tenkan, kijun = mid(t_), mid(k_)
+        a, b = (tenkan + kijun) / 2.0, mid(s_)
+        span_a = np.full(len(c), np.nan)
+        span_b = np.full(len(c), np.nan)
+        span_a[disp:] = a[: len(c) - disp]
+        span_b[disp:] = b[: len(c) - disp]
+        add("ichimoku", {"tenkan": t_, "kijun": k_, "senkou": s_, "displacement": disp},
+            tenkan=tenkan, kijun=kijun, span_a=span_a, span_b=span_b)
+    for n, m in ((10, 3.0), (7, 2.0)):
+        line, up = supertrend(h, l, c, n, m)
+        add("supertrend", {"n": n, "mult": m}, line=line, up=up)
     return out
 
 
@@ -154,6 +301,51 @@ def to_json(x):
     if isinstance(x, list):
         return [to_json(a) for a in x]
     return x
+
+
+def make_candles() -> dict[str, np.ndarray]:
+    """Cent-rounded candles with a mix of body sizes, shadows, gaps and short trends, so that
+    every pattern occurs several times on both sides (a plain random walk rarely makes stars,
+    piercing lines or dark clouds)."""
+    rng = np.random.default_rng(PATTERN_SEED)
+    n = PATTERN_BARS
+    o, h, l, c = (np.empty(n) for _ in range(4))
+    prev, trend = 100.0, 0.0
+    for i in range(n):
+        if i % 40 == 0:
+            trend = rng.choice([-1, 0, 1]) * 0.006
+        gap = rng.choice([0, 0, 0, 1, -1]) * abs(rng.normal(0, 0.01))
+        op = prev * (1 + gap)
+        size = [0.0005, 0.004, 0.012, 0.03][rng.choice(4, p=[0.2, 0.3, 0.3, 0.2])]
+        cl = op * (1 + trend + rng.normal(0, size))
+        up = abs(rng.normal(0, 0.006)) * rng.choice([0, 0.3, 1, 3])
+        dn = abs(rng.normal(0, 0.006)) * rng.choice([0, 0.3, 1, 3])
+        hi, lo = max(op, cl) * (1 + up), min(op, cl) * (1 - dn)
+        op, cl, hi, lo = (round(x, 2) for x in (op, cl, hi, lo))
+        o[i], h[i], l[i], c[i] = op, max(hi, op, cl), min(lo, op, cl), cl
+        prev = cl
+    assert np.all(l > 0)
+    return {"open": o, "high": h, "low": l, "close": c}
+
+
+def pattern_doc() -> dict:
+    """TA-Lib's output of every pattern on make_candles(), as [bar, value] for non-zero
+    values, with each function's lookback (TA-Lib writes 0 before it, the engine nothing)."""
+    d = make_candles()
+    o, h, l, c = d["open"], d["high"], d["low"], d["close"]
+    cases = {}
+    for name, func in PATTERNS.items():
+        r = getattr(talib, func)(o, h, l, c)
+        hits = [[int(i), int(r[i])] for i in np.nonzero(r)[0]]
+        assert (r > 0).sum() >= 3 or (r < 0).sum() >= 3, f"{func} too rare"
+        cases[name] = {"function": func, "lookback": int(getattr(talib.abstract, func).lookback),
+                       "hits": hits}
+    return {
+        "generator": "scripts/golden/indicators.py",
+        "reference": f"TA-Lib python {talib.__version__}",
+        "input": d,
+        "patterns": cases,
+    }
 
 
 def main() -> None:
@@ -168,6 +360,8 @@ def main() -> None:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(to_json(doc), separators=(",", ":")) + "\n")
     print(f"wrote {OUT.relative_to(ROOT)} ({OUT.stat().st_size} bytes)")
+    PATTERNS_OUT.write_text(json.dumps(to_json(pattern_doc()), separators=(",", ":")) + "\n")
+    print(f"wrote {PATTERNS_OUT.relative_to(ROOT)} ({PATTERNS_OUT.stat().st_size} bytes)")
 
 
 if __name__ == "__main__":

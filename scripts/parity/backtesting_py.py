@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Parity golden files: the four example strategies run in backtesting.py.
+"""Parity golden files: the example strategies run in backtesting.py.
 
 Writes crates/engine/tests/golden/parity/<example>[_<param><value>]_c<commission>.json for
 every strategy in examples/*.json (and two parameter variants, see "Runs" below) on
@@ -30,7 +30,7 @@ re-stated in Python below.
 
 Cross rule
 ----------
-DESIGN.md's rule is implemented here (`cross_from_sign`): `a` crosses above `b` at t when a[t]
+The rule of docs/backtest-semantics.md is implemented here (`cross_from_sign`): `a` crosses above `b` at t when a[t]
 > b[t] and, at the last earlier bar where they differed, a < b, with no missing value in
 between (a touch followed by a break is one cross). backtesting.lib.crossover is NOT used: it
 looks at the last two bars only (`a[-2] < b[-2] and a[-1] > b[-1]`), so a touch then a break
@@ -44,8 +44,8 @@ relative) the script reruns the backtest with that bar's sign forced to -1, 0 an
 fails unless the trades stay identical; the ties it checked are listed in the golden file
 (`near_ties_checked`), and `signals.*.min_gap` records the closest approach.
 
-Convention mappings (backtesting.py 0.6.6 -> DESIGN.md "Backtest semantics")
---------------------------------------------------------------------------
+Convention mappings (backtesting.py 0.6.6 -> docs/backtest-semantics.md)
+-----------------------------------------------------------------------
 - Fills: `Backtest(..., trade_on_close=False)`: a market order placed in `next()` at bar
   t's close fills at bar t+1's open (`_process_orders`: `price = open`). Same as ours.
 - Last bar: `Backtest.run` calls `next()` on the last bar too, but its orders are never
@@ -106,6 +106,16 @@ Convention mappings (backtesting.py 0.6.6 -> DESIGN.md "Backtest semantics")
   the unadjusted price, while we slip every fill and charge commission on the slipped price.
   So no golden file with a spread is written.
 
+The four later examples use library nodes: SuperTrend, ADX and a weekly bar
+(supertrend_adx_weekly), Williams %R, a day-of-week filter and exits read from the open position
+(willr_position_exits: bars in trade, open P&L in percent, entry price; re-stated in next() from
+backtesting.py's own trade), an engulfing pattern with the Ichimoku cloud and the parabolic SAR
+on both sides (engulfing_cloud_sar), and Keltner, KAMA, MFI and Aroon with a stop-loss
+(keltner_kama_mfi_stop). Their references: TA-Lib (ADX, WILLR, CDLENGULFING, MAX/MIN for the
+cloud, SAR, EMA and ATR for Keltner, KAMA, MFI, AROON) and the published definitions
+re-implemented here (TradingView's ta.supertrend over TA-Lib's ATR; the weekly close of the
+last closed ISO week).
+
 Runs: each example with its declared default parameters, plus two variants (VARIANTS) that
 exercise what the defaults do not on this data: the MACD strategy with a 1 % stop (the 5 %
 stop never triggers here; at 1 % 51 trades end at the stop, 6 of them through a gap) and the
@@ -162,7 +172,7 @@ TIE_TOL = 1e-9
 
 class Term:
     """One comparison of `a` with `b` feeding a signal: a cross (`kind` "above" / "below",
-    DESIGN.md's rule) or a plain `a > b` ("gt", compare.gt). Missing values give False."""
+    docs/backtest-semantics.md) or a plain `a > b` ("gt", compare.gt). Missing values give False."""
 
     def __init__(self, kind: str, a, b) -> None:
         self.kind = kind
@@ -209,7 +219,7 @@ def evaluate(spec: dict[str, list[Term]], forced: tuple[str, int, int, float] | 
 
 
 def cross_from_sign(sign: np.ndarray, direction: int) -> np.ndarray:
-    """DESIGN.md's cross over the per-bar sign of a - b (NaN = missing): fires at t when the
+    """The cross of docs/backtest-semantics.md over the per-bar sign of a - b (NaN = missing): fires at t when the
     sign is `direction` and the sign at the last earlier bar where it was non-zero was
     `-direction`, with no missing value in between. Returns a bool array."""
     out = np.zeros(len(sign), dtype=bool)
@@ -225,7 +235,7 @@ def cross_from_sign(sign: np.ndarray, direction: int) -> np.ndarray:
 
 
 def check_cross_rule() -> None:
-    """DESIGN.md's tie cases, against b = 5: a plain cross, a touch then a break (one cross,
+    """The tie cases of docs/backtest-semantics.md, against b = 5: a plain cross, a touch then a break (one cross,
     on the break), a touch then a retreat (none), starting equal (none), a missing value
     resetting the history."""
     nan = math.nan
@@ -303,15 +313,136 @@ def signals_bollinger_breakout_long_short(df: pd.DataFrame, p: dict) -> dict[str
     }
 
 
+def supertrend_up(df: pd.DataFrame, n: int, mult: float) -> np.ndarray:
+    """1.0 in an uptrend, 0.0 in a downtrend, NaN before the ATR: TradingView's
+    ta.supertrend reference algorithm (its published Pine code) over TA-Lib's ATR."""
+    h, l, c = (df[k].to_numpy(float) for k in ("High", "Low", "Close"))
+    atr = talib.ATR(h, l, c, timeperiod=n)
+    up = np.full(len(c), np.nan)
+    prev = None  # (final upper, final lower, line was the upper band)
+    for t in range(len(c)):
+        if math.isnan(atr[t]):
+            prev = None
+            continue
+        hl2 = (h[t] + l[t]) / 2.0
+        upper, lower = hl2 + mult * atr[t], hl2 - mult * atr[t]
+        pu, pl = (prev[0], prev[1]) if prev else (0.0, 0.0)
+        lower = lower if (lower > pl or c[t - 1] < pl) else pl
+        upper = upper if (upper < pu or c[t - 1] > pu) else pu
+        down = True if prev is None else (c[t] <= upper if prev[2] else c[t] < lower)
+        prev = (upper, lower, down)
+        up[t] = 0.0 if down else 1.0
+    return up
+
+
+def weekly_close(df: pd.DataFrame) -> np.ndarray:
+    """Close of the last closed ISO week (UTC), visible from the first bar of the next week."""
+    days = df.index.normalize()
+    keys = list(days - pd.to_timedelta(df.index.day_of_week, unit="D"))
+    close = df["Close"].to_numpy(float)
+    out = np.full(len(df), np.nan)
+    last_closed, current_close = math.nan, math.nan
+    for t, k in enumerate(keys):
+        if t > 0 and k != keys[t - 1]:
+            last_closed = current_close
+        current_close = close[t]
+        out[t] = last_closed
+    return out
+
+
+def signals_supertrend_adx_weekly(df: pd.DataFrame, p: dict) -> dict[str, list[Term]]:
+    h, l, c = (df[k].to_numpy(float) for k in ("High", "Low", "Close"))
+    up = supertrend_up(df, int(p["atr_period"]), float(p["mult"]))
+    adx = talib.ADX(h, l, c, timeperiod=14)
+    return {
+        # and(and(st.up, adx > 20), close > weekly close)
+        "enter_long": [Term("gt", up, 0.5), Term("gt", adx, 20.0), Term("gt", c, weekly_close(df))],
+        # not(st.up)
+        "exit_long": [Term("gt", 1.0 - up, 0.5)],
+    }
+
+
+def signals_willr_position_exits(df: pd.DataFrame, p: dict) -> dict[str, list[Term]]:
+    h, l, c = (df[k].to_numpy(float) for k in ("High", "Low", "Close"))
+    willr = talib.WILLR(h, l, c, timeperiod=14)
+    monday_to_thursday = (df.index.day_of_week <= 3).astype(float)
+    # The entry's `not in_position` needs no term: an entry while long is ignored anyway. The
+    # position exits (bars held, open profit, 3 % under the entry) are decided in next().
+    return {
+        "enter_long": [Term("above", willr, -80.5), Term("gt", monday_to_thursday, 0.5)],
+        "exit_long": [Term("below", willr, -19.5)],
+    }
+
+
+def signals_engulfing_cloud_sar(df: pd.DataFrame, p: dict) -> dict[str, list[Term]]:
+    o, h, l, c = (df[k].to_numpy(float) for k in ("Open", "High", "Low", "Close"))
+    engulf = talib.CDLENGULFING(o, h, l, c)
+    bull, bear = (engulf > 0).astype(float), (engulf < 0).astype(float)
+
+    def mid(n: int) -> np.ndarray:
+        return (talib.MAX(h, timeperiod=n) + talib.MIN(l, timeperiod=n)) / 2.0
+
+    def ahead(x: np.ndarray, d: int = 26) -> np.ndarray:
+        y = np.full(len(x), np.nan)
+        y[d:] = x[:-d]
+        return y
+
+    span_a, span_b = ahead((mid(9) + mid(26)) / 2.0), ahead(mid(52))
+    sar = talib.SAR(h, l, acceleration=float(p["step"]), maximum=0.2)
+    return {
+        "enter_long": [Term("gt", bull, 0.5), Term("gt", c, span_a), Term("gt", c, span_b)],
+        "exit_long": [Term("gt", sar, c)],
+        "enter_short": [Term("gt", bear, 0.5), Term("gt", span_a, c), Term("gt", span_b, c)],
+        "exit_short": [Term("gt", c, sar)],
+    }
+
+
+def signals_keltner_kama_mfi_stop(df: pd.DataFrame, p: dict) -> dict[str, list[Term]]:
+    h, l, c, v = (df[k].to_numpy(float) for k in ("High", "Low", "Close", "Volume"))
+    # Keltner (StockCharts): EMA(20) + mult * ATR(10).
+    upper = talib.EMA(c, timeperiod=20) + float(p["mult"]) * talib.ATR(h, l, c, timeperiod=10)
+    kama = talib.KAMA(c, timeperiod=10)
+    mfi = talib.MFI(h, l, c, v, timeperiod=14)
+    down, up = talib.AROON(h, l, timeperiod=25)
+    return {
+        "enter_long": [Term("above", c, upper), Term("gt", np.full(len(c), 80.0), mfi),
+                       Term("gt", up, down)],
+        "exit_long": [Term("below", c, kama)],
+    }
+
+
 EXAMPLE_SIGNALS = {
     "sma_crossover": signals_sma_crossover,
     "rsi_mean_reversion": signals_rsi_mean_reversion,
     "macd_trend_stop": signals_macd_trend_stop,
     "bollinger_breakout_long_short": signals_bollinger_breakout_long_short,
+    "supertrend_adx_weekly": signals_supertrend_adx_weekly,
+    "willr_position_exits": signals_willr_position_exits,
+    "engulfing_cloud_sar": signals_engulfing_cloud_sar,
+    "keltner_kama_mfi_stop": signals_keltner_kama_mfi_stop,
 }
 
 # Long stop-loss fraction per example: the risk.stop_loss node's `pct` / 100.
-STOP_PARAM = {"macd_trend_stop": "stop_pct"}
+STOP_PARAM = {"macd_trend_stop": "stop_pct", "keltner_kama_mfi_stop": "stop_pct"}
+
+
+def willr_position_exit(p: dict, commission: float):
+    """willr_position_exits' exits from the position, re-stated from backtesting.py's own
+    trade: bars since the entry fill >= max_bars, open profit (after the entry commission, in
+    percent of the entry value) > target_pct, or the close below 0.97 x the entry price."""
+    max_bars, target = int(p["max_bars"]), float(p["target_pct"])
+
+    def decide(t: int, tr, close: float) -> bool:
+        units = abs(tr.size)
+        pnl = units * (close - tr.entry_price) - units * tr.entry_price * commission
+        pct = pnl / (units * tr.entry_price) * 100.0
+        return t - tr.entry_bar >= max_bars or pct > target or close < tr.entry_price * 0.97
+
+    return decide
+
+
+# Exits that read the open position (position.* nodes), per example.
+POSITION_EXITS = {"willr_position_exits": willr_position_exit}
 
 
 # --------------------------------------------------------------------------------------------
@@ -319,7 +450,9 @@ STOP_PARAM = {"macd_trend_stop": "stop_pct"}
 # --------------------------------------------------------------------------------------------
 
 
-def make_strategy(signals: dict[str, np.ndarray], stop_loss: float | None) -> type[Strategy]:
+def make_strategy(
+    signals: dict[str, np.ndarray], stop_loss: float | None, position_exit=None
+) -> type[Strategy]:
     n = len(next(iter(signals.values())))
     none = np.zeros(n, dtype=bool)
     enter_long = signals.get("enter_long", none)
@@ -339,8 +472,13 @@ def make_strategy(signals: dict[str, np.ndarray], stop_loss: float | None) -> ty
                     if tr.is_long and tr.sl is None:
                         tr.sl = tr.entry_price * (1 - stop_loss)
             pos = self.position
+            by_position = (
+                position_exit is not None
+                and pos.is_long
+                and position_exit(t, self.trades[0], float(self.data.Close[-1]))
+            )
             if pos.is_long:
-                if exit_long[t] or enter_short[t]:
+                if exit_long[t] or enter_short[t] or by_position:
                     pos.close()
                 if enter_short[t]:
                     self.sell()
@@ -417,12 +555,16 @@ def trade_record(tr, df: pd.DataFrame, closed: bool) -> dict:
 
 
 def simulate(
-    df: pd.DataFrame, signals: dict[str, np.ndarray], stop: float | None, commission: float
+    df: pd.DataFrame,
+    signals: dict[str, np.ndarray],
+    stop: float | None,
+    commission: float,
+    position_exit=None,
 ):
     """Runs backtesting.py; returns (closed trades, open trades, equity per bar)."""
     bt = Backtest(
         df,
-        make_strategy(signals, stop),
+        make_strategy(signals, stop, position_exit),
         cash=CASH,
         spread=0.0,
         commission=commission,
@@ -450,7 +592,8 @@ def run(example: str, overrides: dict[str, float], df: pd.DataFrame, commission:
     spec = EXAMPLE_SIGNALS[example](df, params)
     signals = evaluate(spec)
     stop = float(params[STOP_PARAM[example]]) / 100.0 if example in STOP_PARAM else None
-    closed, live, equity = simulate(df, signals, stop, commission)
+    pexit = POSITION_EXITS[example](params, commission) if example in POSITION_EXITS else None
+    closed, live, equity = simulate(df, signals, stop, commission, pexit)
     assert len(live) <= 1, "one position at a time"
     check_sizes(df, closed + live, commission)
 
@@ -464,7 +607,7 @@ def run(example: str, overrides: dict[str, float], df: pd.DataFrame, commission:
                 ties.append({"signal": name, "term": k, "bar": bar, "gap": float(term.gap[bar])})
                 for forced in (-1.0, 0.0, 1.0):
                     alt = evaluate(spec, (name, k, bar, forced))
-                    c2, l2, _ = simulate(df, alt, stop, commission)
+                    c2, l2, _ = simulate(df, alt, stop, commission, pexit)
                     if trade_key(c2 + l2) != trade_key(closed + live):
                         raise SystemExit(
                             f"{example}: the trades depend on how the near tie of {name} "

@@ -173,13 +173,17 @@ pub struct NodeSpec {
     pub kind: String,
     /// Palette group.
     #[ts(
-        type = "'source' | 'indicator' | 'math' | 'compare' | 'signal' | 'logic' | 'order' | 'risk'"
+        type = "'source' | 'timeframe' | 'indicator' | 'pattern' | 'math' | 'compare' | 'signal' | 'logic' | 'time' | 'position' | 'order' | 'risk'"
     )]
     pub category: String,
     /// Short name.
     pub label: String,
     /// One-line help.
     pub help: String,
+    /// The formula or rule, in plain notation.
+    pub formula: String,
+    /// Where the definition comes from (empty for plain arithmetic and logic).
+    pub reference: String,
     /// Inputs.
     pub inputs: Vec<PortSpec>,
     /// Outputs.

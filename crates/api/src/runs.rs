@@ -625,9 +625,13 @@ pub async fn node_values(ctx: &Ctx, run_id: &str, bar: u32) -> ApiResult<Vec<Nod
                 bars.len().saturating_sub(1)
             )));
         }
-        let ev =
-            stratagraph_engine::eval::evaluate(&plan, &bars, &AtomicBool::new(false), &mut |_| {})
-                .map_err(|_| IpcError::cancelled("The evaluation"))?;
+        let ev = stratagraph_engine::feedback::evaluate_all(
+            &plan,
+            &bars,
+            &AtomicBool::new(false),
+            &mut |_| {},
+        )
+        .map_err(|_| IpcError::cancelled("The evaluation"))?;
         let mut out: Vec<NodeValue> = plan
             .outputs
             .iter()

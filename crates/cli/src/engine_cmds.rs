@@ -20,8 +20,11 @@ use stratagraph_engine::{import, synth, Bars};
 #[derive(Args)]
 pub struct CatalogArgs {
     /// Print JSON instead of a table.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "markdown")]
     json: bool,
+    /// Print the node reference in Markdown (the text of docs/nodes.md).
+    #[arg(long)]
+    markdown: bool,
 }
 
 /// `stratagraph validate`.
@@ -150,6 +153,10 @@ pub fn catalog(a: &CatalogArgs) -> Result<ExitCode, String> {
         print_json(&cat)?;
         return Ok(ExitCode::SUCCESS);
     }
+    if a.markdown {
+        write_stdout(&stratagraph_engine::catalog::markdown())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut out = String::new();
     for s in cat {
         let ports = |ps: &[stratagraph_engine::catalog::PortSpec]| {
@@ -166,7 +173,7 @@ pub fn catalog(a: &CatalogArgs) -> Result<ExitCode, String> {
         out.push_str(&format!(
             "{:<24} {:<10} in({}) out({}) params({})\n    {}\n",
             s.kind,
-            format!("{:?}", s.category).to_lowercase(),
+            s.category.name(),
             ports(&s.inputs),
             ports(&s.outputs),
             params.join(", "),

@@ -1,5 +1,5 @@
 //! The batch backtest: fills at the next open, sizing, stops, equity and the trade list,
-//! following DESIGN.md's "Backtest semantics" exactly.
+//! following the rules of `docs/backtest-semantics.md`.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -134,13 +134,12 @@ pub fn run(
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(f64),
 ) -> Result<BacktestResult, Cancelled> {
-    let ev = evaluate(plan, bars, cancel, &mut |f| progress(f * 0.8))?;
+    let mut ev = evaluate(plan, bars, cancel, &mut |f| progress(f * 0.8))?;
     if cancel.load(Ordering::Relaxed) {
         return Err(Cancelled);
     }
-    let flags = signal_flags(plan, &ev);
-    let sizer = |side: Side, i: usize| entry_size(plan, &ev, side, i);
-    let result = simulate(plan, bars, flags, &sizer);
+    let (sim, flags) = crate::feedback::simulate(plan, bars, &mut ev, &|_, f| f);
+    let result = finish(plan, bars, sim, flags);
     progress(1.0);
     Ok(result)
 }
@@ -623,6 +622,11 @@ fn simulate(
     size_of: &dyn Fn(Side, usize) -> Option<Size>,
 ) -> BacktestResult {
     let sim = simulate_core(plan, bars, &flags, size_of);
+    finish(plan, bars, sim, flags)
+}
+
+/// The result of a finished simulation.
+fn finish(plan: &Plan, bars: &Bars, sim: Simulation, flags: Vec<u8>) -> BacktestResult {
     let m = sim.metrics(plan, bars);
     BacktestResult {
         metrics: m,

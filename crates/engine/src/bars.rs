@@ -13,6 +13,23 @@ pub fn iso8601(ms: i64) -> String {
     }
 }
 
+/// One bar: what a stream is fed, and what the bar-by-bar nodes read.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Bar {
+    /// Time, ms UTC; strictly after the previous bar's.
+    pub time: i64,
+    /// Opening price.
+    pub open: f64,
+    /// Highest price.
+    pub high: f64,
+    /// Lowest price.
+    pub low: f64,
+    /// Closing price.
+    pub close: f64,
+    /// Volume.
+    pub volume: f64,
+}
+
 /// One OHLCV column, used to name where a problem in market data lies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -45,7 +62,7 @@ impl Column {
     }
 }
 
-/// A bar that breaks DESIGN.md's rules, found at `index` (0-based bar index).
+/// A bar that breaks the market-data rules, found at `index` (0-based bar index).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("bar {index}, column {}: {reason}", column.name())]
 pub struct BarError {
@@ -283,6 +300,19 @@ impl Bars {
             volume,
             hash,
         })
+    }
+
+    /// Bar `i` (panics past the end, like slice indexing; callers loop over `0..len()`).
+    #[inline]
+    pub fn bar(&self, i: usize) -> Bar {
+        Bar {
+            time: self.time[i],
+            open: self.open[i],
+            high: self.high[i],
+            low: self.low[i],
+            close: self.close[i],
+            volume: self.volume[i],
+        }
     }
 
     /// Number of bars.

@@ -5,6 +5,8 @@
 
 use serde::Serialize;
 
+mod library;
+
 /// What flows along a wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -54,6 +56,50 @@ pub enum Category {
     Order,
     /// Protective exits applied to open positions.
     Risk,
+    /// Bars of a higher timeframe, visible once they have closed.
+    Timeframe,
+    /// Candlestick patterns.
+    Pattern,
+    /// Calendar and session filters on the bar's time.
+    Time,
+    /// The account's open position, as it stands at each bar's close.
+    Position,
+}
+
+impl Category {
+    /// Every category in palette order.
+    pub const ALL: [Category; 12] = [
+        Category::Source,
+        Category::Timeframe,
+        Category::Indicator,
+        Category::Pattern,
+        Category::Math,
+        Category::Compare,
+        Category::Signal,
+        Category::Logic,
+        Category::Time,
+        Category::Position,
+        Category::Order,
+        Category::Risk,
+    ];
+
+    /// The lower-case name, as in kinds (`indicator.sma`) and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Source => "source",
+            Category::Indicator => "indicator",
+            Category::Math => "math",
+            Category::Compare => "compare",
+            Category::Signal => "signal",
+            Category::Logic => "logic",
+            Category::Order => "order",
+            Category::Risk => "risk",
+            Category::Timeframe => "timeframe",
+            Category::Pattern => "pattern",
+            Category::Time => "time",
+            Category::Position => "position",
+        }
+    }
 }
 
 /// A node's input or output.
@@ -118,6 +164,11 @@ pub struct NodeSpec {
     pub label: &'static str,
     /// One-line help.
     pub help: &'static str,
+    /// The formula or rule, in plain notation (shown with the help).
+    pub formula: &'static str,
+    /// Where the definition comes from (a TA-Lib function, a published source); empty for
+    /// plain arithmetic and logic.
+    pub reference: &'static str,
     /// Inputs, each fed by exactly one edge.
     pub inputs: Vec<PortSpec>,
     /// Outputs, each may feed any number of edges.
@@ -142,6 +193,13 @@ impl NodeSpec {
     /// True for nodes that act on the account (orders and risk exits).
     pub fn is_sink(&self) -> bool {
         matches!(self.category, Category::Order | Category::Risk)
+    }
+
+    /// The same spec with its formula and reference set.
+    fn doc(mut self, formula: &'static str, reference: &'static str) -> Self {
+        self.formula = formula;
+        self.reference = reference;
+        self
     }
 }
 
@@ -233,6 +291,8 @@ fn spec(
         category,
         label,
         help,
+        formula: "",
+        reference: "",
         inputs,
         outputs,
         params,
@@ -305,7 +365,146 @@ fn order(kind: &'static str, label: &'static str, help: &'static str, sized: boo
     )
 }
 
+/// Formula and reference of each core kind, by kind.
+const CORE_DOCS: &[(&str, &str, &str)] = &[
+    ("source.open", "open[t]", ""),
+    ("source.high", "high[t]", ""),
+    ("source.low", "low[t]", ""),
+    ("source.close", "close[t]", ""),
+    ("source.volume", "volume[t]", ""),
+    ("source.constant", "value", ""),
+    ("source.param", "the parameter's value for this run", ""),
+    ("indicator.sma", "SMA[t] = (x[t-n+1] + ... + x[t]) / n", "TA-Lib SMA"),
+    (
+        "indicator.ema",
+        "EMA = mean of the first n values, then EMA[t] = a*x[t] + (1-a)*EMA[t-1], a = 2/(n+1)",
+        "TA-Lib EMA",
+    ),
+    (
+        "indicator.wma",
+        "WMA[t] = sum(j * x[t-n+j], j = 1..n) / (n(n+1)/2)",
+        "TA-Lib WMA",
+    ),
+    (
+        "indicator.rsi",
+        "RSI = 100 * G / (G + L); G, L = Wilder averages (a = 1/n) of gains and losses, seeded with their first n-change means",
+        "TA-Lib RSI; J. Welles Wilder, New Concepts in Technical Trading Systems (1978)",
+    ),
+    (
+        "indicator.macd",
+        "line = EMA(fast) - EMA(slow) (both started on the slow EMA's first bar); signal = EMA(signal) of line; hist = line - signal",
+        "TA-Lib MACD; Gerald Appel",
+    ),
+    (
+        "indicator.bollinger",
+        "middle = SMA(n); upper/lower = middle +/- k * population std dev over n",
+        "TA-Lib BBANDS; John Bollinger",
+    ),
+    (
+        "indicator.atr",
+        "TR = max(h-l, |h-c[t-1]|, |l-c[t-1]|); ATR = mean of the first n TRs, then (ATR[t-1]*(n-1) + TR)/n",
+        "TA-Lib ATR; Wilder (1978)",
+    ),
+    (
+        "indicator.stochastic",
+        "raw %K = 100*(c - LL)/(HH - LL) over k_period; %K = SMA(k_smooth) of raw; %D = SMA(d_period) of %K",
+        "TA-Lib STOCH; George Lane",
+    ),
+    ("indicator.roc", "ROC = 100 * (x[t] / x[t-n] - 1)", "TA-Lib ROC"),
+    (
+        "indicator.stddev",
+        "sqrt(sum((x - mean)^2) / n) over the last n values",
+        "TA-Lib STDDEV (nbdev 1)",
+    ),
+    ("indicator.highest", "max(x[t-n+1..t])", "TA-Lib MAX"),
+    ("indicator.lowest", "min(x[t-n+1..t])", "TA-Lib MIN"),
+    (
+        "indicator.obv",
+        "OBV = 0 on the first bar, then OBV[t-1] + sign(c[t] - c[t-1]) * volume[t]",
+        "TA-Lib OBV (which starts at volume[0]); Joe Granville",
+    ),
+    (
+        "indicator.vwap",
+        "sum(tp * v) / sum(v) over n bars, tp = (h + l + c)/3",
+        "rolling volume-weighted average price",
+    ),
+    ("math.add", "a + b", ""),
+    ("math.subtract", "a - b", ""),
+    ("math.multiply", "a * b", ""),
+    ("math.divide", "a / b, missing where b = 0", ""),
+    ("math.min", "min(a, b)", ""),
+    ("math.max", "max(a, b)", ""),
+    ("math.abs", "|x|", ""),
+    ("compare.gt", "a > b", ""),
+    ("compare.lt", "a < b", ""),
+    ("compare.ge", "a >= b", ""),
+    ("compare.le", "a <= b", ""),
+    (
+        "signal.cross_above",
+        "a[t] > b[t] and a < b at the last earlier bar where they differed (a touch then a break is one cross)",
+        "docs/backtest-semantics.md",
+    ),
+    (
+        "signal.cross_below",
+        "a[t] < b[t] and a > b at the last earlier bar where they differed",
+        "docs/backtest-semantics.md",
+    ),
+    ("signal.rising", "x[t] > max(x[t-n..t-1])", ""),
+    ("signal.falling", "x[t] < min(x[t-n..t-1])", ""),
+    ("signal.bars_since", "t - (last bar where in was true)", ""),
+    ("logic.and", "a and b", ""),
+    ("logic.or", "a or b", ""),
+    ("logic.not", "not x", ""),
+    (
+        "order.enter_long",
+        "when[t] and flat: buy at open[t+1]",
+        "docs/backtest-semantics.md",
+    ),
+    (
+        "order.exit_long",
+        "when[t] and long: sell at open[t+1]",
+        "docs/backtest-semantics.md",
+    ),
+    (
+        "order.enter_short",
+        "when[t] and flat (or long: reverse): sell short at open[t+1]",
+        "docs/backtest-semantics.md",
+    ),
+    (
+        "order.exit_short",
+        "when[t] and short: buy back at open[t+1]",
+        "docs/backtest-semantics.md",
+    ),
+    (
+        "risk.stop_loss",
+        "long: exit at entry * (1 - pct/100) when low reaches it; short mirrored",
+        "docs/backtest-semantics.md",
+    ),
+    (
+        "risk.take_profit",
+        "long: exit at entry * (1 + pct/100) when high reaches it; short mirrored",
+        "docs/backtest-semantics.md",
+    ),
+    (
+        "risk.trailing_stop",
+        "long: exit at best * (1 - pct/100), best = highest high since entry; short mirrored",
+        "docs/backtest-semantics.md",
+    ),
+];
+
 fn build() -> Vec<NodeSpec> {
+    let mut all = core();
+    for s in &mut all {
+        if let Some((_, f, r)) = CORE_DOCS.iter().find(|(k, _, _)| *k == s.kind) {
+            s.formula = f;
+            s.reference = r;
+        }
+    }
+    all.extend(library::kinds());
+    all
+}
+
+fn core() -> Vec<NodeSpec> {
     use Category::*;
     use PortType::{Bool, Number};
     vec![
@@ -609,6 +808,80 @@ pub fn catalog() -> &'static [NodeSpec] {
     CATALOG.get_or_init(build)
 }
 
+/// The command that writes `docs/nodes.md`.
+pub const NODES_MD_COMMAND: &str =
+    "cargo run -p stratagraph-cli -- catalog --markdown > docs/nodes.md";
+
+/// The node reference, `docs/nodes.md`: every kind with its help, formula, reference, ports
+/// and params, grouped as in the palette.
+pub fn markdown() -> String {
+    let cat = catalog();
+    let mut out = String::new();
+    out.push_str("# Node reference\n\n");
+    out.push_str(&format!(
+        "Generated from the engine's catalog (`crates/engine/src/catalog.rs`) by\n`{NODES_MD_COMMAND}`;\na test fails when this file is out of date. The editor's palette and inspector show the same\ntext. {} kinds.\n\n",
+        cat.len()
+    ));
+    out.push_str("Values are series, one per bar; a missing value (warm-up, division by zero) never\ntriggers an order. How values, orders and the account behave over time is in\n[backtest-semantics.md](backtest-semantics.md).\n\n");
+    out.push_str("| Group | Kinds |\n|---|---:|\n");
+    for c in Category::ALL {
+        let n = cat.iter().filter(|s| s.category == c).count();
+        out.push_str(&format!("| [{}](#{}) | {n} |\n", c.name(), c.name()));
+    }
+    let cell = |t: &str| t.replace('|', "\\|");
+    for c in Category::ALL {
+        out.push_str(&format!("\n## {}\n", c.name()));
+        for s in cat.iter().filter(|s| s.category == c) {
+            out.push_str(&format!(
+                "\n### `{}` — {}\n\n{}.\n\n",
+                s.kind, s.label, s.help
+            ));
+            out.push_str(&format!("Formula: `{}`\n", s.formula));
+            if !s.reference.is_empty() {
+                out.push_str(&format!("\nReference: {}\n", s.reference));
+            }
+            if !s.inputs.is_empty() || !s.outputs.is_empty() {
+                out.push_str("\n| Port | Type | |\n|---|---|---|\n");
+                for (dir, ports) in [("in", &s.inputs), ("out", &s.outputs)] {
+                    for p in ports.iter() {
+                        out.push_str(&format!(
+                            "| {dir} `{}` | {} | {} |\n",
+                            p.name,
+                            p.ty.name(),
+                            cell(p.help)
+                        ));
+                    }
+                }
+            }
+            if !s.params.is_empty() {
+                out.push_str("\n| Param | Type | Default | Range | |\n|---|---|---|---|---|\n");
+                for p in &s.params {
+                    let ty = match p.ty {
+                        ParamType::Int => "int".to_string(),
+                        ParamType::Float => "float".to_string(),
+                        ParamType::Enum { values } => format!("one of {}", values.join(", ")),
+                        ParamType::ParamName => "parameter name".to_string(),
+                        ParamType::Size => "size".to_string(),
+                    };
+                    let range = match (p.min, p.max) {
+                        (Some(a), Some(b)) => format!("{a} to {b}"),
+                        _ => String::new(),
+                    };
+                    out.push_str(&format!(
+                        "| `{}` | {} | `{}` | {} | {} |\n",
+                        p.name,
+                        cell(&ty),
+                        p.default,
+                        range,
+                        cell(p.help)
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The node kind called `kind`, if there is one.
 pub fn node_spec(kind: &str) -> Option<&'static NodeSpec> {
     catalog().iter().find(|s| s.kind == kind)
@@ -640,8 +913,22 @@ mod tests {
                 }
             }
             assert_eq!(s.is_sink(), s.outputs.is_empty(), "{}", s.kind);
+            assert!(!s.formula.is_empty(), "{} has no formula", s.kind);
+            if matches!(s.category, Category::Indicator | Category::Pattern) {
+                assert!(!s.reference.is_empty(), "{} has no reference", s.kind);
+            }
+            assert!(Category::ALL.contains(&s.category));
+            assert_eq!(cat.as_str(), Some(s.category.name()));
         }
-        assert!(kinds.len() >= 45);
+        assert!(kinds.len() >= 80, "{} kinds", kinds.len());
+        // Every kind the library compiles is in the catalog and the other way round.
+        for s in catalog() {
+            let kind = s.kind;
+            let core = CORE_DOCS.iter().any(|(k, _, _)| *k == kind);
+            let library = library::kinds().iter().any(|l| l.kind == kind);
+            assert!(core != library, "{kind}: core {core}, library {library}");
+        }
+        assert_eq!(CORE_DOCS.len(), core().len());
     }
 
     #[test]

@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::bars::Column;
 use crate::catalog::{node_spec, ParamSpec};
 use crate::graph::{DeclType, Graph, Settings};
+use crate::kernels::{library_op, Kernel, LibraryOp, PositionField};
 use crate::validate::{
     self, check_number, num_value, size_amount, size_value, NumValue, Problem, SizeValue,
 };
@@ -124,6 +125,11 @@ pub enum Op {
     Or(Slot, Slot),
     /// Logical not.
     Not(Slot),
+    /// A node of the library (indicators, patterns, time filters, higher timeframes) over its
+    /// input slots.
+    Kernel(Kernel, Vec<Slot>),
+    /// The account's position, read bar by bar (see `kernels::position`).
+    Position(PositionField),
 }
 
 impl Op {
@@ -136,7 +142,9 @@ impl Op {
             | Op::Atr(_)
             | Op::Stochastic(..)
             | Op::Obv
-            | Op::Vwap(_) => {}
+            | Op::Vwap(_)
+            | Op::Position(_) => {}
+            Op::Kernel(_, xs) => xs.iter_mut().for_each(|x| *x = f(*x)),
             Op::Sma(x, _)
             | Op::Ema(x, _)
             | Op::Wma(x, _)
@@ -163,6 +171,16 @@ impl Op {
             }
         }
         op
+    }
+
+    /// The slots the operation reads.
+    pub fn inputs(&self) -> Vec<Slot> {
+        let seen = std::cell::RefCell::new(Vec::new());
+        self.map_inputs(|s| {
+            seen.borrow_mut().push(s);
+            s
+        });
+        seen.into_inner()
     }
 }
 
@@ -418,7 +436,24 @@ pub(crate) fn compile_checked(
             "logic.and" => Some(Op::And(input("a"), input("b"))),
             "logic.or" => Some(Op::Or(input("a"), input("b"))),
             "logic.not" => Some(Op::Not(input("in"))),
-            _ => None,
+            kind => {
+                let text = |name: &str| -> String {
+                    node.params
+                        .get(name)
+                        .and_then(Value::as_str)
+                        .or_else(|| spec.param(name).and_then(|p| p.default.as_str()))
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                match library_op(kind, &num, &text)? {
+                    Some(LibraryOp::Kernel(k)) => {
+                        let ins = spec.inputs.iter().map(|p| input(p.name)).collect();
+                        Some(Op::Kernel(k, ins))
+                    }
+                    Some(LibraryOp::Position(f)) => Some(Op::Position(f)),
+                    None => None,
+                }
+            }
         };
         if let Some(op) = op {
             let slots = b.push(op, spec.outputs.len());

@@ -34,17 +34,19 @@ pub struct Evaluation<'a> {
     pub(crate) len: usize,
 }
 
+/// An operand: a series or one number for every bar.
 #[derive(Clone, Copy)]
-enum In<'b> {
+pub(crate) enum In<'b> {
     S(&'b [f64]),
     C(f64),
 }
 
 impl In<'_> {
+    /// The value at bar `i`, NaN past the end of a series.
     #[inline(always)]
-    fn at(self, i: usize) -> f64 {
+    pub(crate) fn at(self, i: usize) -> f64 {
         match self {
-            In::S(s) => s[i],
+            In::S(s) => s.get(i).copied().unwrap_or(f64::NAN),
             In::C(c) => c,
         }
     }
@@ -84,7 +86,7 @@ impl<'a> Evaluation<'a> {
         }
     }
 
-    fn input(&self, slot: Slot) -> In<'_> {
+    pub(crate) fn input(&self, slot: Slot) -> In<'_> {
         match self.slots.get(slot) {
             Some(SlotValue::Column(c)) => In::S(c),
             Some(SlotValue::Series(s)) => In::S(s),
@@ -117,9 +119,14 @@ pub fn evaluate<'a>(
         len: n,
     };
     let total = plan.steps.len().max(1) as f64;
+    // Steps that read the position run bar by bar with the account (`feedback`).
+    let dependent = crate::kernels::position::dependent_steps(plan);
     for (k, step) in plan.steps.iter().enumerate() {
         if cancel.load(Ordering::Relaxed) {
             return Err(Cancelled);
+        }
+        if dependent.get(k).copied().unwrap_or(false) {
+            continue;
         }
         let values = run_op(&ev, &step.op, bars);
         for (slot, v) in step.outputs.iter().zip(values) {
@@ -243,6 +250,15 @@ pub(crate) fn run_op<'a>(ev: &Evaluation<'a>, op: &Op, bars: &'a Bars) -> Vec<Sl
             let s = ev.input(x);
             series((0..n).map(|i| not(s.at(i))).collect())
         }
+        Op::Kernel(ref k, ref xs) => {
+            let ins: Vec<In<'_>> = xs.iter().map(|&x| ev.input(x)).collect();
+            crate::kernels::run(k, &ins, bars)
+                .into_iter()
+                .map(SlotValue::Series)
+                .collect()
+        }
+        // Evaluated bar by bar with the account.
+        Op::Position(_) => vec![SlotValue::Empty],
     }
 }
 
@@ -342,7 +358,7 @@ pub(crate) fn cross_step(a: f64, b: f64, last: &mut f64, dir: f64) -> f64 {
     out
 }
 
-/// Crosses per DESIGN.md: `a` crosses above `b` at `t` when `a[t] > b[t]` and the last bar
+/// Crosses as `docs/backtest-semantics.md` defines them: `a` crosses above `b` at `t` when `a[t] > b[t]` and the last bar
 /// before `t` where they differed had `a < b`, with no missing value since then. A touch
 /// followed by a break is one cross; a touch followed by a retreat is none. Values within
 /// [`CROSS_TIE_TOLERANCE`] of each other touch. `dir` is 1 for above, -1 for below. Missing

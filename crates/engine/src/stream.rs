@@ -8,30 +8,15 @@ use serde::{Deserialize, Serialize};
 use crate::backtest::{
     BarPrices, Book, Side, Trade, ENTER_LONG, ENTER_SHORT, EXIT_LONG, EXIT_SHORT,
 };
+pub use crate::bars::Bar;
 use crate::bars::{check_bar, Column};
-use crate::compile::{Op, Plan};
+use crate::compile::{Op, Plan, Slot};
 use crate::eval::{beyond, compare, cross_step, logic, math, not};
 use crate::indicators::{
     AtrState, BollingerState, EmaState, HighestState, LowestState, MacdState, ObvState, RocState,
     RsiState, SmaState, StdDevState, StochState, VwapState, WmaState,
 };
-
-/// One bar fed to a stream.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Bar {
-    /// Time, ms UTC; strictly after the previous bar's.
-    pub time: i64,
-    /// Opening price.
-    pub open: f64,
-    /// Highest price.
-    pub high: f64,
-    /// Lowest price.
-    pub low: f64,
-    /// Closing price.
-    pub close: f64,
-    /// Volume.
-    pub volume: f64,
-}
+use crate::kernels::{KernelState, Out};
 
 /// Why a stream refused a bar or a saved state.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -53,7 +38,7 @@ pub enum StreamError {
 
 /// Per-step memory of the nodes that have any.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-enum NodeState {
+pub(crate) enum NodeState {
     Stateless,
     Sma(SmaState),
     Ema(EmaState),
@@ -77,9 +62,12 @@ enum NodeState {
     Falling(LowestState, Option<f64>),
     /// Bars since the last true value.
     BarsSince(Option<u64>),
+    /// A library node.
+    Kernel(KernelState),
 }
 
-fn initial_state(op: &Op) -> NodeState {
+/// The memory a step starts with.
+pub(crate) fn initial_state(op: &Op) -> NodeState {
     match *op {
         Op::Sma(_, p) => NodeState::Sma(SmaState::new(p)),
         Op::Ema(_, p) => NodeState::Ema(EmaState::new(p)),
@@ -99,6 +87,7 @@ fn initial_state(op: &Op) -> NodeState {
         Op::Rising(_, p) => NodeState::Rising(HighestState::new(p), None),
         Op::Falling(_, p) => NodeState::Falling(LowestState::new(p), None),
         Op::BarsSince(_) => NodeState::BarsSince(None),
+        Op::Kernel(ref k, _) => NodeState::Kernel(k.state()),
         _ => NodeState::Stateless,
     }
 }
@@ -210,7 +199,18 @@ impl<'p> Stream<'p> {
             column: column.name(),
             reason,
         })?;
-        self.evaluate(bar);
+        let b = BarPrices {
+            time: bar.time,
+            open: bar.open,
+            high: bar.high,
+            low: bar.low,
+            close: bar.close,
+        };
+        // The order decided at the previous close fills first and stops are checked, so the
+        // position nodes see the account as it stands during this bar.
+        let mut closed: Vec<Trade> = self.state.book.on_open(t, &b).into_iter().collect();
+        closed.extend(self.state.book.on_range(t, &b));
+        self.evaluate(bar, t);
         let plan = self.plan;
         let values = &self.values;
         let fired = |slot: usize| values.get(slot).is_some_and(|&v| v == 1.0);
@@ -232,16 +232,7 @@ impl<'p> Stream<'p> {
             };
             entries.iter().find(|e| fired(e.when)).map(|e| e.size)
         };
-        let b = BarPrices {
-            time: bar.time,
-            open: bar.open,
-            high: bar.high,
-            low: bar.low,
-            close: bar.close,
-        };
         let book = &mut self.state.book;
-        let mut closed: Vec<Trade> = book.on_open(t, &b).into_iter().collect();
-        closed.extend(book.on_range(t, &b));
         book.on_close(t, flags, &size_of);
         let equity = book.mark(bar.close);
         self.state.bars += 1;
@@ -254,74 +245,13 @@ impl<'p> Stream<'p> {
         })
     }
 
-    fn evaluate(&mut self, bar: &Bar) {
+    fn evaluate(&mut self, bar: &Bar, t: usize) {
         let v = &mut self.values;
-        let get = |v: &[f64], slot: usize| v.get(slot).copied().unwrap_or(f64::NAN);
+        let book = &self.state.book;
         for (step, node) in self.plan.steps.iter().zip(self.state.nodes.iter_mut()) {
-            let out: [f64; 3] = match (&step.op, node) {
-                (Op::Column(c), _) => [column(bar, *c), 0.0, 0.0],
-                (Op::Const(c), _) => [*c, 0.0, 0.0],
-                (Op::Sma(x, _), NodeState::Sma(s)) => [s.update(get(v, *x)), 0.0, 0.0],
-                (Op::Ema(x, _), NodeState::Ema(s)) => [s.update(get(v, *x)), 0.0, 0.0],
-                (Op::Wma(x, _), NodeState::Wma(s)) => [s.update(get(v, *x)), 0.0, 0.0],
-                (Op::Rsi(x, _), NodeState::Rsi(s)) => [s.update(get(v, *x)), 0.0, 0.0],
-                (Op::Macd(x, ..), NodeState::Macd(s)) => {
-                    let m = s.update(get(v, *x));
-                    [m.line, m.signal, m.hist]
-                }
-                (Op::Bollinger(x, ..), NodeState::Bollinger(s)) => {
-                    let b = s.update(get(v, *x));
-                    [b.upper, b.middle, b.lower]
-                }
-                (Op::Atr(_), NodeState::Atr(s)) => {
-                    [s.update(bar.high, bar.low, bar.close), 0.0, 0.0]
-                }
-                (Op::Stochastic(..), NodeState::Stochastic(s)) => {
-                    let st = s.update(bar.high, bar.low, bar.close);
-                    [st.k, st.d, 0.0]
-                }
-                (Op::Roc(x, _), NodeState::Roc(s)) => [s.update(get(v, *x)), 0.0, 0.0],
-                (Op::Stddev(x, _), NodeState::Stddev(s)) => [s.update(get(v, *x)), 0.0, 0.0],
-                (Op::Highest(x, _), NodeState::Highest(s)) => [s.update(get(v, *x)), 0.0, 0.0],
-                (Op::Lowest(x, _), NodeState::Lowest(s)) => [s.update(get(v, *x)), 0.0, 0.0],
-                (Op::Obv, NodeState::Obv(s)) => [s.update(bar.close, bar.volume), 0.0, 0.0],
-                (Op::Vwap(_), NodeState::Vwap(s)) => {
-                    [s.update(bar.high, bar.low, bar.close, bar.volume), 0.0, 0.0]
-                }
-                (Op::Math(m, a, b), _) => [math(*m, get(v, *a), get(v, *b)), 0.0, 0.0],
-                (Op::Abs(x), _) => [get(v, *x).abs(), 0.0, 0.0],
-                (Op::Cmp(c, a, b), _) => [compare(*c, get(v, *a), get(v, *b)), 0.0, 0.0],
-                (Op::CrossAbove(a, b), NodeState::Cross(last)) => {
-                    [cross_step(get(v, *a), get(v, *b), last, 1.0), 0.0, 0.0]
-                }
-                (Op::CrossBelow(a, b), NodeState::Cross(last)) => {
-                    [cross_step(get(v, *a), get(v, *b), last, -1.0), 0.0, 0.0]
-                }
-                (Op::Rising(x, _), NodeState::Rising(s, prev)) => {
-                    let x = get(v, *x);
-                    let out = beyond(true, x, prev.unwrap_or(f64::NAN));
-                    *prev = Some(s.update(x)).filter(|e| !e.is_nan());
-                    [out, 0.0, 0.0]
-                }
-                (Op::Falling(x, _), NodeState::Falling(s, prev)) => {
-                    let x = get(v, *x);
-                    let out = beyond(false, x, prev.unwrap_or(f64::NAN));
-                    *prev = Some(s.update(x)).filter(|e| !e.is_nan());
-                    [out, 0.0, 0.0]
-                }
-                (Op::BarsSince(x), NodeState::BarsSince(since)) => {
-                    *since = if get(v, *x) == 1.0 {
-                        Some(0)
-                    } else {
-                        since.map(|k| k + 1)
-                    };
-                    [since.map_or(f64::NAN, |k| k as f64), 0.0, 0.0]
-                }
-                (Op::And(a, b), _) => [logic(true, get(v, *a), get(v, *b)), 0.0, 0.0],
-                (Op::Or(a, b), _) => [logic(false, get(v, *a), get(v, *b)), 0.0, 0.0],
-                (Op::Not(x), _) => [not(get(v, *x)), 0.0, 0.0],
-                // A state of the wrong kind cannot come from `new` or `resume`.
-                _ => [f64::NAN; 3],
+            let out = {
+                let get = |slot: Slot| v.get(slot).copied().unwrap_or(f64::NAN);
+                step_value(&step.op, node, &get, bar, book, t)
             };
             for (slot, value) in step.outputs.iter().zip(out) {
                 if let Some(s) = v.get_mut(*slot) {
@@ -329,6 +259,95 @@ impl<'p> Stream<'p> {
                 }
             }
         }
+    }
+}
+
+/// One step at one bar: `get` gives the current value of any slot, `book` the account after
+/// this bar's open fill and stops. Batch runs of position-dependent steps use it too, so the
+/// two paths share every operation.
+pub(crate) fn step_value(
+    op: &Op,
+    node: &mut NodeState,
+    get: &dyn Fn(Slot) -> f64,
+    bar: &Bar,
+    book: &Book,
+    t: usize,
+) -> Out {
+    let n = f64::NAN;
+    match (op, node) {
+        (Op::Column(c), _) => [column(bar, *c), n, n, n, n],
+        (Op::Const(c), _) => [*c, n, n, n, n],
+        (Op::Sma(x, _), NodeState::Sma(s)) => [s.update(get(*x)), n, n, n, n],
+        (Op::Ema(x, _), NodeState::Ema(s)) => [s.update(get(*x)), n, n, n, n],
+        (Op::Wma(x, _), NodeState::Wma(s)) => [s.update(get(*x)), n, n, n, n],
+        (Op::Rsi(x, _), NodeState::Rsi(s)) => [s.update(get(*x)), n, n, n, n],
+        (Op::Macd(x, ..), NodeState::Macd(s)) => {
+            let m = s.update(get(*x));
+            [m.line, m.signal, m.hist, n, n]
+        }
+        (Op::Bollinger(x, ..), NodeState::Bollinger(s)) => {
+            let b = s.update(get(*x));
+            [b.upper, b.middle, b.lower, n, n]
+        }
+        (Op::Atr(_), NodeState::Atr(s)) => [s.update(bar.high, bar.low, bar.close), n, n, n, n],
+        (Op::Stochastic(..), NodeState::Stochastic(s)) => {
+            let st = s.update(bar.high, bar.low, bar.close);
+            [st.k, st.d, n, n, n]
+        }
+        (Op::Roc(x, _), NodeState::Roc(s)) => [s.update(get(*x)), n, n, n, n],
+        (Op::Stddev(x, _), NodeState::Stddev(s)) => [s.update(get(*x)), n, n, n, n],
+        (Op::Highest(x, _), NodeState::Highest(s)) => [s.update(get(*x)), n, n, n, n],
+        (Op::Lowest(x, _), NodeState::Lowest(s)) => [s.update(get(*x)), n, n, n, n],
+        (Op::Obv, NodeState::Obv(s)) => [s.update(bar.close, bar.volume), n, n, n, n],
+        (Op::Vwap(_), NodeState::Vwap(s)) => [
+            s.update(bar.high, bar.low, bar.close, bar.volume),
+            n,
+            n,
+            n,
+            n,
+        ],
+        (Op::Math(m, a, b), _) => [math(*m, get(*a), get(*b)), n, n, n, n],
+        (Op::Abs(x), _) => [get(*x).abs(), n, n, n, n],
+        (Op::Cmp(c, a, b), _) => [compare(*c, get(*a), get(*b)), n, n, n, n],
+        (Op::CrossAbove(a, b), NodeState::Cross(last)) => {
+            [cross_step(get(*a), get(*b), last, 1.0), n, n, n, n]
+        }
+        (Op::CrossBelow(a, b), NodeState::Cross(last)) => {
+            [cross_step(get(*a), get(*b), last, -1.0), n, n, n, n]
+        }
+        (Op::Rising(x, _), NodeState::Rising(s, prev)) => {
+            let x = get(*x);
+            let out = beyond(true, x, prev.unwrap_or(f64::NAN));
+            *prev = Some(s.update(x)).filter(|e| !e.is_nan());
+            [out, n, n, n, n]
+        }
+        (Op::Falling(x, _), NodeState::Falling(s, prev)) => {
+            let x = get(*x);
+            let out = beyond(false, x, prev.unwrap_or(f64::NAN));
+            *prev = Some(s.update(x)).filter(|e| !e.is_nan());
+            [out, n, n, n, n]
+        }
+        (Op::BarsSince(x), NodeState::BarsSince(since)) => {
+            *since = if get(*x) == 1.0 {
+                Some(0)
+            } else {
+                since.map(|k| k + 1)
+            };
+            [since.map_or(f64::NAN, |k| k as f64), n, n, n, n]
+        }
+        (Op::And(a, b), _) => [logic(true, get(*a), get(*b)), n, n, n, n],
+        (Op::Or(a, b), _) => [logic(false, get(*a), get(*b)), n, n, n, n],
+        (Op::Not(x), _) => [not(get(*x)), n, n, n, n],
+        (Op::Kernel(_, xs), NodeState::Kernel(s)) => {
+            let mut x = [f64::NAN; 2];
+            for (v, &slot) in x.iter_mut().zip(xs) {
+                *v = get(slot);
+            }
+            s.update(&x[..xs.len().min(2)], bar)
+        }
+        (Op::Position(f), _) => f.value(book, t, bar.close),
+        // A state of the wrong kind cannot come from `new` or `resume`.
+        _ => [f64::NAN; 5],
     }
 }
 

@@ -14,11 +14,12 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::backtest::{self, signal_flags, BacktestResult, Side};
+use crate::backtest::{self, BacktestResult};
 use crate::bars::Bars;
 use crate::compile::{compile_checked, CompileError, Op, Plan};
 use crate::eval::{run_op, Cancelled, Evaluation, SlotValue};
 use crate::graph::{DeclType, Graph};
+use crate::kernels::position::dependent_steps;
 use crate::metrics::{self, Metrics};
 use crate::synth::SplitMix64;
 use crate::validate;
@@ -555,8 +556,12 @@ fn run_plans(
     // Nodes used by more than one combination are shared; the rest are computed in place.
     let mut uses: HashMap<usize, usize> = HashMap::new();
     for (plan, ks) in plans.iter().zip(&keys) {
-        for (step, k) in plan.steps.iter().zip(ks) {
-            if !matches!(step.op, Op::Column(_) | Op::Const(_)) {
+        // Steps that read the position depend on the whole combination: never shared.
+        let dependent = dependent_steps(plan);
+        for (i, (step, k)) in plan.steps.iter().zip(ks).enumerate() {
+            if !matches!(step.op, Op::Column(_) | Op::Const(_))
+                && !dependent.get(i).copied().unwrap_or(false)
+            {
                 *uses.entry(*k).or_insert(0) += 1;
             }
         }
@@ -685,9 +690,13 @@ fn run_one(
         slots: vec![SlotValue::Empty; plan.slots],
         len: bars.len(),
     };
-    for (step, &key) in plan.steps.iter().zip(keys) {
+    let dependent = dependent_steps(plan);
+    for (i, (step, &key)) in plan.steps.iter().zip(keys).enumerate() {
         if cancel.load(Ordering::Relaxed) {
             return Err(Cancelled);
+        }
+        if dependent.get(i).copied().unwrap_or(false) {
+            continue;
         }
         // Columns and constants borrow or hold no series: they are never in `uses`.
         let cacheable = shared(key);
@@ -723,9 +732,7 @@ fn run_one(
             }
         }
     }
-    let flags = signal_flags(plan, &ev);
-    let size_of = |side: Side, i: usize| backtest::entry_size(plan, &ev, side, i);
-    let sim = backtest::simulate_core(plan, bars, &flags, &size_of);
+    let (sim, _) = crate::feedback::simulate(plan, bars, &mut ev, &|_, f| f);
     Ok(sim.metrics(plan, bars))
 }
 

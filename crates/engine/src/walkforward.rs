@@ -12,9 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 
-use crate::backtest::{
-    self, signal_flags, Side, Trade, ENTER_LONG, ENTER_SHORT, EXIT_LONG, EXIT_SHORT,
-};
+use crate::backtest::{Trade, ENTER_LONG, ENTER_SHORT, EXIT_LONG, EXIT_SHORT};
 use crate::bars::Bars;
 use crate::compile::{compile_checked, CompileError};
 use crate::eval::evaluate;
@@ -167,17 +165,20 @@ pub fn run(
         let mut g = graph.clone();
         g.settings.initial_cash = cash;
         let plan = compile_checked(&g, &best.params).map_err(SweepError::from)?;
-        let ev = evaluate(&plan, &slice, cancel, &mut |_| {})
+        let mut ev = evaluate(&plan, &slice, cancel, &mut |_| {})
             .map_err(|_| WalkForwardError::Cancelled)?;
-        let mut flags = signal_flags(&plan, &ev);
         let (from, to) = (train_end - train_start, test_end - train_start);
-        flags[..from].fill(0);
-        if !last {
-            flags[to - 1] = (flags[to - 1] & !(ENTER_LONG | ENTER_SHORT)) | EXIT_LONG | EXIT_SHORT;
-            flags[to..].fill(0);
-        }
-        let size_of = |side: Side, i: usize| backtest::entry_size(&plan, &ev, side, i);
-        let sim = backtest::simulate_core(&plan, &slice, &flags, &size_of);
+        // Trade only inside the window; the window's last bar closes any position.
+        let mask = |t: usize, f: u8| {
+            if t < from || (!last && t >= to) {
+                0
+            } else if !last && t == to - 1 {
+                (f & !(ENTER_LONG | ENTER_SHORT)) | EXIT_LONG | EXIT_SHORT
+            } else {
+                f
+            }
+        };
+        let (sim, _) = crate::feedback::simulate(&plan, &slice, &mut ev, &mask);
         let window_equity = &sim.equity[from..to];
         let shift = |mut t: Trade| {
             t.entry_bar += train_start;

@@ -19,7 +19,7 @@
 //!   lock is taken up front, so concurrent writers wait on the busy timeout instead of failing
 //!   on a stale snapshot).
 //!
-//! # Departures from the seed schema (`shared/seed/000_79e9616f4d5c6de1.txt`)
+//! # Departures from the reference schema (the ten tables the product was specified with)
 //!
 //! * Types: `UUID`, `TIMESTAMPTZ`, `JSONB` and `TEXT[]` are `TEXT` (with `json_valid`,
 //!   `json_type(...) = 'array'|'object'` and length checks); enum columns get `CHECK` lists.

@@ -14,7 +14,18 @@ export type ParamValue =
 export type PortType = 'number' | 'bool' | 'scalar';
 
 export type Category =
-  'source' | 'indicator' | 'math' | 'compare' | 'signal' | 'logic' | 'order' | 'risk';
+  | 'source'
+  | 'timeframe'
+  | 'indicator'
+  | 'pattern'
+  | 'math'
+  | 'compare'
+  | 'signal'
+  | 'logic'
+  | 'time'
+  | 'position'
+  | 'order'
+  | 'risk';
 
 export interface PortSpec {
   name: string;
@@ -41,6 +52,10 @@ export interface NodeSpec {
   category: Category;
   label: string;
   help: string;
+  /** The formula or rule, in plain notation. */
+  formula: string;
+  /** Where the definition comes from (a TA-Lib function, a published source); may be empty. */
+  reference: string;
   inputs: PortSpec[];
   outputs: PortSpec[];
   params: ParamSpec[];

@@ -66,6 +66,19 @@ fn catalog_json_lists_every_kind_with_ports_and_params() {
     for kind in expected {
         assert!(kinds.contains(kind), "catalog lacks {kind}");
     }
+    // The library: at least 80 kinds, in every palette group, each with its formula.
+    assert!(entries.len() >= 80, "{} kinds", entries.len());
+    let groups: BTreeSet<&str> = entries
+        .iter()
+        .map(|e| e["category"].as_str().unwrap())
+        .collect();
+    for g in ["timeframe", "pattern", "time", "position"] {
+        assert!(groups.contains(g), "no {g} kinds");
+    }
+    for e in entries {
+        assert!(e["formula"].as_str().is_some_and(|f| !f.is_empty()), "{e}");
+        assert!(e["reference"].is_string(), "{e}");
+    }
     for e in entries {
         for key in ["inputs", "outputs", "params"] {
             let list = e[key].as_array().unwrap_or_else(|| panic!("{e}: no {key}"));
@@ -86,6 +99,20 @@ fn catalog_json_lists_every_kind_with_ports_and_params() {
     let period = &sma["params"][0];
     assert_eq!(period["name"], "period");
     assert!(!period["default"].is_null());
+}
+
+#[test]
+fn catalog_markdown_is_the_node_reference() {
+    let text = run(&["catalog", "--markdown"]).ok().to_string();
+    assert!(text.starts_with("# Node reference"));
+    for kind in [
+        "indicator.adx",
+        "pattern.engulfing",
+        "timeframe.bar",
+        "position.open_pnl",
+    ] {
+        assert!(text.contains(&format!("### `{kind}`")), "{kind} missing");
+    }
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! DESIGN.md's backtest rules on hand-made bars, with every expected number worked out by
+//! The backtest rules of `docs/backtest-semantics.md` on hand-made bars, with every expected number worked out by
 //! hand in the test: fills, sizing, commission, slippage, stops, gaps, reversals, the last bar.
 
 use std::collections::BTreeMap;

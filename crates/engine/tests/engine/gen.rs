@@ -4,6 +4,18 @@ use serde_json::{json, Value};
 use stratagraph_engine::catalog::{catalog, NodeSpec, ParamType, PortType};
 use stratagraph_engine::synth::SplitMix64;
 
+/// The example strategies in `examples/`.
+pub const EXAMPLES: &[&str] = &[
+    "sma_crossover",
+    "rsi_mean_reversion",
+    "macd_trend_stop",
+    "bollinger_breakout_long_short",
+    "supertrend_adx_weekly",
+    "willr_position_exits",
+    "engulfing_cloud_sar",
+    "keltner_kama_mfi_stop",
+];
+
 struct Rng(SplitMix64);
 
 impl Rng {
@@ -29,11 +41,14 @@ impl Rng {
 fn param_value(rng: &mut Rng, ty: ParamType, min: Option<f64>, max: Option<f64>) -> Value {
     match ty {
         ParamType::Int => {
-            if rng.chance(0.2) {
+            // `p` ranges over 1..=30: bind only params that accept all of it.
+            let binds = min.is_none_or(|m| m <= 1.0) && max.is_none_or(|m| m >= 30.0);
+            if binds && rng.chance(0.2) {
                 json!({"$param": "p"})
             } else {
                 let lo = min.unwrap_or(1.0).max(1.0) as usize;
-                json!(lo + rng.below(12))
+                let hi = max.unwrap_or(f64::MAX);
+                json!(((lo + rng.below(12)) as f64).min(hi))
             }
         }
         ParamType::Float => {

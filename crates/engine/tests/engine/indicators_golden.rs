@@ -16,6 +16,8 @@
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use stratagraph_engine::indicators as ind;
+use stratagraph_engine::kernels::{run_kernel, Kernel};
+use stratagraph_engine::Bars;
 
 const GOLDEN: &str = include_str!("../golden/indicators.json");
 const TOL: f64 = 1e-9;
@@ -28,6 +30,7 @@ struct Golden {
 
 #[derive(Deserialize)]
 struct Input {
+    open: Vec<f64>,
     high: Vec<f64>,
     low: Vec<f64>,
     close: Vec<f64>,
@@ -84,12 +87,24 @@ fn any_in_window(flags: &[bool], n: usize) -> Vec<bool> {
 fn indicators_match_talib_golden_file() {
     let g: Golden = serde_json::from_str(GOLDEN).expect("golden file parses");
     let Input {
+        open: o,
         high: h,
         low: l,
         close: c,
         volume: v,
     } = &g.input;
     assert_eq!(c.len(), 600);
+    let day = 86_400_000i64;
+    let bars = Bars::new(
+        (0..c.len() as i64).map(|i| i * day).collect(),
+        o.clone(),
+        h.clone(),
+        l.clone(),
+        c.clone(),
+        v.clone(),
+    )
+    .unwrap();
+    let mut library = 0;
     let mut checked = BTreeMap::<String, usize>::new();
     let mut zero_range_bars = 0;
     for case in &g.cases {
@@ -153,12 +168,24 @@ fn indicators_match_talib_golden_file() {
                 check(&format!("{name}.k"), &s.k, &mask(case.out("k"), &k_nan));
                 check(&format!("{name}.d"), &s.d, &mask(case.out("d"), &d_nan));
             }
-            other => panic!("unknown indicator {other} in golden file"),
+            other => {
+                let Some((kernel, inputs)) = library_kernel(other, case, c, v) else {
+                    panic!("unknown indicator {other} in golden file");
+                };
+                let got = run_kernel(&kernel, &inputs, &bars);
+                let names = library_outputs(other);
+                assert_eq!(names.len(), got.len(), "{name}: outputs");
+                for (port, series) in names.iter().zip(&got) {
+                    check(&format!("{name}.{port}"), series, &case.out(port));
+                }
+                library += 1;
+            }
         }
         *checked.entry(case.indicator.clone()).or_default() += 1;
     }
     // Every indicator is covered, and the zero-range mapping was exercised.
-    assert_eq!(checked.len(), 14, "{checked:?}");
+    assert_eq!(checked.len(), 14 + LIBRARY.len(), "{checked:?}");
+    assert!(library >= 2 * LIBRARY.len());
     assert!(zero_range_bars > 0);
     // The flat, zero-volume stretch gives NaN VWAP windows and zero standard deviations.
     assert!(ind::vwap(h, l, c, v, 20)
@@ -166,4 +193,174 @@ fn indicators_match_talib_golden_file() {
         .skip(19)
         .any(|x| x.is_nan()));
     assert!(ind::stddev(c, 20).contains(&0.0));
+}
+
+/// The library indicators in the golden file, each with its outputs in catalog order.
+const LIBRARY: &[(&str, &[&str])] = &[
+    ("adx", &["adx", "plus_di", "minus_di"]),
+    ("aroon", &["up", "down", "osc"]),
+    ("cci", &["out"]),
+    ("cmo", &["out"]),
+    ("mfi", &["out"]),
+    ("willr", &["out"]),
+    ("kama", &["out"]),
+    ("dema", &["out"]),
+    ("tema", &["out"]),
+    ("trix", &["out"]),
+    ("linreg_slope", &["out"]),
+    ("linreg", &["out"]),
+    ("momentum", &["out"]),
+    ("lag", &["out"]),
+    ("zscore", &["out"]),
+    ("correl", &["out"]),
+    ("donchian", &["upper", "middle", "lower"]),
+    ("ppo", &["out"]),
+    ("t3", &["out"]),
+    ("sar", &["out"]),
+    ("ultosc", &["out"]),
+    ("keltner", &["upper", "middle", "lower"]),
+    ("ichimoku", &["tenkan", "kijun", "span_a", "span_b"]),
+    ("supertrend", &["line", "up"]),
+];
+
+fn library_outputs(name: &str) -> &'static [&'static str] {
+    LIBRARY
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(&[], |(_, o)| o)
+}
+
+/// The kernel a golden case names, with its input series.
+fn library_kernel<'a>(
+    name: &str,
+    case: &Case,
+    c: &'a [f64],
+    v: &'a [f64],
+) -> Option<(Kernel, Vec<&'a [f64]>)> {
+    let n = || case.p("n");
+    let f = |k: &str| case.params[k];
+    let close = vec![c];
+    Some(match name {
+        "adx" => (Kernel::Adx(n()), vec![]),
+        "aroon" => (Kernel::Aroon(n()), vec![]),
+        "cci" => (Kernel::Cci(n()), vec![]),
+        "cmo" => (Kernel::Cmo(n()), close),
+        "mfi" => (Kernel::Mfi(n()), vec![]),
+        "willr" => (Kernel::WillR(n()), vec![]),
+        "kama" => (Kernel::Kama(n()), close),
+        "dema" => (Kernel::Dema(n()), close),
+        "tema" => (Kernel::Tema(n()), close),
+        "trix" => (Kernel::Trix(n()), close),
+        "linreg_slope" => (Kernel::LinRegSlope(n()), close),
+        "linreg" => (Kernel::LinReg(n()), close),
+        "momentum" => (Kernel::Momentum(n()), close),
+        "lag" => (Kernel::Lag(n()), close),
+        "zscore" => (Kernel::ZScore(n()), close),
+        "correl" => (Kernel::Correl(n()), vec![c, v]),
+        "donchian" => (Kernel::Donchian(n()), vec![]),
+        "ppo" => (
+            Kernel::Ppo(case.p("fast"), case.p("slow"), f("ema") == 1.0),
+            close,
+        ),
+        "t3" => (Kernel::T3(n(), f("vfactor")), close),
+        "sar" => (Kernel::Sar(f("step"), f("max")), vec![]),
+        "ultosc" => (
+            Kernel::UltOsc(case.p("fast"), case.p("mid"), case.p("slow")),
+            vec![],
+        ),
+        "keltner" => (Kernel::Keltner(n(), case.p("atr_n"), f("mult")), vec![]),
+        "ichimoku" => (
+            Kernel::Ichimoku(
+                case.p("tenkan"),
+                case.p("kijun"),
+                case.p("senkou"),
+                case.p("displacement"),
+            ),
+            vec![],
+        ),
+        "supertrend" => (Kernel::SuperTrend(n(), f("mult")), vec![]),
+        _ => return None,
+    })
+}
+
+const PATTERNS: &str = include_str!("../golden/patterns.json");
+
+#[derive(Deserialize)]
+struct PatternGolden {
+    input: Candles,
+    patterns: BTreeMap<String, PatternCase>,
+}
+
+#[derive(Deserialize)]
+struct Candles {
+    open: Vec<f64>,
+    high: Vec<f64>,
+    low: Vec<f64>,
+    close: Vec<f64>,
+}
+
+#[derive(Deserialize)]
+struct PatternCase {
+    function: String,
+    lookback: usize,
+    /// `[bar, TA-Lib value]` where TA-Lib's output is not 0.
+    hits: Vec<(usize, i32)>,
+}
+
+/// Every candlestick pattern against TA-Lib's CDL function on 6,000 candles made to contain
+/// each pattern several times: the same bars fire, on the same side, and nothing before the
+/// lookback.
+#[test]
+fn candlestick_patterns_match_talib() {
+    use stratagraph_engine::kernels::Pattern;
+    let g: PatternGolden = serde_json::from_str(PATTERNS).expect("golden file parses");
+    let n = g.input.close.len();
+    let bars = Bars::new(
+        (0..n as i64).map(|i| i * 60_000).collect(),
+        g.input.open.clone(),
+        g.input.high.clone(),
+        g.input.low.clone(),
+        g.input.close.clone(),
+        vec![0.0; n],
+    )
+    .unwrap();
+    assert_eq!(g.patterns.len(), Pattern::ALL.len());
+    for &(p, kind, reference) in Pattern::ALL {
+        let name = kind.trim_start_matches("pattern.");
+        let case = &g.patterns[name];
+        assert!(reference.contains(&case.function), "{kind}: {reference}");
+        let mut want = vec![0i32; n];
+        for &(i, v) in &case.hits {
+            want[i] = v;
+        }
+        let got = run_kernel(&Kernel::Pattern(p), &[], &bars);
+        for t in 0..n {
+            if t < case.lookback {
+                assert!(
+                    got.iter().all(|s| s[t].is_nan()),
+                    "{kind}[{t}]: before lookback"
+                );
+                continue;
+            }
+            let (bull, bear) = if p.two_sided() {
+                (got[0][t] == 1.0, got[1][t] == 1.0)
+            } else if want[t] >= 0 {
+                (got[0][t] == 1.0, false)
+            } else {
+                (false, got[0][t] == 1.0)
+            };
+            assert!(
+                got.iter().all(|s| s[t] == 0.0 || s[t] == 1.0),
+                "{kind}[{t}]: not a boolean"
+            );
+            assert_eq!(
+                (bull, bear),
+                (want[t] > 0, want[t] < 0),
+                "{kind}[{t}]: TA-Lib {} {}",
+                case.function,
+                want[t]
+            );
+        }
+        assert!(case.hits.len() >= 3, "{kind}: too few occurrences");
+    }
 }

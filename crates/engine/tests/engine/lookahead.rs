@@ -13,18 +13,13 @@ use stratagraph_engine::Bars;
 use crate::gen::valid_graph;
 
 fn examples() -> Vec<Value> {
-    [
-        "sma_crossover",
-        "rsi_mean_reversion",
-        "macd_trend_stop",
-        "bollinger_breakout_long_short",
-    ]
-    .iter()
-    .map(|name| {
-        let p = format!("{}/../../examples/{name}.json", env!("CARGO_MANIFEST_DIR"));
-        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-    })
-    .collect()
+    crate::gen::EXAMPLES
+        .iter()
+        .map(|name| {
+            let p = format!("{}/../../examples/{name}.json", env!("CARGO_MANIFEST_DIR"));
+            serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+        })
+        .collect()
 }
 
 fn assert_prefix_equal(
@@ -63,7 +58,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
     #[test]
-    fn examples_do_not_look_ahead(seed in 0u64..1000, which in 0usize..4, cut in 0usize..600) {
+    fn examples_do_not_look_ahead(seed in 0u64..1000, which in 0usize..crate::gen::EXAMPLES.len(), cut in 0usize..600) {
         let bars = random_walk(&SynthConfig { seed, bars: 600, ..Default::default() }).unwrap();
         let plan = compile_json(&examples()[which], &BTreeMap::new()).unwrap();
         check(&plan, &bars, cut)?;
@@ -75,5 +70,26 @@ proptest! {
         let bars = random_walk(&SynthConfig { seed, bars: 300, ..Default::default() }).unwrap();
         let plan = compile_json(&doc, &BTreeMap::new()).unwrap();
         check(&plan, &bars, cut)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 120, ..ProptestConfig::default() })]
+
+    /// Any kind of the catalog (higher timeframes, time filters and position state included),
+    /// in any of its parameter variants, on any hourly data, cut after any bar.
+    #[test]
+    fn every_kind_does_not_look_ahead(pick in any::<usize>(), seed in 0u64..1000, cut in 0usize..500) {
+        use stratagraph_engine::catalog::{catalog, ParamType};
+        let kinds: Vec<_> = catalog()
+            .iter()
+            .filter(|s| !s.is_sink() && !s.params.iter().any(|p| p.ty == ParamType::ParamName))
+            .collect();
+        let spec = kinds[pick % kinds.len()];
+        let variants = crate::every_kind::variants(spec);
+        let params = &variants[(pick / kinds.len()) % variants.len()];
+        let plan = compile_json(&crate::every_kind::graph_for(spec, params), &BTreeMap::new()).unwrap();
+        let bars = crate::every_kind::hourly_bars(seed, 500);
+        crate::every_kind::check_cuts_at(spec.kind, &plan, &bars, &[cut.min(498)]);
     }
 }

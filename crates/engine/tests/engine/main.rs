@@ -2,11 +2,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod backtest_rules;
+mod calendar_golden;
+mod every_kind;
 mod gen;
 mod import_data;
 mod indicators_golden;
 mod lookahead;
 mod parity;
+mod position_state;
 mod streaming;
 mod sweeps;
 mod validation;

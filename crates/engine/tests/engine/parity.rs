@@ -1,7 +1,7 @@
 //! Parity with backtesting.py: `tests/golden/parity/*.json`, written by
 //! `scripts/parity/backtesting_py.py`, holds backtesting.py 0.6.6's trades and equity for the
 //! example strategies on `examples/data/synthetic_random_walk_daily.csv` (signals from TA-Lib
-//! indicators and DESIGN.md's cross rule re-implemented in Python, never from this crate).
+//! indicators and the cross rule of docs/backtest-semantics.md re-implemented in Python, never from this crate).
 //! The engine must produce the same trades (sides, entry/exit bars and times, sizes exactly,
 //! prices to 1e-9 relative, pnl and commission to 1e-9) and the same equity, per bar and at
 //! the end. The script's header documents every convention mapping; the ones that reach this
@@ -228,8 +228,8 @@ fn show(t: &Trade) -> String {
 #[test]
 fn parity_with_backtesting_py() {
     let files = golden_files();
-    // 4 examples + 2 variants, at commission 0 and 0.002.
-    assert_eq!(files.len(), 12, "golden files: {files:?}");
+    // 8 examples + 2 variants, at commission 0 and 0.002.
+    assert_eq!(files.len(), 20, "golden files: {files:?}");
     let mut failures = Vec::new();
     for path in &files {
         let g = load(path);
@@ -280,6 +280,42 @@ fn parity_goldens_exercise_every_mechanism() {
     }
     assert!(shorts > 0 && reversals > 0 && stops > 0 && gaps > 0 && open > 0 && commission > 0.0,
         "shorts {shorts}, reversals {reversals}, stops {stops}, gaps {gaps}, open {open}, commission {commission}");
+}
+
+/// The parity strategies use library kinds of every group: indicators, a candlestick
+/// pattern, a higher-timeframe bar, a time filter and every position-state node.
+#[test]
+fn parity_goldens_cover_the_library_groups() {
+    let mut kinds = std::collections::BTreeSet::new();
+    for path in golden_files() {
+        let g = load(&path);
+        let graph_path = root().join("examples").join(format!("{}.json", g.example));
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&graph_path).unwrap()).unwrap();
+        for n in doc["nodes"].as_array().unwrap() {
+            kinds.insert(n["kind"].as_str().unwrap().to_string());
+        }
+    }
+    for kind in [
+        "indicator.adx",
+        "indicator.supertrend",
+        "indicator.willr",
+        "indicator.ichimoku",
+        "indicator.sar",
+        "indicator.keltner",
+        "indicator.kama",
+        "indicator.mfi",
+        "indicator.aroon",
+        "pattern.engulfing",
+        "timeframe.bar",
+        "time.day_of_week",
+        "position.in_position",
+        "position.bars_in_trade",
+        "position.open_pnl",
+        "position.entry_price",
+    ] {
+        assert!(kinds.contains(kind), "no parity strategy uses {kind}");
+    }
 }
 
 /// The comparison is not vacuous: a slightly different commission, or one basis point of

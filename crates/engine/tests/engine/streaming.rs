@@ -66,12 +66,7 @@ fn examples_stream_exactly_like_batch() {
         ..Default::default()
     })
     .unwrap();
-    for name in [
-        "sma_crossover",
-        "rsi_mean_reversion",
-        "macd_trend_stop",
-        "bollinger_breakout_long_short",
-    ] {
+    for name in crate::gen::EXAMPLES {
         for params in [
             BTreeMap::new(),
             BTreeMap::from([("stop_pct".to_string(), 1.0)]),

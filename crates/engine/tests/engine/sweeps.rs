@@ -213,3 +213,32 @@ fn cancelling_keeps_finished_rows_and_returns_quickly() {
         serde_json::to_string(&single.metrics).unwrap()
     );
 }
+
+/// A strategy whose exits read the position: its position nodes differ between combinations,
+/// so they are never shared, and every row still equals its single backtest.
+#[test]
+fn position_state_rows_equal_single_backtests() {
+    let p = format!(
+        "{}/../../examples/willr_position_exits.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let g: Graph = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+    let bars = random_walk(&SynthConfig {
+        seed: 8,
+        bars: 1500,
+        ..Default::default()
+    })
+    .unwrap();
+    let s = spec(&["max_bars=2:8:2", "target_pct=1:4:1"], &[]);
+    let r = sweep(&g, &bars, &s, 2, 1 << 30);
+    assert_eq!(r.rows.len(), 16);
+    let mut distinct = std::collections::BTreeSet::new();
+    for row in &r.rows {
+        let single = backtest(&compile(&g, &row.params).unwrap(), &bars);
+        let m = serde_json::to_string(&single.metrics).unwrap();
+        assert_eq!(serde_json::to_string(&row.metrics).unwrap(), m);
+        distinct.insert(m);
+    }
+    // The parameters change the trades.
+    assert!(distinct.len() > 8, "{}", distinct.len());
+}

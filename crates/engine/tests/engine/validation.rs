@@ -223,3 +223,15 @@ proptest! {
         }
     }
 }
+
+/// `docs/nodes.md` is the catalog's node reference: regenerated whenever a kind changes.
+#[test]
+fn node_reference_in_docs_is_up_to_date() {
+    use stratagraph_engine::catalog::{markdown, NODES_MD_COMMAND};
+    let path = format!("{}/../../docs/nodes.md", env!("CARGO_MANIFEST_DIR"));
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        on_disk == markdown(),
+        "docs/nodes.md is out of date with the catalog; regenerate it with\n    {NODES_MD_COMMAND}"
+    );
+}

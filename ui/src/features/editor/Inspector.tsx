@@ -196,6 +196,14 @@ export function Inspector({ readOnly }: { readOnly: boolean }) {
       <div className="muted" style={{ marginBottom: 8 }}>
         {spec?.help ?? 'Unknown node kind.'}
       </div>
+      {spec?.formula && (
+        <div className="help" style={{ marginBottom: 8 }} data-testid="inspector-formula">
+          <div className="mono" style={{ whiteSpace: 'pre-wrap' }}>
+            {spec.formula}
+          </div>
+          {spec.reference && <div className="muted">Reference: {spec.reference}</div>}
+        </div>
+      )}
       {problems && (
         <div
           className="banner error"

@@ -9,11 +9,15 @@ import { useEditor } from './store';
 
 export const CATEGORY_COLOR: Record<Category, string> = {
   source: '#5aa9e6',
+  timeframe: '#4fc3c9',
   indicator: '#7fc97f',
+  pattern: '#a5d66f',
   math: '#b39ddb',
   compare: '#f0a35e',
   signal: '#e57373',
   logic: '#e2c044',
+  time: '#9fa8da',
+  position: '#d4a5e0',
   order: '#3ec27f',
   risk: '#f0625d',
 };

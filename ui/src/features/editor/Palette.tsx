@@ -1,22 +1,23 @@
-// The palette, generated from the catalog: grouped by category, searchable; drag a node
-// onto the canvas or double-click it to add.
+// The palette, generated from the catalog: grouped by category, searchable by name, kind,
+// help and formula; drag a node onto the canvas or double-click it to add.
 
 import { useMemo, useState } from 'react';
 import type { NodeSpec } from '../../ipc/types';
-import { CATEGORY_ORDER } from './catalog';
+import { CATEGORY_ORDER, CATEGORY_TITLE } from './catalog';
 import { CATEGORY_COLOR } from './NodeView';
 
 export const DND_MIME = 'application/x-stratagraph-kind';
 
 export function filterCatalog(specs: readonly NodeSpec[], query: string): NodeSpec[] {
-  const q = query.trim().toLowerCase();
-  if (!q) return [...specs];
-  return specs.filter(
-    (s) =>
-      s.label.toLowerCase().includes(q) ||
-      s.kind.toLowerCase().includes(q) ||
-      s.help.toLowerCase().includes(q),
-  );
+  const words = query.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  if (!words.length) return [...specs];
+  // Every word must appear somewhere: "ema cross" finds nodes mentioning both.
+  return specs.filter((s) => {
+    const text = [s.label, s.kind, s.help, s.formula, s.reference, CATEGORY_TITLE[s.category]]
+      .join(' ')
+      .toLowerCase();
+    return words.every((w) => text.includes(w));
+  });
 }
 
 export function Palette({
@@ -54,12 +55,14 @@ export function Palette({
       <div className="list">
         {groups.map((g) => (
           <div key={g.category}>
-            <h3 className="group">{g.category}</h3>
+            <h3 className="group" data-testid={`palette-group-${g.category}`}>
+              {CATEGORY_TITLE[g.category]} <span className="muted">{g.items.length}</span>
+            </h3>
             {g.items.map((s) => (
               <div
                 key={s.kind}
                 className="item"
-                title={`${s.help}\n(double-click or drag to add)`}
+                title={`${s.help}\n${s.formula}\n(double-click or drag to add)`}
                 draggable={!disabled}
                 data-testid={`palette-item-${s.kind}`}
                 onDragStart={(e) => {

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import specs from '../../fixtures/catalog.json';
 import type { NodeSpec } from '../../ipc/types';
-import { checkConnection, defaultParams, indexCatalog, portFeeds, reaches } from './catalog';
+import {
+  CATEGORY_ORDER,
+  checkConnection,
+  defaultParams,
+  indexCatalog,
+  portFeeds,
+  reaches,
+} from './catalog';
+import { filterCatalog } from './Palette';
 
 const catalog = indexCatalog(specs as NodeSpec[]);
 const kinds: Record<string, string> = {
@@ -58,5 +66,28 @@ describe('catalog helpers', () => {
   it('fills default params from the catalog', () => {
     expect(defaultParams(catalog.get('indicator.sma')!)).toEqual({ period: 20 });
     expect(defaultParams(catalog.get('source.param')!)).toEqual({});
+  });
+});
+
+describe('palette search and groups', () => {
+  const all = specs as NodeSpec[];
+  it('groups every kind under a known category, in palette order', () => {
+    expect(all.length).toBeGreaterThanOrEqual(80);
+    for (const s of all) expect(CATEGORY_ORDER).toContain(s.category);
+    for (const c of CATEGORY_ORDER) expect(all.some((s) => s.category === c)).toBe(true);
+  });
+
+  it('finds nodes by words of their help, formula and reference', () => {
+    const kinds = (q: string) => filterCatalog(all, q).map((s) => s.kind);
+    expect(kinds('wilder')).toEqual(
+      expect.arrayContaining(['indicator.rsi', 'indicator.adx', 'indicator.sar']),
+    );
+    expect(kinds('engulf')).toEqual(['pattern.engulfing']);
+    // Every word must match: a formula term and a group name together.
+    expect(kinds('weekly close')).toContain('timeframe.bar');
+    expect(kinds('TA-Lib CDLHAMMER')).toEqual(['pattern.hammer']);
+    expect(kinds('position state entry')).toEqual(expect.arrayContaining(['position.entry_price']));
+    expect(kinds('no such node anywhere')).toEqual([]);
+    expect(kinds('  ')).toHaveLength(all.length);
   });
 });

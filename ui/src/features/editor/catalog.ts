@@ -7,14 +7,34 @@ export type Catalog = Map<string, NodeSpec>;
 
 export const CATEGORY_ORDER: Category[] = [
   'source',
+  'timeframe',
   'indicator',
+  'pattern',
   'math',
   'compare',
   'signal',
   'logic',
+  'time',
+  'position',
   'order',
   'risk',
 ];
+
+/** Palette heading of each group. */
+export const CATEGORY_TITLE: Record<Category, string> = {
+  source: 'Sources',
+  timeframe: 'Higher timeframe',
+  indicator: 'Indicators',
+  pattern: 'Candlestick patterns',
+  math: 'Math',
+  compare: 'Compare',
+  signal: 'Signals',
+  logic: 'Logic',
+  time: 'Time filters',
+  position: 'Position state',
+  order: 'Orders',
+  risk: 'Risk exits',
+};
 
 export function indexCatalog(specs: NodeSpec[]): Catalog {
   return new Map(specs.map((s) => [s.kind, s]));

@@ -13,7 +13,7 @@ kind: string,
 /**
  * Palette group.
  */
-category: 'source' | 'indicator' | 'math' | 'compare' | 'signal' | 'logic' | 'order' | 'risk', 
+category: 'source' | 'timeframe' | 'indicator' | 'pattern' | 'math' | 'compare' | 'signal' | 'logic' | 'time' | 'position' | 'order' | 'risk', 
 /**
  * Short name.
  */
@@ -22,6 +22,14 @@ label: string,
  * One-line help.
  */
 help: string, 
+/**
+ * The formula or rule, in plain notation.
+ */
+formula: string, 
+/**
+ * Where the definition comes from (empty for plain arithmetic and logic).
+ */
+reference: string, 
 /**
  * Inputs.
  */
