@@ -1,5 +1,5 @@
--- Stratagraph remote store (PostgreSQL 15+, TimescaleDB optional): the ten tables of the seed
--- schema (shared/seed/000_79e9616f4d5c6de1.txt) plus the sync bookkeeping.
+-- Stratagraph remote store (PostgreSQL 15+, TimescaleDB optional): the ten tables of the
+-- product's schema plus the sync bookkeeping.
 --
 -- Every statement is idempotent, so this file applies the same way through sqlx's migrator
 -- (`stratagraph sync migrate`) and through `psql -v ON_ERROR_STOP=1 -f` in filename order,

@@ -17,6 +17,43 @@ use crate::error::{Result, StoreError};
 /// The migrations of `migrations/local/`, embedded at build time.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/local");
 
+/// Local migrations corrected after release, with the SHA-384 of the text first released:
+/// `0001_init.sql` lost a comment that named a file outside the project. Databases made with
+/// the released text get the corrected checksum recorded, so the migrator accepts them.
+const CORRECTED: [(i64, &str); 1] = [(
+    1,
+    "786ecfd35497c85ad75090f886f82bcb84e9b46d53d55031800125b8c4c5b246\
+     03945555f72fc784acb8122e29b110b1",
+)];
+
+/// Records the corrected checksums of [`CORRECTED`] migrations where the released text was
+/// applied (a no-op on new databases).
+async fn repair_checksums(pool: &SqlitePool) -> Result<()> {
+    let recorded: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+    )
+    .fetch_optional(pool)
+    .await?;
+    if recorded.is_none() {
+        return Ok(());
+    }
+    for (version, released) in CORRECTED {
+        let Some(current) = MIGRATOR.iter().find(|m| m.version == version) else {
+            continue;
+        };
+        sqlx::query(
+            "UPDATE _sqlx_migrations SET checksum = ? WHERE version = ? \
+             AND lower(hex(checksum)) = ?",
+        )
+        .bind(current.checksum.as_ref())
+        .bind(version)
+        .bind(released)
+        .execute(pool)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Environment variable naming the database file (read by [`resolve_db_path`]).
 pub const DB_ENV_VAR: &str = "STRATAGRAPH_DB";
 
@@ -177,6 +214,7 @@ impl Store {
             .acquire_timeout(options.busy_timeout + Duration::from_secs(30))
             .connect_with(connect)
             .await?;
+        repair_checksums(&pool).await?;
         MIGRATOR.run(&pool).await?;
         let store = Self {
             pool,

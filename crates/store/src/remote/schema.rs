@@ -60,12 +60,25 @@ pub async fn may_migrate(pool: &PgPool) -> SyncResult<bool> {
     .map_err(classify)
 }
 
-/// The SHA-384 of `0003_timescale.sql` as first released. That file read
-/// `shared_preload_libraries`, which only superusers may, so a database owner without
-/// superuser rights could not pass it; its corrected text does the same for servers that
-/// applied the original. Such servers get the corrected checksum recorded (what Flyway calls
-/// a repair), so the migrator accepts them.
-const RELEASED_0003_SHA384: &str = "4b9adc32faeeeaa0e37f82ba1a1aa06abf8e76b43c82743e98e46e31bcb4fa6920960b99a517c7e39f30e81695ef7d3e";
+/// Migrations corrected after release, with the SHA-384 of the text first released: the
+/// first release's `0003_timescale.sql` read `shared_preload_libraries`, which only
+/// superusers may, so a database owner without superuser rights could not pass it (its
+/// corrected text does the same for servers that applied the original); `0001_schema.sql`
+/// lost a comment that named a file outside the project. Servers that applied a released text
+/// get the corrected checksum recorded (what Flyway calls a repair), so the migrator accepts
+/// them.
+const CORRECTED: [(i64, &str); 2] = [
+    (
+        1,
+        "c10b1ca2234c62d6b6ec16dddb88b094a39515c550b8ff0770fbe8c6b806a8ec\
+         15fcd80e54fa01b0e5623f0d3fc7f893",
+    ),
+    (
+        3,
+        "4b9adc32faeeeaa0e37f82ba1a1aa06abf8e76b43c82743e98e46e31bcb4fa69\
+         20960b99a517c7e39f30e81695ef7d3e",
+    ),
+];
 
 /// What [`migrate`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,7 +118,7 @@ pub async fn migrate(pool: &PgPool) -> SyncResult<Migrated> {
             from.map_or_else(|| "none".to_owned(), |v| v.to_string())
         )));
     }
-    repair_0003(pool).await?;
+    repair_checksums(pool).await?;
     MIGRATOR.run(pool).await.map_err(|e| match e {
         sqlx::migrate::MigrateError::Execute(err) => classify(err),
         other => SyncError::Remote(sqlx::Error::Migrate(Box::new(other))),
@@ -113,22 +126,27 @@ pub async fn migrate(pool: &PgPool) -> SyncResult<Migrated> {
     Ok(Migrated::Upgraded { from })
 }
 
-/// Records the corrected checksum of migration 3 where the released one was applied.
-async fn repair_0003(pool: &PgPool) -> SyncResult<()> {
-    let Some(current) = MIGRATOR.iter().find(|m| m.version == 3) else {
-        return Ok(());
-    };
+/// Records the corrected checksums of [`CORRECTED`] migrations where the released text was
+/// applied.
+async fn repair_checksums(pool: &PgPool) -> SyncResult<()> {
     let recorded: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
         .fetch_one(pool)
         .await
         .map_err(classify)?;
-    if recorded {
+    if !recorded {
+        return Ok(());
+    }
+    for (version, released) in CORRECTED {
+        let Some(current) = MIGRATOR.iter().find(|m| m.version == version) else {
+            continue;
+        };
         sqlx::query(
             "UPDATE _sqlx_migrations SET checksum = $1 \
-             WHERE version = 3 AND encode(checksum, 'hex') = $2",
+             WHERE version = $2 AND encode(checksum, 'hex') = $3",
         )
         .bind(current.checksum.as_ref())
-        .bind(RELEASED_0003_SHA384)
+        .bind(version)
+        .bind(released)
         .execute(pool)
         .await
         .map_err(classify)?;

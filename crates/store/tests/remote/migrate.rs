@@ -188,14 +188,17 @@ async fn a_database_owner_without_superuser_migrates_and_users_are_told_it_is_cu
     user.close().await;
 }
 
-/// A server migrated by the release whose 0003 read a superuser-only setting (recorded with
-/// that file's checksum) upgrades: the checksum is repaired and 0005 applies.
+/// A server migrated by the first release (0001 and 0003 recorded with the checksums of their
+/// released texts; 0003 read a superuser-only setting) upgrades: the checksums are repaired
+/// and 0005 applies.
 #[tokio::test]
 async fn a_server_with_the_released_0003_upgrades() {
     let db = TestDb::migrated().await;
     psql(
         &db.name,
-        "UPDATE _sqlx_migrations SET checksum = decode('4b9adc32faeeeaa0e37f82ba1a1aa06abf8e76b4\
+        "UPDATE _sqlx_migrations SET checksum = decode('c10b1ca2234c62d6b6ec16dddb88b094a39515c5\
+         50b8ff0770fbe8c6b806a8ec15fcd80e54fa01b0e5623f0d3fc7f893', 'hex') WHERE version = 1; \
+         UPDATE _sqlx_migrations SET checksum = decode('4b9adc32faeeeaa0e37f82ba1a1aa06abf8e76b4\
          3c82743e98e46e31bcb4fa6920960b99a517c7e39f30e81695ef7d3e', 'hex') WHERE version = 3; \
          DELETE FROM _sqlx_migrations WHERE version = 5; \
          UPDATE sg_meta SET value = '4' WHERE key = 'schema_version'",
@@ -208,8 +211,9 @@ async fn a_server_with_the_released_0003_upgrades() {
     assert_eq!(
         psql(
             &db.name,
-            "SELECT count(*) FROM _sqlx_migrations WHERE version = 3 \
-             AND encode(checksum, 'hex') LIKE '4b9adc32%'"
+            "SELECT count(*) FROM _sqlx_migrations WHERE (version = 3 \
+             AND encode(checksum, 'hex') LIKE '4b9adc32%') OR (version = 1 \
+             AND encode(checksum, 'hex') LIKE 'c10b1ca2%')"
         ),
         "0"
     );

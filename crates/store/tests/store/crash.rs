@@ -132,3 +132,38 @@ async fn crash_safety_under_sigkill() {
         reported.len()
     );
 }
+
+/// A database made with the first release's `0001_init.sql` (recorded with that text's
+/// checksum) still opens: the corrected migration's checksum is recorded, nothing else moves.
+#[tokio::test]
+async fn a_database_from_the_released_first_migration_still_opens() {
+    let env = crate::common::env().await;
+    let me = env.profile().await;
+    env.store.create_strategy(me.id, "Kept").await.unwrap();
+    env.store.close().await;
+    let released = "786ecfd35497c85ad75090f886f82bcb84e9b46d53d55031800125b8c4c5b246\
+                    03945555f72fc784acb8122e29b110b1";
+    let mut raw = env.raw().await;
+    sqlx::query("UPDATE _sqlx_migrations SET checksum = unhex(?) WHERE version = 1")
+        .bind(released)
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    drop(raw);
+    let store = env.reopen().await;
+    let titles: Vec<String> = store
+        .list_strategies(&stratagraph_store::StrategyFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.title)
+        .collect();
+    assert_eq!(titles, ["Kept"]);
+    let mut raw = env.raw().await;
+    let now: String =
+        sqlx::query_scalar("SELECT lower(hex(checksum)) FROM _sqlx_migrations WHERE version = 1")
+            .fetch_one(&mut raw)
+            .await
+            .unwrap();
+    assert_ne!(now, released);
+}
