@@ -13,6 +13,7 @@ pub mod compile;
 pub mod eval;
 pub mod graph;
 pub mod metrics;
+pub mod robust;
 pub mod stream;
 pub mod sweep;
 pub mod validate;

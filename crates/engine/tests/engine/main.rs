@@ -7,6 +7,7 @@ mod import_data;
 mod indicators_golden;
 mod lookahead;
 mod parity;
+mod robust;
 mod streaming;
 mod sweeps;
 mod validation;
