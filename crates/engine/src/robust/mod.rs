@@ -5,6 +5,7 @@
 //! formula and its source; `scripts/robustness/reference.py` prints the reference values
 //! the tests hold.
 
+pub mod assess;
 pub mod montecarlo;
 pub mod pbo;
 pub mod returns;

@@ -164,6 +164,50 @@ impl ReturnStats {
     }
 }
 
+/// Keys under which a stored run keeps its [`ReturnStats`] among its metrics: the daily
+/// returns' count, per-period Sharpe ratio, skewness and kurtosis.
+pub const STATS_KEYS: [&str; 4] = [
+    "daily_returns",
+    "daily_sharpe",
+    "daily_skewness",
+    "daily_kurtosis",
+];
+
+impl ReturnStats {
+    /// The daily-return statistics of a run's close-marked equity over bar times `time`.
+    pub fn of_equity(time: &[i64], equity: &[f64]) -> Option<ReturnStats> {
+        let ends = super::returns::day_ends(time);
+        ReturnStats::of(&super::returns::daily_returns(equity, &ends))
+    }
+
+    /// The entries a run stores among its metrics (`null`s when there are no statistics).
+    pub fn metric_entries(stats: Option<&ReturnStats>) -> [(&'static str, serde_json::Value); 4] {
+        match stats {
+            Some(s) => [
+                (STATS_KEYS[0], serde_json::json!(s.observations)),
+                (STATS_KEYS[1], serde_json::json!(s.sharpe)),
+                (STATS_KEYS[2], serde_json::json!(s.skewness)),
+                (STATS_KEYS[3], serde_json::json!(s.kurtosis)),
+            ],
+            None => STATS_KEYS.map(|k| (k, serde_json::Value::Null)),
+        }
+    }
+
+    /// The statistics stored among a run's metrics, if it has them (mean and standard
+    /// deviation are not stored: NaN).
+    pub fn from_metrics(metrics: &serde_json::Value) -> Option<ReturnStats> {
+        let f = |k: &str| metrics.get(k).and_then(serde_json::Value::as_f64);
+        Some(ReturnStats {
+            observations: f(STATS_KEYS[0])? as usize,
+            mean: f64::NAN,
+            std: f64::NAN,
+            sharpe: f(STATS_KEYS[1])?,
+            skewness: f(STATS_KEYS[2])?,
+            kurtosis: f(STATS_KEYS[3])?,
+        })
+    }
+}
+
 /// The value at fraction `q` (0..=1) of sorted `sorted` by linear interpolation between the
 /// nearest ranks (position `q × (n - 1)`, numpy's default); NaN for no values.
 pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
