@@ -18,7 +18,9 @@ import { fromMinimap, minimapFrame, toMinimap, type MinimapFrame, type Rect } fr
 import { CATEGORY_COLOR } from './NodeView';
 import { useEditor } from './store';
 
-const WIDTH = 200;
+/** The minimap's width: `Fit` keeps the graph clear of it. */
+export const MINIMAP_WIDTH = 200;
+const WIDTH = MINIMAP_WIDTH;
 const HEIGHT = 150;
 
 type State = ReactFlowState<SgNode, SgEdge>;

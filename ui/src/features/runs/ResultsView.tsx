@@ -7,7 +7,8 @@ import { pickPath, useApp } from '../../shared/app';
 import { api, dialogs } from '../../ipc';
 import type { Metrics, RunDetail, Trade } from '../../ipc/types';
 import { Chart, type Range } from './Chart';
-import { fmtDate, fmtDateTime, fmtMetric, fmtNum, METRICS } from '../../shared/format';
+import { RobustnessPanel } from './Robustness';
+import { diffTone, fmtDate, fmtDateTime, fmtMetric, fmtNum, METRICS } from '../../shared/format';
 import { useRuns } from './store';
 import { svgDataUrl } from '../../shared/svg';
 import { sortTrades, tradeWindow, type TradeKey } from './trades';
@@ -35,7 +36,10 @@ function MetricCards({ metrics }: { metrics: Metrics | null }) {
         {METRICS.map((m) => {
           const v = metrics?.[m.key];
           const tone =
-            typeof v === 'number' && m.unit === '%' && m.better === 'up'
+            typeof v === 'number' &&
+            m.unit === '%' &&
+            m.better === 'up' &&
+            m.key !== 'max_drawdown_pct'
               ? v >= 0
                 ? 'pos'
                 : 'neg'
@@ -279,6 +283,7 @@ function RunDetailView({ run, onExplain }: { run: RunDetail; onExplain: ExplainT
         }}
         onExplain={(t, i) => onExplain(run, t, i + 1)}
       />
+      <RobustnessPanel runId={run.id} trades={run.tradesTotal} />
     </div>
   );
 }
@@ -329,12 +334,7 @@ function CompareView() {
                 const d =
                   diffs.get(m.key)?.delta ??
                   (typeof a === 'number' && typeof b === 'number' ? b - a : null);
-                const good =
-                  d === null || d === 0 || m.better === 'none'
-                    ? ''
-                    : d > 0 === (m.better === 'up')
-                      ? 'pos'
-                      : 'neg';
+                const good = diffTone(m, d);
                 return (
                   <tr key={m.key} data-testid="metric-diff" data-metric={m.key}>
                     <td>{m.label}</td>
