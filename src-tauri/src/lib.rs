@@ -136,6 +136,7 @@ pub fn run() {
             research_commands::walk_forward,
             research_commands::monte_carlo,
             research_commands::run_robustness,
+            research_commands::run_breakdown,
         ])
         .build(tauri::generate_context!());
     match result {

@@ -3,8 +3,8 @@
 
 use stratagraph_api::dto::Progress;
 use stratagraph_api::research::{
-    self, Heatmap, HeatmapRequest, MonteCarloDetail, Robustness, SweepInput, SweepPlan,
-    SweepRequest, SweepRowPage, SweepSummary, WalkForwardDetail, WalkForwardRequest,
+    self, Heatmap, HeatmapRequest, MonteCarloDetail, Robustness, RunBreakdown, SweepInput,
+    SweepPlan, SweepRequest, SweepRowPage, SweepSummary, WalkForwardDetail, WalkForwardRequest,
 };
 use stratagraph_api::IpcError;
 use tauri::ipc::Channel;
@@ -150,4 +150,10 @@ pub async fn monte_carlo(
 #[tauri::command]
 pub async fn run_robustness(state: State<'_, AppState>, run_id: String) -> Res<Robustness> {
     research::robustness(&*state.ctx().await?, &run_id).await
+}
+
+/// `runBreakdown`.
+#[tauri::command]
+pub async fn run_breakdown(state: State<'_, AppState>, run_id: String) -> Res<RunBreakdown> {
+    research::breakdown(&*state.ctx().await?, &run_id).await
 }

@@ -56,6 +56,7 @@ fn export_bindings() {
         crate::research::WalkForwardDetail,
         crate::research::MonteCarloDetail,
         crate::research::Robustness,
+        crate::research::RunBreakdown,
     );
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()

@@ -1271,3 +1271,141 @@ pub async fn robustness(ctx: &Ctx, run_id: &str) -> ApiResult<Robustness> {
         warnings: warning_dtos(warnings),
     })
 }
+
+/// Statistics of a group of closed trades (see `stratagraph_engine::breakdown::SideStats`).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SideStatsDto {
+    /// Closed trades.
+    #[ts(type = "number")]
+    pub trades: u64,
+    /// Winning trades.
+    #[ts(type = "number")]
+    pub wins: u64,
+    /// Win rate, percent.
+    pub win_rate_pct: Option<f64>,
+    /// Net profit.
+    pub net_pnl: f64,
+    /// Gross profit.
+    pub gross_profit: f64,
+    /// Gross loss (≤ 0).
+    pub gross_loss: f64,
+    /// Profit factor.
+    pub profit_factor: Option<f64>,
+    /// Mean trade, percent.
+    pub avg_trade_pct: Option<f64>,
+}
+
+/// One calendar month's return.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MonthReturnDto {
+    /// Year.
+    pub year: i32,
+    /// Month, 1 to 12.
+    pub month: u32,
+    /// Return, percent.
+    pub return_pct: f64,
+}
+
+/// A trade's run-up and drawdown.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ExcursionDto {
+    /// Best move for the trade, percent of the entry price.
+    pub run_up_pct: f64,
+    /// In money.
+    pub run_up: f64,
+    /// Worst move against it, percent (≤ 0).
+    pub drawdown_pct: f64,
+    /// In money (≤ 0).
+    pub drawdown: f64,
+}
+
+/// A run's breakdown: long/short split, monthly returns, per-trade run-up and drawdown.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RunBreakdown {
+    /// All closed trades.
+    pub all: SideStatsDto,
+    /// Long trades.
+    pub long: SideStatsDto,
+    /// Short trades.
+    pub short: SideStatsDto,
+    /// Every month of the data.
+    pub monthly: Vec<MonthReturnDto>,
+    /// One per closed trade, in time order (trade #i + 1).
+    pub excursions: Vec<ExcursionDto>,
+}
+
+fn side_dto(s: &stratagraph_engine::breakdown::SideStats) -> SideStatsDto {
+    SideStatsDto {
+        trades: s.trades,
+        wins: s.wins,
+        win_rate_pct: s.win_rate_pct,
+        net_pnl: s.net_pnl,
+        gross_profit: s.gross_profit,
+        gross_loss: s.gross_loss,
+        profit_factor: s.profit_factor,
+        avg_trade_pct: s.avg_trade_pct,
+    }
+}
+
+/// `runBreakdown`: the run recomputed from its version, data and parameters (bit-identical by
+/// construction; the stored equity is decimated) and broken down: long and short trades apart,
+/// monthly returns, each trade's run-up and drawdown.
+///
+/// # Errors
+///
+/// `invalid`, `not_found` (the run, or its dataset when deleted).
+pub async fn breakdown(ctx: &Ctx, run_id: &str) -> ApiResult<RunBreakdown> {
+    let id = parse_uuid("run", run_id)?;
+    let run = ctx.store.get_run(id).await?;
+    let version = ctx.store.get_version(run.strategy_version_id).await?;
+    let detail = runs::detail(ctx, run_id, false).await?;
+    let dataset_id = detail
+        .summary
+        .dataset_id
+        .clone()
+        .ok_or_else(|| IpcError::not_found("The run does not name its dataset"))?;
+    let graph: Graph = serde_json::from_value(version.graph_json)
+        .map_err(|e| IpcError::invalid(format!("The graph cannot be read: {e}")))?;
+    let plan = stratagraph_engine::compile::compile(&graph, &detail.summary.parameters)?;
+    let path = datasets::bars_file(ctx, &dataset_id)?;
+    tokio::task::spawn_blocking(move || {
+        let bars = datasets::load_file(&path)?;
+        let r = stratagraph_engine::backtest::backtest(&plan, &bars);
+        let b = stratagraph_engine::breakdown::breakdown(
+            &bars,
+            &r.equity,
+            &r.trades,
+            plan.settings.initial_cash,
+        );
+        Ok(RunBreakdown {
+            all: side_dto(&b.all),
+            long: side_dto(&b.long),
+            short: side_dto(&b.short),
+            monthly: b
+                .monthly
+                .iter()
+                .map(|m| MonthReturnDto {
+                    year: m.year,
+                    month: m.month,
+                    return_pct: m.return_pct,
+                })
+                .collect(),
+            excursions: b
+                .excursions
+                .iter()
+                .map(|e| ExcursionDto {
+                    run_up_pct: e.run_up_pct,
+                    run_up: e.run_up,
+                    drawdown_pct: e.drawdown_pct,
+                    drawdown: e.drawdown,
+                })
+                .collect(),
+        })
+    })
+    .await
+    .unwrap_or_else(|e| Err(IpcError::io("The breakdown stopped unexpectedly", e)))
+}

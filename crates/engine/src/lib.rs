@@ -8,6 +8,7 @@ pub mod synth;
 
 pub use bars::{BarError, Bars, CanonicalError, Column};
 pub mod backtest;
+pub mod breakdown;
 pub mod catalog;
 pub mod compile;
 pub mod eval;

@@ -10,6 +10,7 @@ import type {
   Heatmap,
   MonteCarloDetail,
   Robustness,
+  RunBreakdown,
   SweepInput,
   SweepPlan,
   SweepRowPage,
@@ -232,6 +233,8 @@ export const api = {
     call<MonteCarloDetail>('monte_carlo', { runId, method, runs, seed }),
   /** PSR and Deflated Sharpe ratio with the strategy's trial count, and warnings. */
   runRobustness: (runId: string) => call<Robustness>('run_robustness', { runId }),
+  /** Long/short split, monthly returns and each trade's run-up and drawdown (recomputed). */
+  runBreakdown: (runId: string) => call<RunBreakdown>('run_breakdown', { runId }),
 
   /** Saves the sync server (the password, write-only, goes to the OS keyring only). */
   syncConfigure: (config: SyncConfigInput) => call<SyncStatus>('sync_configure', { config }),

@@ -221,6 +221,18 @@ async fn monte_carlo_and_walk_forward_of_the_example() {
         .await
         .unwrap();
     assert!(boot.final_equity[0] < boot.final_equity[4]);
+    // The breakdown recomputes the run: its totals are the run's.
+    let b = research::breakdown(&ctx, &run.summary.id).await.unwrap();
+    let m = run.summary.metrics.as_ref().unwrap();
+    assert_eq!(b.all.trades, run.trades_total);
+    assert_eq!(b.long.trades + b.short.trades, b.all.trades);
+    assert_eq!(b.excursions.len() as u64, run.trades_total);
+    assert_eq!(b.all.win_rate_pct, m["win_rate_pct"].as_f64());
+    let chained = b
+        .monthly
+        .iter()
+        .fold(1.0, |a, x| a * (1.0 + x.return_pct / 100.0));
+    assert!(((chained - 1.0) * 100.0 - m["total_return_pct"].as_f64().unwrap()).abs() < 1e-6);
     let e = research::monte_carlo(&ctx, &run.summary.id, "coin", None, None)
         .await
         .unwrap_err();

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod backtest_rules;
+mod breakdown;
 mod gen;
 mod import_data;
 mod indicators_golden;

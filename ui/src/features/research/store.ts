@@ -40,7 +40,7 @@ interface ResearchState {
   focus: 'sweep' | 'wf';
 
   setFocus: (focus: 'sweep' | 'wf') => void;
-  /** The form for the open strategy's parameters (kept across edits). */
+  /** The form for the open strategy's parameters (kept across edits), and its count. */
   syncForm: (host: RunHost) => void;
   edit: (patch: (f: SweepForm) => SweepForm, host: RunHost) => void;
   refreshPlan: (host: RunHost) => void;
@@ -85,10 +85,9 @@ export const useResearch = create<ResearchState>()((set, get) => ({
 
   syncForm: (host) => {
     const form = formFor(host.parameters, get().form ?? undefined);
-    if (JSON.stringify(form) !== JSON.stringify(get().form)) {
-      set({ form });
-      get().refreshPlan(host);
-    }
+    if (JSON.stringify(form) !== JSON.stringify(get().form)) set({ form });
+    // Also when only the saved version changed: the count is made on it.
+    get().refreshPlan(host);
   },
 
   edit: (patch, host) => {
