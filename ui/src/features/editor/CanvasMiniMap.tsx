@@ -18,10 +18,10 @@ import { fromMinimap, minimapFrame, toMinimap, type MinimapFrame, type Rect } fr
 import { CATEGORY_COLOR } from './NodeView';
 import { useEditor } from './store';
 
-/** The minimap's width: `Fit` keeps the graph clear of it. */
-export const MINIMAP_WIDTH = 200;
-const WIDTH = MINIMAP_WIDTH;
-const HEIGHT = 150;
+const WIDTH = 200;
+/** The minimap's height: `Fit` keeps the graph clear of it. */
+export const MINIMAP_HEIGHT = 150;
+const HEIGHT = MINIMAP_HEIGHT;
 
 type State = ReactFlowState<SgNode, SgEdge>;
 

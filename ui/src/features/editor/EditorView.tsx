@@ -15,7 +15,7 @@ import {
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useApp } from '../../shared/app';
 import type { EditorPanel, RunHost, SavedVersion } from '../../shared/runHost';
-import { CanvasMiniMap, MINIMAP_WIDTH } from './CanvasMiniMap';
+import { CanvasMiniMap, MINIMAP_HEIGHT } from './CanvasMiniMap';
 import { nodeTypes } from './NodeView';
 import { edgeTypes } from './EdgeView';
 import type { SgEdge, SgNode } from './graph';
@@ -56,12 +56,13 @@ const isFar = (s: ReactFlowState) => s.transform[2] < FAR_ZOOM;
  * an inline object or closure would cost several whole-graph passes on every drag frame.
  */
 const SNAP_GRID: [number, number] = [10, 10];
-// Fit leaves the bottom-right corner to the minimap: no node ends up under it.
+// Fit leaves the bottom strip to the minimap (its height and a margin): no node ends up under
+// it, and a wide graph keeps the width it had.
 const FIT_PADDING = {
-  top: '40px',
-  left: '40px',
-  bottom: '40px',
-  right: `${MINIMAP_WIDTH + 40}px`,
+  top: '12%',
+  left: '12%',
+  right: '12%',
+  bottom: `${MINIMAP_HEIGHT + 30}px`,
 } as const;
 const FIT_VIEW_OPTIONS = { padding: FIT_PADDING, maxZoom: 1.2 };
 const PRO_OPTIONS = { hideAttribution: true };
