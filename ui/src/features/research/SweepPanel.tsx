@@ -110,14 +110,11 @@ export function SweepPanel({ host }: { host: RunHost }) {
             </label>
             {a.on && (
               <div
-                style={{
-                  display: 'grid',
-                  gridTemplateColumns: 'repeat(3, minmax(0, 1fr))',
-                  gap: 4,
-                }}
+                className="sweep-grid"
+                style={{ gridTemplateColumns: 'repeat(3, minmax(0, 1fr))' }}
               >
                 {(['start', 'stop', 'step'] as const).map((k) => (
-                  <label key={k} style={{ fontSize: 11 }} className="muted">
+                  <label key={k}>
                     {k}
                     <NumberInput
                       value={a[k]}
@@ -149,8 +146,11 @@ export function SweepPanel({ host }: { host: RunHost }) {
           data-testid="sweep-constraint"
         />
       </div>
-      <div className="row" style={{ gap: 6 }}>
-        <label className="row muted" style={{ fontSize: 12, gap: 4 }}>
+      <div
+        className="sweep-grid"
+        style={{ gridTemplateColumns: 'minmax(0, 1.4fr) minmax(0, 1fr)' }}
+      >
+        <label style={{ flexDirection: 'row', alignItems: 'center', gap: 4, fontSize: 12 }}>
           <input
             type="checkbox"
             checked={form.random > 0}
@@ -162,7 +162,7 @@ export function SweepPanel({ host }: { host: RunHost }) {
           />
           Random sample of
         </label>
-        <div style={{ width: 90 }}>
+        <div style={{ minWidth: 0 }}>
           <NumberInput
             value={form.random || 100}
             integer
@@ -225,8 +225,8 @@ export function SweepPanel({ host }: { host: RunHost }) {
       </button>
       <JobProgress />
       <h3 style={{ marginTop: 8 }}>Walk-forward</h3>
-      <div style={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: 6 }}>
-        <label className="muted" style={{ fontSize: 11 }}>
+      <div className="sweep-grid" style={{ gridTemplateColumns: 'minmax(0, 1fr) minmax(0, 1fr)' }}>
+        <label>
           in-sample bars
           <NumberInput
             value={wf.train}
@@ -236,7 +236,7 @@ export function SweepPanel({ host }: { host: RunHost }) {
             testId="wf-train"
           />
         </label>
-        <label className="muted" style={{ fontSize: 11 }}>
+        <label>
           out-of-sample bars
           <NumberInput
             value={wf.test}
