@@ -341,14 +341,19 @@ pub fn histogram_svg(
         lo = lo.min(m);
         hi = hi.max(m);
     }
-    if hi <= lo {
-        lo -= 1.0;
-        hi += 1.0;
+    // Equal values (to rounding) fill the middle bin: draw it as one bar centred on them, on
+    // an axis 1% wide either side.
+    let single = h.counts.iter().filter(|&&c| c > 0).count() <= 1;
+    if single || hi <= lo {
+        let centre = (lo + hi) / 2.0;
+        let half = (centre.abs() * 0.01).max(1.0);
+        lo = centre - half;
+        hi = centre + half;
     }
-    let width = if h.max > h.min {
-        (h.max - h.min) / bins as f64
-    } else {
+    let width = if single {
         (hi - lo) / bins as f64
+    } else {
+        (h.max - h.min) / bins as f64
     };
     let top = h.counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.1;
     let mut out = String::new();
@@ -373,10 +378,12 @@ pub fn histogram_svg(
             .y_label_formatter(&|v: &f64| number(*v, 0))
             .draw()
             .map_err(draw_err)?;
-        let base = if h.max > h.min {
-            h.min
+        let base = if single {
+            let centre = (h.min + h.max) / 2.0;
+            let filled = h.counts.iter().position(|&c| c > 0).unwrap_or(0) as f64;
+            centre - width / 2.0 - filled * width
         } else {
-            lo + (hi - lo) / 2.0 - width / 2.0
+            h.min
         };
         let line = rgb(pal.line);
         chart

@@ -25,7 +25,8 @@ pub const PERCENTILES: [f64; 5] = [5.0, 25.0, 50.0, 75.0, 95.0];
 /// Values at the 5th, 25th, 50th, 75th and 95th percentiles.
 pub type Bands = [f64; 5];
 
-/// Counts of values in equal bins from `min` to `max`.
+/// Counts of values in equal bins from `min` to `max` (all in the middle bin when the values
+/// are equal to rounding).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Histogram {
     /// Lower edge of the first bin.
@@ -104,7 +105,14 @@ fn histogram(sorted: &[f64]) -> Histogram {
         _ => (0.0, 0.0),
     };
     let mut counts = vec![0u64; BINS];
-    let width = (max - min) / BINS as f64;
+    // A spread within rounding (a shuffle's final equity: the same sum in another order) is
+    // one value: every run in the middle bin.
+    let spread = max - min;
+    let width = if spread > 1e-9 * min.abs().max(max.abs()).max(1.0) {
+        spread / BINS as f64
+    } else {
+        0.0
+    };
     for &v in sorted {
         let k = if width > 0.0 {
             (((v - min) / width) as usize).min(BINS - 1)
