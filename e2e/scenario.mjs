@@ -258,6 +258,27 @@ async function click(id) {
   await e.click();
 }
 
+/**
+ * Puts `v` in a number box and checks it took: WebDriver's clear does not always reach React's
+ * state (the old digits can come back before the new ones are typed), so a miss is retried by
+ * selecting what the box holds and typing over it, as a user does.
+ */
+async function typeOver(id, v) {
+  const e = await waitFor(id);
+  for (let attempt = 0; attempt < 4; attempt++) {
+    if (attempt % 2 === 0) {
+      await e.setValue(String(v));
+    } else {
+      await e.click();
+      await browser.keys(['Control', 'a']);
+      await browser.keys(String(v).split(''));
+    }
+    await browser.pause(150);
+    if ((await e.getValue()) === String(v)) return;
+  }
+  throw new Error(`${id} does not take ${v}: it shows ${await e.getValue()}`);
+}
+
 /** Clicks a React Flow edge at the middle of its path (as a user would) to select it. */
 async function clickEdge(edgeId) {
   const sel = `[data-testid="rf__edge-${edgeId}"] path`;
@@ -521,8 +542,8 @@ async function main() {
   await step('research: walk-forward of the example', async () => {
     await click('nav-editor');
     await click('tab-sweep');
-    await (await waitFor('wf-train')).setValue('600');
-    await (await waitFor('wf-test')).setValue('300');
+    await typeOver('wf-train', 600);
+    await typeOver('wf-test', 300);
     await click('wf-start');
     await waitFor('wf-result', 120_000);
     await until(async () => (await count('wf-window')) >= 3, 'walk-forward windows', 30_000);
@@ -759,10 +780,7 @@ async function main() {
     const select = await waitFor('sweep-dataset');
     await until(async () => (await select.getHTML()).includes(ds.id), 'the 1M dataset in the sweep panel');
     await select.selectByAttribute('value', ds.id);
-    const setNum = async (id, v) => {
-      const e = await waitFor(id);
-      await e.setValue(String(v));
-    };
+    const setNum = typeOver;
     // fast 2..101 and slow 110..209: every pair keeps the example's fast < slow constraint.
     await setNum('sweep-start-fast', 2);
     await setNum('sweep-stop-fast', 101);
