@@ -5,7 +5,9 @@
 // Also: the backend charts (zoom, trade jump, compare), "why did this trade fire?" (wire values
 // in the editor), closing the window (clean: it closes; unsaved: it asks), and the performance
 // figures (cold start, idle memory, a 500-node graph, validation round trip, a 1,000,000-bar
-// backtest), printed and saved to figures.json. Timings are reported, never asserted.
+// backtest, a 10,000-combination sweep of it), printed and saved to figures.json. Research
+// (issue 13): a sweep of the example with its heatmap and a cell run in full, a walk-forward,
+// a Monte Carlo with the deflated Sharpe ratio and trial count. Timings are reported, never asserted.
 // Prints "N passed, N failed" and exits non-zero on any failure.
 import { remote } from 'webdriverio';
 import { execFileSync } from 'node:child_process';
@@ -256,6 +258,27 @@ async function click(id) {
   await e.click();
 }
 
+/**
+ * Puts `v` in a number box and checks it took: WebDriver's clear does not always reach React's
+ * state (the old digits can come back before the new ones are typed), so a miss is retried by
+ * selecting what the box holds and typing over it, as a user does.
+ */
+async function typeOver(id, v) {
+  const e = await waitFor(id);
+  for (let attempt = 0; attempt < 4; attempt++) {
+    if (attempt % 2 === 0) {
+      await e.setValue(String(v));
+    } else {
+      await e.click();
+      await browser.keys(['Control', 'a']);
+      await browser.keys(String(v).split(''));
+    }
+    await browser.pause(150);
+    if ((await e.getValue()) === String(v)) return;
+  }
+  throw new Error(`${id} does not take ${v}: it shows ${await e.getValue()}`);
+}
+
 /** Clicks a React Flow edge at the middle of its path (as a user would) to select it. */
 async function clickEdge(edgeId) {
   const sel = `[data-testid="rf__edge-${edgeId}"] path`;
@@ -457,6 +480,103 @@ async function main() {
     await shot('05-after-restart');
   });
 
+  await step('research: a 2-parameter sweep of the example, its heatmap, a cell run in full', async () => {
+    await click('nav-editor');
+    await waitFor('node-fast', 20_000);
+    await click('tab-sweep');
+    await waitFor('sweep-panel');
+    const countText = async () => (await (await el('sweep-count')).getText());
+    await until(async () => /\d+ combination/.test(await countText()), 'the combination count', 20_000);
+    const before = await countText();
+    const box = await waitFor('sweep-constraint');
+    await box.setValue('fast < slow');
+    await until(async () => (await countText()) !== before && /\d+ combination/.test(await countText()),
+      'the count after the constraint', 20_000);
+    const combos = Number((await (await el('sweep-count-value')).getText()).replace(/\D/g, ''));
+    if (!(combos > 10)) throw new Error(`only ${combos} combinations`);
+    const runsBefore = (await invoke('runs_list', {})).length;
+    await click('sweep-start');
+    await waitFor('research-view', 120_000);
+    await waitFor('sweep-detail', 120_000);
+    await until(async () => (await (await el('sweep-stats')).getText()).replace(/,/g, '').includes(`${combos} of ${combos}`),
+      'every combination stored', 60_000);
+    await until(() => browser.execute(() => {
+      const img = document.querySelector('[data-testid="sweep-heatmap"]');
+      return !!img && img.complete && img.naturalWidth > 0;
+    }), 'the heatmap on screen', 30_000);
+    await waitFor('sweep-pbo');
+    if (!(await (await el('sweep-pbo')).getText()).includes('PBO')) throw new Error('no PBO shown');
+    await until(async () => (await count('sweep-row')) > 0, 'the sweep rows');
+    await shot('09-sweep-heatmap');
+    // Click the best cell: where it is, from the heatmap the view shows (same size).
+    const sweep = (await invoke('sweeps_list', {}))[0];
+    const h = await invoke('sweep_heatmap', { sweepId: sweep.id, x: 'fast', y: 'slow', width: 760, height: 460 });
+    const best = h.stability;
+    const cell = h.cells[best.y * h.xValues.length + best.x];
+    const pt = await browser.execute((h, best) => {
+      const r = document.querySelector('[data-testid="sweep-heatmap"]').getBoundingClientRect();
+      const s = r.width / h.width;
+      const cw = (h.plot.right - h.plot.left) / h.xValues.length;
+      const ch = (h.plot.bottom - h.plot.top) / h.yValues.length;
+      return {
+        x: Math.round(r.left + (h.plot.left + (best.x + 0.5) * cw) * s),
+        y: Math.round(r.top + (h.plot.bottom - (best.y + 0.5) * ch) * s),
+      };
+    }, h, best);
+    await browser.action('pointer', { parameters: { pointerType: 'mouse' } })
+      .move({ x: pt.x, y: pt.y, origin: 'viewport' }).down({ button: 0 }).up({ button: 0 }).perform();
+    await waitFor('results-view', 30_000);
+    await until(async () => (await invoke('runs_list', {})).length === runsBefore + 1, 'the cell run in full', 60_000);
+    const run = (await invoke('runs_list', {}))[0];
+    for (const [k, v] of Object.entries(cell.params)) {
+      if (run.parameters[k] !== v) throw new Error(`run ${k}=${run.parameters[k]}, cell ${v}`);
+    }
+    if (run.metrics.sharpe !== cell.value) throw new Error(`run Sharpe ${run.metrics.sharpe}, cell ${cell.value}`);
+    await waitFor('metric-cards', 30_000);
+    await noErrorBanner();
+    figures.exampleSweepCombinations = combos;
+    figures.exampleSweepMs = Math.round(sweep.elapsedMs);
+    await shot('10-sweep-cell-run');
+  });
+
+  await step('research: walk-forward of the example', async () => {
+    await click('nav-editor');
+    await click('tab-sweep');
+    await typeOver('wf-train', 600);
+    await typeOver('wf-test', 300);
+    await click('wf-start');
+    await waitFor('wf-result', 120_000);
+    await until(async () => (await count('wf-window')) >= 3, 'walk-forward windows', 30_000);
+    await until(() => browser.execute(() => {
+      const img = document.querySelector('[data-testid="wf-equity"]');
+      return !!img && img.complete && img.naturalWidth > 0;
+    }), 'the stitched equity', 30_000);
+    await noErrorBanner();
+    await shot('11-walk-forward');
+  });
+
+  await step('research: Monte Carlo of a run, with its deflated Sharpe and trials', async () => {
+    await click('nav-runs');
+    await waitFor('results-view');
+    await (await all('run-row'))[0].$('.grow').click();
+    await waitFor('robustness', 30_000);
+    await until(async () => /\d/.test(await (await el('trials')).getText()), 'the trial count', 30_000);
+    const trials = Number((await (await el('trials')).getText()).replace(/\D/g, ''));
+    if (trials < (figures.exampleSweepCombinations ?? 0)) throw new Error(`${trials} trials counted`);
+    await waitFor('side-split', 30_000);
+    await waitFor('monthly-returns');
+    await click('mc-run');
+    await waitFor('mc-result', 60_000);
+    await until(() => browser.execute(() => ['mc-bands', 'mc-hist-final', 'mc-hist-drawdown'].every((id) => {
+      const img = document.querySelector(`[data-testid="${id}"]`);
+      return !!img && img.complete && img.naturalWidth > 0;
+    })), 'the Monte Carlo pictures', 30_000);
+    await (await el('mc-bands')).scrollIntoView();
+    await noErrorBanner();
+    figures.exampleTrialsCounted = trials;
+    await shot('12-monte-carlo');
+  });
+
   await perfStep('performance: validation round trip, 200 nodes', async () => {
     const times = await browser.executeAsync((graph, done) => {
       const invoke = window.__TAURI_INTERNALS__.invoke;
@@ -649,6 +769,77 @@ async function main() {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  await perfStep('performance: a 10,000-combination sweep on 1,000,000 bars from the app', async () => {
+    const ds = (await invoke('datasets_list', {})).find((d) => d.bars === 1_000_000);
+    if (!ds) throw new Error('the 1,000,000-bar dataset is not there');
+    await click('nav-editor');
+    await waitFor('node-fast', 20_000);
+    await click('tab-sweep');
+    const select = await waitFor('sweep-dataset');
+    await until(async () => (await select.getHTML()).includes(ds.id), 'the 1M dataset in the sweep panel');
+    await select.selectByAttribute('value', ds.id);
+    const setNum = typeOver;
+    // fast 2..101 and slow 110..209: every pair keeps the example's fast < slow constraint.
+    await setNum('sweep-start-fast', 2);
+    await setNum('sweep-stop-fast', 101);
+    await setNum('sweep-step-fast', 1);
+    await setNum('sweep-start-slow', 110);
+    await setNum('sweep-stop-slow', 209);
+    await setNum('sweep-step-slow', 1);
+    await until(async () => (await (await el('sweep-count-value')).getText()).replace(/\D/g, '') === '10000',
+      '10,000 combinations counted', 20_000);
+    // Frame times in the page and the app's memory (all its processes) while the sweep runs.
+    await browser.execute(() => {
+      window.__frames = [];
+      window.__collect = true;
+      let last = performance.now();
+      const tick = (now) => {
+        window.__frames.push(now - last);
+        last = now;
+        if (window.__collect) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    let peak = appTreeRssMb().mb;
+    const sampler = setInterval(() => { peak = Math.max(peak, appTreeRssMb().mb); }, 500);
+    const t = Date.now();
+    try {
+      await click('sweep-start');
+      await waitFor('sweep-progress', 30_000);
+      // While it runs, the window answers: switch tabs and back.
+      await click('tab-params');
+      await click('tab-sweep');
+      await waitFor('sweep-progress');
+      await shot('13-sweep-10k-running');
+      await waitFor('research-view', 40 * 60_000);
+      await until(async () => (await el('sweep-stats')).isExisting() &&
+        /10,?000 of 10,?000/.test(await (await el('sweep-stats')).getText()), 'the 10,000-row sweep stored', 5 * 60_000);
+      await until(() => browser.execute(() => {
+        const img = document.querySelector('[data-testid="sweep-heatmap"]');
+        return !!img && img.complete && img.naturalWidth > 0;
+      }), 'the 100 × 100 heatmap', 120_000);
+    } finally {
+      clearInterval(sampler);
+    }
+    figures.sweep10kWallMs = Date.now() - t;
+    const frames = await browser.execute(() => {
+      window.__collect = false;
+      return window.__frames.slice(1);
+    });
+    const sweep = (await invoke('sweeps_list', {}))[0];
+    figures.sweep10kBackendMs = Math.round(sweep.elapsedMs);
+    figures.sweep10kPeakAppRssMb = Math.round(peak);
+    figures.sweep10kFrames = frames.length;
+    figures.sweep10kFrameP50Ms = Number(pct(frames, 50).toFixed(1));
+    figures.sweep10kFrameP95Ms = Number(pct(frames, 95).toFixed(1));
+    figures.sweep10kFrameMaxMs = Number(Math.max(...frames).toFixed(1));
+    figures.sweep10kPbo = sweep.pbo?.pbo ?? null;
+    console.log(`     10,000 combinations × 1,000,000 bars: ${figures.sweep10kWallMs} ms from Start to heatmap (sweep + PBO + store ${figures.sweep10kBackendMs} ms), app peak RSS ${figures.sweep10kPeakAppRssMb} MB, frames while running p50 ${figures.sweep10kFrameP50Ms} / p95 ${figures.sweep10kFrameP95Ms} / max ${figures.sweep10kFrameMaxMs} ms over ${frames.length} frames`);
+    await noErrorBanner();
+    await shot('14-sweep-10k-heatmap');
+    saveFigures();
   });
 
   await step('closing with unsaved changes asks first', async () => {

@@ -2,7 +2,7 @@
 //! (`allow-<command>`), so the capability in `capabilities/default.json` can grant exactly
 //! the commands the UI uses.
 
-/// Every command of `src/commands.rs`.
+/// Every command of `src/commands.rs` and `src/research_commands.rs`.
 const COMMANDS: &[&str] = &[
     "app_info",
     "catalog",
@@ -50,6 +50,17 @@ const COMMANDS: &[&str] = &[
     "sync_now",
     "sync_set_auto",
     "sync_conflicts_read",
+    "sweep_plan",
+    "sweep_start",
+    "sweeps_list",
+    "sweep_get",
+    "sweep_rows",
+    "sweep_heatmap",
+    "sweep_delete",
+    "walk_forward",
+    "monte_carlo",
+    "run_robustness",
+    "run_breakdown",
 ];
 
 fn main() {

@@ -7,6 +7,7 @@
 
 pub mod commands;
 pub mod render;
+pub mod research_commands;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -125,6 +126,17 @@ pub fn run() {
             commands::sync_now,
             commands::sync_set_auto,
             commands::sync_conflicts_read,
+            research_commands::sweep_plan,
+            research_commands::sweep_start,
+            research_commands::sweeps_list,
+            research_commands::sweep_get,
+            research_commands::sweep_rows,
+            research_commands::sweep_heatmap,
+            research_commands::sweep_delete,
+            research_commands::walk_forward,
+            research_commands::monte_carlo,
+            research_commands::run_robustness,
+            research_commands::run_breakdown,
         ])
         .build(tauri::generate_context!());
     match result {

@@ -48,6 +48,15 @@ fn export_bindings() {
         crate::sync::SyncStatus,
         crate::sync::SyncTestResult,
         crate::sync::SyncSummary,
+        crate::research::SweepInput,
+        crate::research::SweepPlan,
+        crate::research::SweepSummary,
+        crate::research::SweepRowPage,
+        crate::research::Heatmap,
+        crate::research::WalkForwardDetail,
+        crate::research::MonteCarloDetail,
+        crate::research::Robustness,
+        crate::research::RunBreakdown,
     );
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()

@@ -32,6 +32,13 @@ pub(crate) fn series(run: &RunDetail, trades: Vec<EngineTrade>) -> Series {
     }
 }
 
+impl Series {
+    /// The trades the series carries.
+    pub(crate) fn trades(&self) -> &[EngineTrade] {
+        &self.trades
+    }
+}
+
 pub(crate) fn data(s: &Series) -> ChartData<'_> {
     ChartData {
         times: &s.times,
@@ -306,6 +313,39 @@ pub async fn run_export_html(ctx: &Ctx, run_id: &str, path: &str) -> ApiResult<(
     if let Some(h) = &run.result_hash {
         details.push(("Result hash".to_owned(), h.clone()));
     }
+    // The strategy's rules and what the robustness checks find, as in the results view.
+    let graph: Option<stratagraph_engine::graph::Graph> =
+        match parse_uuid("strategy", &run.summary.strategy_id) {
+            Ok(id) => ctx
+                .store
+                .load_version(id, run.summary.version)
+                .await
+                .ok()
+                .and_then(|v| serde_json::from_value(v.graph_json).ok()),
+            Err(_) => None,
+        };
+    let rob = crate::research::robustness(ctx, run_id).await?;
+    let closed: Vec<f64> = s
+        .trades()
+        .iter()
+        .filter(|t| t.exit_reason != stratagraph_engine::backtest::ExitReason::Open)
+        .map(|t| t.pnl)
+        .collect();
+    let robustness = stratagraph_report::RobustnessReport {
+        deflated_sharpe: rob.deflated_sharpe,
+        probabilistic_sharpe: rob.probabilistic_sharpe,
+        trials: rob.trials,
+        note: rob.note,
+        warnings: rob.warnings.into_iter().map(|w| w.message).collect(),
+        monte_carlo: stratagraph_engine::robust::montecarlo::run(
+            &closed,
+            metrics.initial_equity,
+            stratagraph_engine::robust::Method::Bootstrap,
+            crate::research::DEFAULT_MC_RUNS as usize,
+            1,
+        )
+        .ok(),
+    };
     let subtitle = format!(
         "version {} · run of {}",
         run.summary.version, run.summary.created_at
@@ -319,6 +359,8 @@ pub async fn run_export_html(ctx: &Ctx, run_id: &str, path: &str) -> ApiResult<(
         metrics: &metrics,
         data: d,
         theme: options(ctx, None, None).theme,
+        graph: graph.as_ref(),
+        robustness: Some(&robustness),
     });
     write_atomic(&path, html.as_bytes())
         .map_err(|e| IpcError::io(format!("Cannot write {}", path.display()), e))

@@ -26,6 +26,7 @@ pub mod error;
 pub mod examples;
 mod files;
 pub mod jobs;
+pub mod research;
 pub mod runs;
 pub mod strategies;
 pub mod sync;

@@ -215,8 +215,16 @@ pub async fn run_backtest(
         return Err(IpcError::cancelled("The backtest"));
     }
     send(950, "saving");
-    let metrics = serde_json::to_value(&result.metrics)
+    let mut metrics = serde_json::to_value(&result.metrics)
         .map_err(|e| IpcError::io("Cannot record the metrics", e))?;
+    // The daily-return statistics the Deflated Sharpe Ratio needs later (the stored equity
+    // is decimated), and the run's trial for the strategy's ledger.
+    let stats = stratagraph_engine::robust::ReturnStats::of_equity(&times, &result.equity);
+    if let Value::Object(m) = &mut metrics {
+        for (k, v) in stratagraph_engine::robust::ReturnStats::metric_entries(stats.as_ref()) {
+            m.insert(k.to_owned(), v);
+        }
+    }
     // Serialised by the engine (optimised even in dev builds), stored as is: a long run has
     // tens of thousands of trades and never goes through a `Value`.
     let trades_json =
@@ -248,6 +256,18 @@ pub async fn run_backtest(
             return Err(err);
         }
     };
+    let sharpe = stats.map(|s| s.sharpe).filter(|s| s.is_finite());
+    ctx.store
+        .record_run_trial(
+            run.id,
+            &stratagraph_store::TrialCounts {
+                trials: 1,
+                sharpe_count: u64::from(sharpe.is_some()),
+                sharpe_sum: sharpe.unwrap_or(0.0),
+                sharpe_sum_sq: sharpe.map_or(0.0, |s| s * s),
+            },
+        )
+        .await?;
     let _ = ctx
         .store
         .create_notification(

@@ -13,6 +13,7 @@ use stratagraph_engine::bars::iso8601;
 use stratagraph_engine::catalog::catalog as node_catalog;
 use stratagraph_engine::compile::{compile, CompileError, Plan};
 use stratagraph_engine::graph::Graph;
+use stratagraph_engine::robust::{deflated_sharpe, ReturnStats, Trials};
 use stratagraph_engine::validate::{validate as validate_doc, Problem};
 use stratagraph_engine::{import, synth, Bars};
 
@@ -327,12 +328,31 @@ fn fmt_opt(v: Option<f64>, unit: &str) -> String {
 /// Runs `stratagraph backtest` (without `--save`; see `store_cmds::backtest_saved`).
 pub fn backtest(a: &BacktestArgs) -> Result<ExitCode, String> {
     let (_, r, bars) = run_backtest(a)?;
-    print_result(a, &r, &bars, None)?;
+    print_result(a, &r, &bars, None, None)?;
     Ok(ExitCode::SUCCESS)
 }
 
+/// The robustness keys of a backtest's JSON: `deflated_sharpe` and `probabilistic_sharpe`
+/// (docs/robustness.md) with the `trials` they count: the strategy's trial ledger for a saved
+/// run, else this run alone (then the DSR is the PSR against 0).
+pub fn robustness_json(r: &BacktestResult, bars: &Bars, trials: Option<&Trials>) -> Value {
+    let stats = ReturnStats::of_equity(bars.time(), &r.equity);
+    let trials = trials
+        .copied()
+        .unwrap_or_else(|| Trials::of([stats.map(|s| s.sharpe)]));
+    let d = stats.as_ref().and_then(|s| deflated_sharpe(s, &trials));
+    json!({
+        "deflated_sharpe": d.map(|d| d.deflated_sharpe),
+        "probabilistic_sharpe": d.map(|d| d.probabilistic_sharpe),
+        "expected_max_sharpe": d.map(|d| d.expected_max_sharpe),
+        "trials": trials.count,
+        "daily_returns": stats.map(|s| s.observations),
+    })
+}
+
 /// Prints a backtest's result as `--json` asks: the summary or the JSON document, with the
-/// id of the stored run when there is one (`"run_id"` in the document).
+/// id of the stored run when there is one (`"run_id"` in the document) and the robustness
+/// keys of [`robustness_json`].
 ///
 /// # Errors
 ///
@@ -342,12 +362,18 @@ pub fn print_result(
     r: &BacktestResult,
     bars: &Bars,
     run_id: Option<&str>,
+    trials: Option<&Trials>,
 ) -> Result<(), String> {
     let mut w = BufWriter::new(io::stdout().lock());
     let res = if a.json {
         let mut doc = result_json(r, bars);
-        if let (Some(id), Some(map)) = (run_id, doc.as_object_mut()) {
-            map.insert("run_id".to_string(), Value::String(id.to_string()));
+        if let Some(map) = doc.as_object_mut() {
+            if let Some(id) = run_id {
+                map.insert("run_id".to_string(), Value::String(id.to_string()));
+            }
+            if let Value::Object(extra) = robustness_json(r, bars, trials) {
+                map.extend(extra);
+            }
         }
         serde_json::to_writer(&mut w, &doc)
             .map_err(io::Error::from)

@@ -2,6 +2,7 @@
 
 mod engine_cmds;
 mod report_cmd;
+mod research_cmds;
 mod store_cmds;
 mod sweep_cmds;
 mod sync_cmds;
@@ -49,6 +50,9 @@ enum Command {
     Sweep(sweep_cmds::SweepArgs),
     /// Walk-forward analysis: optimise in sample, trade out of sample, stitch the results.
     Walkforward(sweep_cmds::WalkForwardArgs),
+    /// Monte Carlo of a stored run's closed trades: shuffle their order or bootstrap them, and
+    /// print the percentiles of final equity and max drawdown.
+    Montecarlo(research_cmds::MonteCarloArgs),
     /// Write a self-contained HTML report of a stored run, or of a graph backtested now.
     Report(report_cmd::ReportArgs),
     /// Sync with a remote PostgreSQL/TimescaleDB server: configure, migrate, push, pull,
@@ -89,6 +93,7 @@ fn main() -> ExitCode {
         Command::Runs(c) => store_cmds::runs(cli.db.as_deref(), &c),
         Command::Sweep(a) => sweep_cmds::sweep(cli.db.as_deref(), &a),
         Command::Walkforward(a) => sweep_cmds::walkforward(cli.db.as_deref(), &a),
+        Command::Montecarlo(a) => research_cmds::montecarlo(cli.db.as_deref(), &a),
         Command::Report(a) => report_cmd::report(cli.db.as_deref(), &a),
         Command::Sync(c) => sync_cmds::sync(cli.db.as_deref(), &c),
     };

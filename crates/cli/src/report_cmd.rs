@@ -9,8 +9,14 @@ use chrono::{DateTime, SecondsFormat};
 use clap::Args;
 use serde_json::Value;
 use stratagraph_engine::backtest::{ExitReason, Side, Trade};
+use stratagraph_engine::graph::Graph;
 use stratagraph_engine::metrics::Metrics;
-use stratagraph_report::{html_report, ChartData, PriceSeries, ReportInput, Theme};
+use stratagraph_engine::robust::assess::assess;
+use stratagraph_engine::robust::montecarlo::{self, Method};
+use stratagraph_engine::robust::{ReturnStats, Trials};
+use stratagraph_report::{
+    html_report, ChartData, PriceSeries, ReportInput, RobustnessReport, Theme,
+};
 use stratagraph_store::{RunStatus, Store};
 
 use crate::store_cmds::{read_store, runtime};
@@ -80,7 +86,35 @@ fn fresh_report(
         json: false,
         save: None,
     };
-    let (_, r, bars) = engine_cmds::run_backtest(&args)?;
+    let (doc, r, bars) = engine_cmds::run_backtest(&args)?;
+    let strategy: Option<Graph> = serde_json::from_value(doc).ok();
+    // Not stored, so this run is the strategy's one trial.
+    let mut metrics_json = serde_json::to_value(&r.metrics).map_err(|e| e.to_string())?;
+    let stats = ReturnStats::of_equity(bars.time(), &r.equity);
+    if let Value::Object(m) = &mut metrics_json {
+        for (k, v) in ReturnStats::metric_entries(stats.as_ref()) {
+            m.insert(k.to_owned(), v);
+        }
+    }
+    let pnl: Vec<f64> = r.trades.iter().map(|t| t.pnl).collect();
+    let costs = strategy.as_ref().map_or((0.0, 0.0), |g| {
+        (g.settings.commission, g.settings.slippage_bps)
+    });
+    let a = assess(
+        &metrics_json,
+        &Trials::of([stats.map(|s| s.sharpe)]),
+        costs,
+        &pnl,
+    );
+    let robustness = RobustnessReport {
+        deflated_sharpe: a.deflated.map(|d| d.deflated_sharpe),
+        probabilistic_sharpe: a.deflated.map(|d| d.probabilistic_sharpe),
+        trials: 1,
+        note: a.note,
+        warnings: a.warnings.into_iter().map(|w| w.message).collect(),
+        monte_carlo: montecarlo::run(&pnl, r.metrics.initial_equity, Method::Bootstrap, 1000, 1)
+            .ok(),
+    };
     let mut trades = r.trades.clone();
     trades.extend(r.open_trade.clone());
     let params: Vec<(String, String)> = r
@@ -115,6 +149,8 @@ fn fresh_report(
             prices: Some(PriceSeries::from_bars(&bars)),
         },
         theme,
+        graph: strategy.as_ref(),
+        robustness: Some(&robustness),
     }))
 }
 
@@ -132,6 +168,8 @@ struct StoredRun {
     times: Vec<i64>,
     equity: Vec<f64>,
     trades: Vec<Trade>,
+    graph: Option<Graph>,
+    robustness: RobustnessReport,
 }
 
 /// A report of a completed run in the database (its trades in full, its equity as stored).
@@ -153,6 +191,8 @@ fn stored_report(db: Option<&Path>, id: &str, theme: Theme) -> Result<String, St
             prices: None,
         },
         theme,
+        graph: run.graph.as_ref(),
+        robustness: Some(&run.robustness),
     }))
 }
 
@@ -225,6 +265,39 @@ async fn load_run(store: &Store, id: Uuid) -> Result<StoredRun, String> {
         ),
     ));
     info.append(&mut facts);
+    let graph: Option<Graph> = serde_json::from_value(version.graph_json.clone()).ok();
+    let t = store
+        .strategy_trials(version.strategy_id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let trials = Trials {
+        count: t.trials,
+        sharpe_count: t.sharpe_count,
+        sharpe_sum: t.sharpe_sum,
+        sharpe_sum_sq: t.sharpe_sum_sq,
+    };
+    let pnl: Vec<f64> = trades
+        .iter()
+        .filter(|t| t.exit_reason != ExitReason::Open)
+        .map(|t| t.pnl)
+        .collect();
+    let costs = graph.as_ref().map_or((0.0, 0.0), |g| {
+        (g.settings.commission, g.settings.slippage_bps)
+    });
+    let a = assess(
+        &run.metrics.clone().unwrap_or(Value::Null),
+        &trials,
+        costs,
+        &pnl,
+    );
+    let robustness = RobustnessReport {
+        deflated_sharpe: a.deflated.map(|d| d.deflated_sharpe),
+        probabilistic_sharpe: a.deflated.map(|d| d.probabilistic_sharpe),
+        trials: t.trials,
+        note: a.note,
+        warnings: a.warnings.into_iter().map(|w| w.message).collect(),
+        monte_carlo: montecarlo::run(&pnl, metrics.initial_equity, Method::Bootstrap, 1000, 1).ok(),
+    };
     Ok(StoredRun {
         title: strategy.title.clone(),
         subtitle: format!("version {} · run {id}", version.version),
@@ -235,6 +308,8 @@ async fn load_run(store: &Store, id: Uuid) -> Result<StoredRun, String> {
         times: details.equity.iter().map(|p| p.t).collect(),
         equity: details.equity.iter().map(|p| p.v).collect(),
         trades,
+        graph,
+        robustness,
     })
 }
 

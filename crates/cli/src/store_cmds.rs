@@ -17,11 +17,12 @@ use serde_json::{json, Value};
 use stratagraph_engine::backtest::{self, BacktestResult};
 use stratagraph_engine::bars::iso8601;
 use stratagraph_engine::compile::Plan;
+use stratagraph_engine::robust::{ReturnStats, Trials};
 use stratagraph_engine::validate::validate as validate_doc;
 use stratagraph_engine::Bars;
 use stratagraph_store::{
     resolve_db_path, BacktestRun, EquityPoint, RunDetails, RunFilter, Store, StoreError,
-    StoreOptions, Strategy, StrategyFilter, StrategyVersion,
+    StoreOptions, Strategy, StrategyFilter, StrategyVersion, TrialCounts,
 };
 use tokio::runtime::Runtime;
 use uuid::Uuid;
@@ -545,12 +546,13 @@ pub fn backtest_saved(db: Option<&Path>, a: &BacktestArgs, key: &str) -> Result<
         plan: &prepared.plan,
         bars: &bars,
     };
-    let (run_id, r) = with_store(
-        &runtime()?,
-        db,
-        |store| async move { run.record(&store).await },
-    )?;
-    engine_cmds::print_result(a, &r, &bars, Some(&run_id.to_string()))?;
+    let (run_id, r, trials) =
+        with_store(
+            &runtime()?,
+            db,
+            |store| async move { run.record(&store).await },
+        )?;
+    engine_cmds::print_result(a, &r, &bars, Some(&run_id.to_string()), Some(&trials))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -566,8 +568,9 @@ struct SavedRun<'a> {
 }
 
 impl SavedRun<'_> {
-    /// The store side of [`backtest_saved`]: check, take quota, record and run.
-    async fn record(self, store: &Store) -> Result<(Uuid, BacktestResult), String> {
+    /// The store side of [`backtest_saved`]: check, take quota, record and run; counts the run
+    /// in its strategy's trial ledger and returns the strategy's trials so far.
+    async fn record(self, store: &Store) -> Result<(Uuid, BacktestResult, Trials), String> {
         let SavedRun {
             args: a,
             key,
@@ -607,7 +610,7 @@ impl SavedRun<'_> {
                     .map(|m| (r, m))
                     .map_err(|e| format!("cannot encode the metrics: {e}"))
             });
-        let (r, metrics) = match outcome {
+        let (r, mut metrics) = match outcome {
             Ok(done) => done,
             Err(msg) => {
                 // Best effort: the run's failure is the error to report either way.
@@ -615,12 +618,40 @@ impl SavedRun<'_> {
                 return Err(msg);
             }
         };
+        // The daily-return statistics the Deflated Sharpe Ratio needs later, as the app keeps
+        // them (the stored equity is decimated).
+        let stats = ReturnStats::of_equity(bars.time(), &r.equity);
+        if let Value::Object(m) = &mut metrics {
+            for (k, v) in ReturnStats::metric_entries(stats.as_ref()) {
+                m.insert(k.to_owned(), v);
+            }
+        }
         let details = run_details(&r, bars);
         if let Err(e) = store.complete_run(run.id, &metrics, Some(&details)).await {
             let msg = store_err(e);
             let _ = store.fail_run(run.id, &msg, None).await;
             return Err(msg);
         }
-        Ok((run.id, r))
+        let one = Trials::of([stats.map(|s| s.sharpe)]);
+        store
+            .record_run_trial(
+                run.id,
+                &TrialCounts {
+                    trials: one.count,
+                    sharpe_count: one.sharpe_count,
+                    sharpe_sum: one.sharpe_sum,
+                    sharpe_sum_sq: one.sharpe_sum_sq,
+                },
+            )
+            .await
+            .map_err(store_err)?;
+        let t = store.strategy_trials(s.id).await.map_err(store_err)?;
+        let trials = Trials {
+            count: t.trials,
+            sharpe_count: t.sharpe_count,
+            sharpe_sum: t.sharpe_sum,
+            sharpe_sum_sq: t.sharpe_sum_sq,
+        };
+        Ok((run.id, r, trials))
     }
 }

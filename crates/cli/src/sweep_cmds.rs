@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 use stratagraph_engine::bars::iso8601;
 use stratagraph_engine::graph::Graph;
+use stratagraph_engine::robust::PBO_BLOCKS;
 use stratagraph_engine::sweep::{
     self, metric, parse_axis, parse_constraint, sort_rows, SweepConfig, SweepSpec,
 };
@@ -131,6 +132,7 @@ pub fn sweep(db: Option<&Path>, a: &SweepArgs) -> Result<ExitCode, String> {
     let never = AtomicBool::new(false);
     let config = SweepConfig {
         threads: a.space.threads,
+        pbo_blocks: PBO_BLOCKS,
         ..Default::default()
     };
     let mut result = sweep::run(&graph, &bars, &spec, &config, &never, &|p| {
@@ -138,6 +140,8 @@ pub fn sweep(db: Option<&Path>, a: &SweepArgs) -> Result<ExitCode, String> {
     })
     .map_err(|e| e.to_string())?;
     pb.finish_and_clear();
+    // The Probability of Backtest Overfitting by CSCV (docs/robustness.md), before sorting.
+    let pbo = sweep::pbo(&result.rows, a.space.threads);
     sort_rows(&mut result.rows, &a.sort).map_err(|e| e.to_string())?;
     let rows = &result.rows[..a
         .top
@@ -148,9 +152,20 @@ pub fn sweep(db: Option<&Path>, a: &SweepArgs) -> Result<ExitCode, String> {
     }
     if a.space.json {
         let detail: Vec<Value> = details.iter().map(|r| result_json(r, &bars)).collect();
+        let (pbo, pbo_note) = match &pbo {
+            Ok(p) => {
+                let mut v = json!(p);
+                // One logit per split (12,870 for 16 blocks): the summary is enough here.
+                if let Some(m) = v.as_object_mut() {
+                    m.remove("logits");
+                }
+                (v, Value::Null)
+            }
+            Err(e) => (Value::Null, json!(e.to_string())),
+        };
         let doc = json!({
             "sort": a.sort, "total": result.total, "cache": result.cache, "results": rows,
-            "detail": detail,
+            "detail": detail, "pbo": pbo, "pbo_note": pbo_note,
         });
         return write_stdout(&format!("{doc}\n")).map(|_| ExitCode::SUCCESS);
     }
@@ -192,6 +207,15 @@ pub fn sweep(db: Option<&Path>, a: &SweepArgs) -> Result<ExitCode, String> {
         result.cache.shared_nodes,
         result.cache.shared_computations
     ));
+    out.push_str(&match &pbo {
+        Ok(p) => format!(
+            "probability of backtest overfitting (CSCV, {} blocks, {} splits): {:.1}%\n",
+            p.blocks,
+            p.splits,
+            p.pbo * 100.0
+        ),
+        Err(e) => format!("probability of backtest overfitting: not computed ({e})\n"),
+    });
     write_stdout(&out)?;
     for r in &details {
         let mut text = Vec::new();

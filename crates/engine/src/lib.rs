@@ -8,6 +8,7 @@ pub mod synth;
 
 pub use bars::{BarError, Bars, CanonicalError, Column};
 pub mod backtest;
+pub mod breakdown;
 pub mod catalog;
 pub mod compile;
 pub mod eval;
@@ -15,6 +16,7 @@ pub mod feedback;
 pub mod graph;
 pub mod kernels;
 pub mod metrics;
+pub mod robust;
 pub mod stream;
 pub mod sweep;
 pub mod validate;

@@ -21,6 +21,8 @@ use crate::eval::{run_op, Cancelled, Evaluation, SlotValue};
 use crate::graph::{DeclType, Graph};
 use crate::kernels::position::dependent_steps;
 use crate::metrics::{self, Metrics};
+use crate::robust::returns::{block_moments, daily_returns, day_ends};
+use crate::robust::{Moments, Pbo, PboError};
 use crate::synth::SplitMix64;
 use crate::validate;
 
@@ -216,6 +218,9 @@ pub struct SweepConfig {
     pub threads: usize,
     /// Memory the shared node cache may hold, in bytes.
     pub cache_bytes: usize,
+    /// Keep each combination's daily returns as this many blocks of moments, for the
+    /// Probability of Backtest Overfitting ([`pbo`]); 0 keeps none.
+    pub pbo_blocks: usize,
 }
 
 impl Default for SweepConfig {
@@ -223,6 +228,7 @@ impl Default for SweepConfig {
         SweepConfig {
             threads: 0,
             cache_bytes: 512 << 20,
+            pbo_blocks: 0,
         }
     }
 }
@@ -247,6 +253,10 @@ pub struct Row {
     pub params: BTreeMap<String, f64>,
     /// Its metrics.
     pub metrics: Metrics,
+    /// Its daily returns in [`SweepConfig::pbo_blocks`] blocks (empty when not asked for, or
+    /// when the data has fewer days than blocks).
+    #[serde(skip)]
+    pub blocks: Vec<Moments>,
 }
 
 /// Counters of the shared node cache.
@@ -595,6 +605,17 @@ fn run_plans(
         n => n,
     }
     .min(total.max(1));
+    let ends = if config.pbo_blocks > 0 {
+        day_ends(bars.time())
+    } else {
+        Vec::new()
+    };
+    let returns_of = |equity: &[f64]| {
+        if config.pbo_blocks == 0 {
+            return Vec::new();
+        }
+        block_moments(&daily_returns(equity, &ends), config.pbo_blocks)
+    };
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Row>>> = Mutex::new(vec![None; total]);
@@ -609,14 +630,22 @@ fn run_plans(
                 let Some(&i) = order.get(k) else { break };
                 cache.position.fetch_max(k, Ordering::Relaxed);
                 let shared = |key: usize| uses.get(&key).is_some_and(|&n| n > 1);
-                let Ok(metrics) = run_one(&plans[i], bars, &keys[i], &shared, &cache, cancel)
-                else {
+                let Ok((metrics, blocks)) = run_one(
+                    &plans[i],
+                    bars,
+                    &keys[i],
+                    &shared,
+                    &cache,
+                    cancel,
+                    &returns_of,
+                ) else {
                     break;
                 };
                 let row = Row {
                     index: i,
                     params: plans[i].params.clone(),
                     metrics,
+                    blocks,
                 };
                 if let Some(slot) = results.lock().unwrap_or_else(|e| e.into_inner()).get_mut(i) {
                     *slot = Some(row);
@@ -685,7 +714,8 @@ fn run_one(
     shared: &dyn Fn(usize) -> bool,
     cache: &NodeCache,
     cancel: &AtomicBool,
-) -> Result<Metrics, Cancelled> {
+    returns_of: &dyn Fn(&[f64]) -> Vec<Moments>,
+) -> Result<(Metrics, Vec<Moments>), Cancelled> {
     let mut ev = Evaluation {
         slots: vec![SlotValue::Empty; plan.slots],
         len: bars.len(),
@@ -733,7 +763,18 @@ fn run_one(
         }
     }
     let (sim, _) = crate::feedback::simulate(plan, bars, &mut ev, &|_, f| f);
-    Ok(sim.metrics(plan, bars))
+    Ok((sim.metrics(plan, bars), returns_of(&sim.equity)))
+}
+
+/// The Probability of Backtest Overfitting of a sweep run with [`SweepConfig::pbo_blocks`]
+/// set (see [`crate::robust::pbo`]), on `threads` threads (0 = all cores).
+///
+/// # Errors
+/// [`PboError`] when the rows carry no blocks (not asked for, or too little data) or there
+/// are fewer than two rows.
+pub fn pbo(rows: &[Row], threads: usize) -> Result<Pbo, PboError> {
+    let configs: Vec<Vec<Moments>> = rows.iter().map(|r| r.blocks.clone()).collect();
+    crate::robust::pbo::pbo(&configs, threads)
 }
 
 /// The value of metric `name` in `m` (None when undefined for the run).

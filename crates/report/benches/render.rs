@@ -103,6 +103,8 @@ fn bench(plan: &stratagraph_engine::compile::Plan, n: usize, step_ms: i64) {
         metrics: &result.metrics,
         data,
         theme: Default::default(),
+        graph: None,
+        robustness: None,
     };
     println!("({} trades in the report)", result.trades.len());
     report(

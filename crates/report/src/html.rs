@@ -31,6 +31,10 @@ pub struct ReportInput<'a> {
     pub data: ChartData<'a>,
     /// Colours of the page and the charts.
     pub theme: Theme,
+    /// The strategy's graph, drawn as its rules.
+    pub graph: Option<&'a stratagraph_engine::graph::Graph>,
+    /// What robustness checks found.
+    pub robustness: Option<&'a crate::strategy::RobustnessReport>,
 }
 
 /// Every field of [`Metrics`] as a `(label, formatted value)` card, in a fixed order:
@@ -101,7 +105,7 @@ const CSS_DARK: &str = "--bg:#111318;--card:#181a1f;--fg:#e1e1e1;--muted:#99a;--
 const CSS: &str = "*{box-sizing:border-box}\
 body{margin:0;padding:24px;background:var(--bg);color:var(--fg);\
 font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif}\
-main{max-width:1040px;margin:0 auto}\
+main{max-width:1040px;margin:0 auto}.warn{color:#c0392b;margin:4px 0}\
 h1{margin:0 0 4px;font-size:24px;word-break:break-word}h2{font-size:17px;margin:28px 0 10px}\
 .sub,.muted{color:var(--muted)}.notes{white-space:pre-wrap;margin:10px 0 0}\
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(160px,1fr));gap:8px}\
@@ -248,6 +252,62 @@ fn data_range(data: &ChartData<'_>) -> String {
     }
 }
 
+fn prob_pct(v: Option<f64>) -> String {
+    v.map_or("–".to_owned(), |x| format!("{}%", number(x * 100.0, 1)))
+}
+
+/// The robustness figures, the warnings and the Monte Carlo percentiles.
+fn robustness_section(out: &mut String, r: &crate::strategy::RobustnessReport) {
+    out.push_str("<h2>Robustness</h2>\n");
+    let mut rows = vec![
+        (
+            "Probabilistic Sharpe ratio".to_owned(),
+            prob_pct(r.probabilistic_sharpe),
+        ),
+        (
+            "Deflated Sharpe ratio".to_owned(),
+            prob_pct(r.deflated_sharpe),
+        ),
+        ("Trials counted".to_owned(), number(r.trials as f64, 0)),
+    ];
+    if let Some(n) = &r.note {
+        rows.push(("Note".to_owned(), n.clone()));
+    }
+    kv_table(out, &rows);
+    for w in &r.warnings {
+        let _ = writeln!(out, "<p class=\"warn\">⚠ {}</p>", escape_html(w));
+    }
+    if let Some(mc) = &r.monte_carlo {
+        let _ = writeln!(
+            out,
+            "<p>Monte Carlo: {} {} runs of {} trades. Percentiles 5 / 25 / 50 / 75 / 95.</p>",
+            number(mc.runs as f64, 0),
+            match mc.method {
+                stratagraph_engine::robust::Method::Shuffle => "shuffle",
+                stratagraph_engine::robust::Method::Bootstrap => "bootstrap",
+            },
+            number(mc.trades as f64, 0)
+        );
+        let line = |v: &[f64; 5], d: usize| {
+            v.iter()
+                .map(|x| number(*x, d))
+                .collect::<Vec<_>>()
+                .join(" / ")
+        };
+        kv_table(
+            out,
+            &[
+                ("Final equity".to_owned(), line(&mc.final_equity, 0)),
+                ("Max drawdown %".to_owned(), line(&mc.max_drawdown_pct, 1)),
+                (
+                    "Runs ending below the start".to_owned(),
+                    prob_pct(Some(mc.prob_loss)),
+                ),
+            ],
+        );
+    }
+}
+
 /// The whole report as one HTML document (UTF-8). Deterministic: the same input gives the
 /// same text. A chart that cannot be drawn is replaced by a line saying why.
 pub fn html_report(input: &ReportInput<'_>) -> String {
@@ -303,6 +363,46 @@ pub fn html_report(input: &ReportInput<'_>) -> String {
         let _ = writeln!(out, "<div class=\"chart\">{}</div>", inline_svg(svg));
     }
 
+    if let Some(g) = input.graph {
+        out.push_str("<h2>Strategy rules</h2>\n");
+        let _ = writeln!(
+            out,
+            "<div class=\"chart\">{}</div>",
+            crate::strategy::graph_svg(g)
+        );
+        if !g.parameters.is_empty() {
+            let decl: Vec<(String, String)> = g
+                .parameters
+                .iter()
+                .map(|p| {
+                    let range = match (p.min, p.max) {
+                        (Some(a), Some(b)) => format!(" (from {a} to {b})"),
+                        _ => String::new(),
+                    };
+                    (
+                        format!("${}", p.name),
+                        format!("default {}{range}", p.default),
+                    )
+                })
+                .collect();
+            kv_table(&mut out, &decl);
+        }
+        let s = &g.settings;
+        kv_table(
+            &mut out,
+            &[
+                ("Starting cash".to_owned(), number(s.initial_cash, 2)),
+                (
+                    "Commission".to_owned(),
+                    format!("{}%", s.commission * 100.0),
+                ),
+                ("Slippage".to_owned(), format!("{} bps", s.slippage_bps)),
+            ],
+        );
+    }
+    if let Some(r) = input.robustness {
+        robustness_section(&mut out, r);
+    }
     out.push_str("<h2>Parameters</h2>\n");
     if input.params.is_empty() {
         out.push_str("<p class=\"muted\">none</p>\n");

@@ -10,7 +10,9 @@ mod decimate;
 mod draw;
 mod format;
 mod html;
+mod research;
 mod scene;
+mod strategy;
 
 use std::sync::OnceLock;
 
@@ -18,6 +20,8 @@ pub use data::{ChartData, ChartOptions, Palette, PriceSeries, Theme};
 pub use decimate::decimate_min_max;
 pub use format::escape_html;
 pub use html::{html_report, metric_cards, ReportInput};
+pub use research::{bands_svg, heatmap_svg, histogram_svg, HeatmapData, HeatmapPicture};
+pub use strategy::{graph_svg, RobustnessReport};
 
 use scene::Scene;
 

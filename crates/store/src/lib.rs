@@ -41,6 +41,8 @@
 //!   [`sync`]). A `BEFORE UPDATE` trigger makes `strategy_versions` immutable.
 //! * `sync_remote` (local only, `migrations/local/0002_sync_remote.sql`): the remote server's
 //!   address for [`remote`]; the password lives in the OS keyring, never here.
+//! * `sweeps`, `sweep_rows` and `research_trials` (local only,
+//!   `migrations/local/0004_research.sql`): stored parameter sweeps and the trial ledger.
 //!
 //! The remote (PostgreSQL) schema's own departures are listed in `migrations/README.md`.
 
@@ -53,6 +55,7 @@ mod notifications;
 mod paper;
 mod quotas;
 pub mod remote;
+mod research;
 mod runs;
 mod store;
 mod strategies;
@@ -65,6 +68,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Result, StoreError};
 pub use model::*;
 pub use quotas::{free_quota, QuotaWindow, FREE_PLAN_CODE};
+pub use research::{NewSweep, SweepRecord, SweepRow, SweepStatus, TrialCounts};
 pub use runs::{decimate_equity, MAX_EQUITY_POINTS};
 pub use store::{default_db_path, resolve_db_path, Durability, Store, StoreOptions, DB_ENV_VAR};
 pub use versions::MAX_GRAPH_BYTES;

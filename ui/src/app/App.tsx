@@ -13,6 +13,9 @@ import { useExplain } from '../features/editor/explain';
 import { RunPanel, runFromEditor } from '../features/runs/RunPanel';
 import { useRuns } from '../features/runs/store';
 import type { ExplainTrade } from '../features/runs/ResultsView';
+import type { RunCombination } from '../features/research/ResearchView';
+import { SweepPanel } from '../features/research/SweepPanel';
+import { useResearch } from '../features/research/store';
 import { SyncIndicator } from '../features/settings/SyncIndicator';
 import { api, onWindowCloseRequested } from '../ipc';
 import type { Theme } from '../ipc/types';
@@ -24,6 +27,9 @@ import { confirmClose, openStrategy } from './actions';
 const ResultsView = lazy(() =>
   import('../features/runs/ResultsView').then((m) => ({ default: m.ResultsView })),
 );
+const ResearchView = lazy(() =>
+  import('../features/research/ResearchView').then((m) => ({ default: m.ResearchView })),
+);
 const DataView = lazy(() =>
   import('../features/data/DataView').then((m) => ({ default: m.DataView })),
 );
@@ -34,7 +40,19 @@ const SettingsView = lazy(() =>
 /** The editor's side-panel tabs that run the strategy; Run is also the toolbar's ▶ Run. */
 const EDITOR_PANELS: EditorPanel[] = [
   { id: 'run', label: 'Run', render: (host) => <RunPanel host={host} />, run: runFromEditor },
+  { id: 'sweep', label: 'Sweep', render: (host) => <SweepPanel host={host} /> },
 ];
+
+/** A sweep's combination run in full, as a backtest, then shown in Results. */
+const runCombination: RunCombination = (sweep, params) => {
+  useDatasets.getState().select(sweep.datasetId);
+  useRuns.getState().resetParamValues({ ...params });
+  useApp.getState().setView('runs');
+  void useRuns
+    .getState()
+    .run(sweep.strategyId, sweep.version)
+    .then((r) => r && useApp.getState().notify('Combination run in full'));
+};
 
 const explainTrade: ExplainTrade = (run, trade, tradeNo) =>
   void useExplain.getState().open(run, trade, tradeNo);
@@ -43,6 +61,7 @@ const NAV: [View, string, string][] = [
   ['library', '▤', 'Library'],
   ['editor', '◇', 'Editor'],
   ['runs', '▲', 'Results'],
+  ['research', '◈', 'Research'],
   ['data', '▦', 'Data'],
 ];
 
@@ -94,6 +113,9 @@ function StatusBar() {
   const dirty = useEditor((s) => s.revision !== s.savedRevision);
   const version = useSession((s) => s.baseVersion);
   const running = useRuns((s) => s.running);
+  const researchJob = useResearch((s) =>
+    s.job ? (s.job.kind === 'sweep' ? 'sweep' : 'walk-forward') : null,
+  );
   const info = useApp((s) => s.info);
   return (
     <footer className="statusbar" data-testid="status-bar">
@@ -113,6 +135,7 @@ function StatusBar() {
         </span>
       )}
       {running && <span>running backtest…</span>}
+      {researchJob && <span>running {researchJob}…</span>}
       <SyncIndicator />
       <span className="grow" />
       {notice?.kind === 'info' && (
@@ -202,6 +225,7 @@ export function App() {
           {view === 'library' && <LibraryView onOpen={openStrategy} />}
           {view === 'editor' && <EditorView panels={EDITOR_PANELS} />}
           {view === 'runs' && <ResultsView onExplain={explainTrade} />}
+          {view === 'research' && <ResearchView onRunCombination={runCombination} />}
           {view === 'data' && <DataView />}
           {view === 'settings' && <SettingsView />}
         </Suspense>

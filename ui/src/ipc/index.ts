@@ -7,6 +7,15 @@ import { getCurrentWindow } from '@tauri-apps/api/window';
 import { confirm, open, save } from '@tauri-apps/plugin-dialog';
 import type {
   AppInfo,
+  Heatmap,
+  MonteCarloDetail,
+  Robustness,
+  RunBreakdown,
+  SweepInput,
+  SweepPlan,
+  SweepRowPage,
+  SweepSummary,
+  WalkForwardDetail,
   AppSettings,
   Dataset,
   DatasetPreview,
@@ -41,6 +50,9 @@ export type * from './generated';
 
 /** A graph as the editor holds it: the typed document, possibly with extra keys. */
 export type GraphArg = GraphJson | Record<string, unknown>;
+
+/** How a Monte Carlo resamples a run's trades. */
+export type MonteCarloMethod = 'shuffle' | 'bootstrap';
 
 /** Chart kinds of `runChart` / `chartExport`. */
 export type ChartKind = 'equity' | 'drawdown' | 'price';
@@ -172,6 +184,57 @@ export const api = {
     from?: number;
     to?: number;
   }) => call<void>('chart_export', args),
+
+  /** How many combinations a sweep would run (checked as the sweep checks it). */
+  sweepPlan: (strategyId: string, version: number, spec: SweepInput) =>
+    call<SweepPlan>('sweep_plan', { strategyId, version, spec }),
+  /** Runs a sweep on all cores and stores it; progress counts combinations, the first message
+   * carries the `jobId` for `jobCancel` (a cancelled sweep keeps its finished rows). */
+  sweepStart: (
+    args: { strategyId: string; version: number; datasetId: string; spec: SweepInput },
+    onProgress?: (p: Progress) => void,
+  ) => call<SweepSummary>('sweep_start', { ...args, onProgress: progressChannel(onProgress) }),
+  sweepsList: (strategyId?: string) => call<SweepSummary[]>('sweeps_list', { strategyId }),
+  sweepGet: (sweepId: string) => call<SweepSummary>('sweep_get', { sweepId }),
+  /** One page of a sweep's rows, sorted by a metric over all of them (best first unless `asc`). */
+  sweepRows: (args: {
+    sweepId: string;
+    sort?: string;
+    asc?: boolean;
+    offset?: number;
+    limit?: number;
+  }) => call<SweepRowPage>('sweep_rows', args),
+  /** The heatmap of a metric over two swept parameters (SVG by `crates/report`, with cells). */
+  sweepHeatmap: (args: {
+    sweepId: string;
+    x: string;
+    y: string;
+    metric?: string;
+    width?: number;
+    height?: number;
+  }) => call<Heatmap>('sweep_heatmap', args),
+  sweepDelete: (sweepId: string) => call<void>('sweep_delete', { sweepId }),
+  /** Walk-forward analysis; progress counts windows. */
+  walkForward: (
+    args: {
+      strategyId: string;
+      version: number;
+      datasetId: string;
+      spec: SweepInput;
+      train: number;
+      test: number;
+      anchored: boolean;
+    },
+    onProgress?: (p: Progress) => void,
+  ) =>
+    call<WalkForwardDetail>('walk_forward', { ...args, onProgress: progressChannel(onProgress) }),
+  /** Monte Carlo of a stored run's closed trades (1,000 runs by default). */
+  monteCarlo: (runId: string, method: MonteCarloMethod, runs?: number, seed?: number) =>
+    call<MonteCarloDetail>('monte_carlo', { runId, method, runs, seed }),
+  /** PSR and Deflated Sharpe ratio with the strategy's trial count, and warnings. */
+  runRobustness: (runId: string) => call<Robustness>('run_robustness', { runId }),
+  /** Long/short split, monthly returns and each trade's run-up and drawdown (recomputed). */
+  runBreakdown: (runId: string) => call<RunBreakdown>('run_breakdown', { runId }),
 
   /** Saves the sync server (the password, write-only, goes to the OS keyring only). */
   syncConfigure: (config: SyncConfigInput) => call<SyncStatus>('sync_configure', { config }),

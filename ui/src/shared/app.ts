@@ -4,7 +4,7 @@
 import { create } from 'zustand';
 import type { AppInfo, IpcError, NodeSpec, Theme } from '../ipc/types';
 
-export type View = 'library' | 'editor' | 'data' | 'runs' | 'settings';
+export type View = 'library' | 'editor' | 'data' | 'runs' | 'research' | 'settings';
 
 export interface Notice {
   kind: 'info' | 'error';

@@ -6,7 +6,8 @@ export interface MetricDef {
   key: keyof Metrics & string;
   label: string;
   unit: '%' | '' | 'days' | '$';
-  /** Higher is better (for colouring diffs). */
+  /** Which way is better (for colouring diffs): `up` when a larger value is better, whatever
+   * its sign (a max drawdown of −5% beats −20%). */
   better: 'up' | 'down' | 'none';
 }
 
@@ -14,7 +15,7 @@ export const METRICS: MetricDef[] = [
   { key: 'total_return_pct', label: 'Total return', unit: '%', better: 'up' },
   { key: 'cagr_pct', label: 'CAGR', unit: '%', better: 'up' },
   { key: 'buy_hold_return_pct', label: 'Buy & hold', unit: '%', better: 'none' },
-  { key: 'max_drawdown_pct', label: 'Max drawdown', unit: '%', better: 'down' },
+  { key: 'max_drawdown_pct', label: 'Max drawdown', unit: '%', better: 'up' },
   { key: 'sharpe', label: 'Sharpe', unit: '', better: 'up' },
   { key: 'sortino', label: 'Sortino', unit: '', better: 'up' },
   { key: 'calmar', label: 'Calmar', unit: '', better: 'up' },
@@ -63,4 +64,10 @@ export function fmtDateTime(v: string | null | undefined): string {
   if (!v) return '—';
   const d = new Date(v);
   return Number.isNaN(d.getTime()) ? v : d.toLocaleString();
+}
+
+/** `pos` when `delta` (B − A) is an improvement, `neg` when it is worse, '' when neutral. */
+export function diffTone(def: MetricDef, delta: number | null): 'pos' | 'neg' | '' {
+  if (delta === null || delta === 0 || !Number.isFinite(delta) || def.better === 'none') return '';
+  return delta > 0 === (def.better === 'up') ? 'pos' : 'neg';
 }

@@ -27,6 +27,8 @@ export interface RunHost {
   parameters: StrategyParameter[];
   /** The working graph differs from its saved version (or none is saved yet). */
   unsaved: boolean;
+  /** The latest saved version, if any (what a count or a check before running can use). */
+  savedVersion: number | null;
   /** A past version or a diff is shown read-only: nothing may run. */
   readOnly: boolean;
   /**

@@ -5,6 +5,7 @@
 
 mod charts;
 mod datasets;
+mod research;
 mod runs;
 mod strategies;
 mod sync;

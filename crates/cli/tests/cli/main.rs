@@ -4,6 +4,7 @@
 
 mod engine_cmds;
 mod report_cmd;
+mod research_cmds;
 mod store_cmds;
 mod sweep_cmds;
 mod sync_cmds;

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod backtest_rules;
+mod breakdown;
 mod calendar_golden;
 mod every_kind;
 mod gen;
@@ -10,6 +11,7 @@ mod indicators_golden;
 mod lookahead;
 mod parity;
 mod position_state;
+mod robust;
 mod streaming;
 mod sweeps;
 mod validation;

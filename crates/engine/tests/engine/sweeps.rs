@@ -43,6 +43,7 @@ fn sweep(g: &Graph, bars: &Bars, s: &SweepSpec, threads: usize, cache_bytes: usi
         &SweepConfig {
             threads,
             cache_bytes,
+            pbo_blocks: 0,
         },
         &never,
         &|_| {},
@@ -241,4 +242,49 @@ fn position_state_rows_equal_single_backtests() {
     }
     // The parameters change the trades.
     assert!(distinct.len() > 8, "{}", distinct.len());
+}
+
+#[test]
+fn pbo_of_a_sweep_is_the_pbo_of_its_combinations_daily_returns() {
+    use stratagraph_engine::robust::pbo::pbo_of_returns;
+    use stratagraph_engine::robust::returns::{daily_returns, day_ends};
+    let g = sma_graph();
+    let bars = random_walk(&SynthConfig {
+        seed: 5,
+        bars: 1500,
+        ..Default::default()
+    })
+    .unwrap();
+    let s = spec(&["fast=5:30:5", "slow=40:100:20"], &[]);
+    let never = AtomicBool::new(false);
+    let config = |threads| SweepConfig {
+        threads,
+        pbo_blocks: 16,
+        ..Default::default()
+    };
+    let r = run(&g, &bars, &s, &config(2), &never, &|_| {}).unwrap();
+    let ends = day_ends(bars.time());
+    let columns: Vec<Vec<f64>> = r
+        .rows
+        .iter()
+        .map(|row| {
+            daily_returns(
+                &backtest(&compile(&g, &row.params).unwrap(), &bars).equity,
+                &ends,
+            )
+        })
+        .collect();
+    let from_rows = stratagraph_engine::sweep::pbo(&r.rows, 2).unwrap();
+    let from_returns = pbo_of_returns(&columns, 16, 1).unwrap();
+    assert_eq!(from_rows, from_returns);
+    assert_eq!(from_rows.configurations, 24);
+    assert!((0.0..=1.0).contains(&from_rows.pbo));
+    let one_thread = run(&g, &bars, &s, &config(1), &never, &|_| {}).unwrap();
+    assert_eq!(
+        stratagraph_engine::sweep::pbo(&one_thread.rows, 1).unwrap(),
+        from_rows
+    );
+    // Without blocks there is nothing to compute PBO from.
+    let plain = sweep(&g, &bars, &s, 2, 1 << 30);
+    assert!(stratagraph_engine::sweep::pbo(&plain.rows, 1).is_err());
 }

@@ -20,6 +20,8 @@ fn report(f: &Fixture, title: &str, theme: Theme) -> String {
         metrics: &metrics,
         data: f.data(),
         theme,
+        graph: None,
+        robustness: None,
     })
 }
 

@@ -8,6 +8,7 @@ mod compliance;
 mod crash;
 mod notifications;
 mod quotas;
+mod research;
 mod runs;
 mod strategies;
 mod sync;

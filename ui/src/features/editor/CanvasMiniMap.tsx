@@ -19,7 +19,9 @@ import { CATEGORY_COLOR } from './NodeView';
 import { useEditor } from './store';
 
 const WIDTH = 200;
-const HEIGHT = 150;
+/** The minimap's height: `Fit` keeps the graph clear of it. */
+export const MINIMAP_HEIGHT = 150;
+const HEIGHT = MINIMAP_HEIGHT;
 
 type State = ReactFlowState<SgNode, SgEdge>;
 

@@ -10,7 +10,13 @@ function EdgeViewImpl(props: EdgeProps<SgEdge>) {
   const { id, source, target, sourceHandleId, targetHandleId, selected, style, markerEnd, data } =
     props;
   const wire = data?.wire;
-  const [path, labelX, labelY] = getBezierPath(props);
+  // WebKit hit-tests a path whose box has no height (a perfectly level wire) only on its exact
+  // line, which integer mouse positions miss: a level wire could not be clicked. Half a pixel of
+  // slope, invisible, gives it a box.
+  const level = Math.abs(props.sourceY - props.targetY) < 0.5;
+  const [path, labelX, labelY] = getBezierPath(
+    level ? { ...props, targetY: props.sourceY + 0.5 } : props,
+  );
   return (
     <g data-testid={`edge-${source}-${sourceHandleId ?? ''}-${target}-${targetHandleId ?? ''}`}>
       <BaseEdge id={id} path={path} style={style} markerEnd={markerEnd} interactionWidth={16} />

@@ -15,7 +15,7 @@ import {
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useApp } from '../../shared/app';
 import type { EditorPanel, RunHost, SavedVersion } from '../../shared/runHost';
-import { CanvasMiniMap } from './CanvasMiniMap';
+import { CanvasMiniMap, MINIMAP_HEIGHT } from './CanvasMiniMap';
 import { nodeTypes } from './NodeView';
 import { edgeTypes } from './EdgeView';
 import type { SgEdge, SgNode } from './graph';
@@ -56,7 +56,15 @@ const isFar = (s: ReactFlowState) => s.transform[2] < FAR_ZOOM;
  * an inline object or closure would cost several whole-graph passes on every drag frame.
  */
 const SNAP_GRID: [number, number] = [10, 10];
-const FIT_VIEW_OPTIONS = { padding: 0.2, maxZoom: 1.2 };
+// Fit leaves the bottom strip to the minimap (its height and a margin): no node ends up under
+// it, and a wide graph keeps the width it had.
+const FIT_PADDING = {
+  top: '12%',
+  left: '12%',
+  right: '12%',
+  bottom: `${MINIMAP_HEIGHT + 30}px`,
+} as const;
+const FIT_VIEW_OPTIONS = { padding: FIT_PADDING, maxZoom: 1.2 };
 const PRO_OPTIONS = { hideAttribution: true };
 const MULTI_SELECTION_KEYS = ['Control', 'Meta'];
 const clearConnectionHint = () => useEditor.setState({ connectionHint: null });
@@ -182,7 +190,7 @@ function WorkingEditor({ panels }: EditorViewProps) {
   const ed = useEditor.getState;
 
   const fit = useCallback(
-    () => void rfRef.current?.fitView({ padding: 0.2, duration: 200, maxZoom: 1.2 }),
+    () => void rfRef.current?.fitView({ padding: FIT_PADDING, duration: 200, maxZoom: 1.2 }),
     [],
   );
 
@@ -211,12 +219,25 @@ function WorkingEditor({ panels }: EditorViewProps) {
   }, []);
 
   const ensureSaved = useCallback(
-    (action: string): Promise<SavedVersion | null> => {
+    async (action: string): Promise<SavedVersion | null> => {
       const sid = useSession.getState().strategyId;
       const v = useSession.getState().baseVersion;
-      if (readOnly || !sid) return Promise.resolve(null);
-      if (!ed().isDirty() && v !== null) return Promise.resolve({ strategyId: sid, version: v });
-      return new Promise((resolve) => {
+      if (readOnly || !sid) return null;
+      // Say what is wrong before asking for anything (an invalid graph cannot be saved or run).
+      await ed().validateNow();
+      const problems = ed().problems;
+      if (problems.length) {
+        const first = problems[0]!;
+        useApp
+          .getState()
+          .notify(
+            `Cannot ${action}: the graph has ${problems.length} problem${problems.length > 1 ? 's' : ''} — ${first.node ? `${first.node}: ` : ''}${first.message}`,
+            'error',
+          );
+        return null;
+      }
+      if (!ed().isDirty() && v !== null) return { strategyId: sid, version: v };
+      return new Promise<SavedVersion | null>((resolve) => {
         pendingSave.current?.(null);
         pendingSave.current = resolve;
         setSaveFor({ then: action });
@@ -226,8 +247,11 @@ function WorkingEditor({ panels }: EditorViewProps) {
   );
 
   const host = useMemo<RunHost | null>(
-    () => (strategyId ? { strategyId, parameters, unsaved, readOnly, ensureSaved } : null),
-    [strategyId, parameters, unsaved, readOnly, ensureSaved],
+    () =>
+      strategyId
+        ? { strategyId, parameters, unsaved, savedVersion: baseVersion, readOnly, ensureSaved }
+        : null,
+    [strategyId, parameters, unsaved, baseVersion, readOnly, ensureSaved],
   );
   const runner = panels.find((p) => p.run);
 

@@ -122,10 +122,15 @@ function ParamField({
     const v = (value ?? spec.default) as Record<string, unknown> | undefined;
     const mode = v && 'units' in v ? 'units' : 'equity_fraction';
     const num = Number(v?.[mode] ?? 1);
+    // Two columns that may shrink: in a 290 px side panel the select's own width clipped the
+    // number box.
     control = (
-      <div className="row">
+      <div
+        style={{ display: 'grid', gridTemplateColumns: 'minmax(0, 1.2fr) minmax(0, 1fr)', gap: 6 }}
+      >
         <select
           className="input"
+          style={{ minWidth: 0 }}
           value={mode}
           disabled={readOnly}
           onChange={(e) =>
@@ -135,7 +140,7 @@ function ParamField({
           <option value="equity_fraction">fraction of equity</option>
           <option value="units">units</option>
         </select>
-        <div className="grow">
+        <div style={{ minWidth: 0 }}>
           <NumberInput
             value={num}
             min={mode === 'units' ? 0 : 0}

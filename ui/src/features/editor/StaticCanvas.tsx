@@ -1,8 +1,9 @@
 // Read-only canvases: one past version, or the visual diff of two versions (added, removed
 // and changed nodes and edges highlighted; nodes matched by id, so moves are not changes).
 
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider } from '@xyflow/react';
+import { Background, Controls, ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import { useMemo } from 'react';
+import { CanvasMiniMap } from './CanvasMiniMap';
 import { diffGraphs, type GraphDiff } from './diff';
 import {
   edgeId,
@@ -98,7 +99,7 @@ export function DiffCanvas({ a, b }: { a: GraphDoc; b: GraphDoc }) {
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={20} color="var(--grid)" />
-        <MiniMap pannable zoomable />
+        <CanvasMiniMap />
         <Controls showInteractive={false} />
       </ReactFlow>
     </ReactFlowProvider>

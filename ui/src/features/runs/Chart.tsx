@@ -29,6 +29,7 @@ export function Chart({
   height = 260,
   range,
   onRange,
+  dataRange,
   wait = false,
   onDone,
   compact = false,
@@ -40,6 +41,8 @@ export function Chart({
   height?: number;
   range?: Range;
   onRange?: (r: Range) => void;
+  /** The data's first and last time: the date boxes show them until a zoom is set. */
+  dataRange?: Range;
   /** Hold the request (another chart goes first: the backend has two cores to share). */
   wait?: boolean;
   /** Called once the first image (or error) is in. */
@@ -122,7 +125,9 @@ export function Chart({
               <input
                 className="input"
                 type="date"
-                value={toInput(range?.from)}
+                value={toInput(range?.from ?? dataRange?.from)}
+                min={toInput(dataRange?.from)}
+                max={toInput(dataRange?.to)}
                 onChange={(e) => onRange({ ...range, from: fromInput(e.target.value) })}
                 title="From"
               />
@@ -130,7 +135,9 @@ export function Chart({
               <input
                 className="input"
                 type="date"
-                value={toInput(range?.to)}
+                value={toInput(range?.to ?? dataRange?.to)}
+                min={toInput(dataRange?.from)}
+                max={toInput(dataRange?.to)}
                 onChange={(e) => onRange({ ...range, to: fromInput(e.target.value) })}
                 title="To"
               />

@@ -4,10 +4,12 @@
 
 import { useEffect, useState } from 'react';
 import { pickPath, useApp } from '../../shared/app';
-import { api, dialogs } from '../../ipc';
-import type { Metrics, RunDetail, Trade } from '../../ipc/types';
+import { api, dialogs, toIpcError } from '../../ipc';
+import type { ExcursionDto, Metrics, RunBreakdown, RunDetail, Trade } from '../../ipc/types';
 import { Chart, type Range } from './Chart';
-import { fmtDate, fmtDateTime, fmtMetric, fmtNum, METRICS } from '../../shared/format';
+import { MonthlyReturns, SideSplit } from './Breakdown';
+import { RobustnessPanel } from './Robustness';
+import { diffTone, fmtDate, fmtDateTime, fmtMetric, fmtNum, METRICS } from '../../shared/format';
 import { useRuns } from './store';
 import { svgDataUrl } from '../../shared/svg';
 import { sortTrades, tradeWindow, type TradeKey } from './trades';
@@ -35,7 +37,10 @@ function MetricCards({ metrics }: { metrics: Metrics | null }) {
         {METRICS.map((m) => {
           const v = metrics?.[m.key];
           const tone =
-            typeof v === 'number' && m.unit === '%' && m.better === 'up'
+            typeof v === 'number' &&
+            m.unit === '%' &&
+            m.better === 'up' &&
+            m.key !== 'max_drawdown_pct'
               ? v >= 0
                 ? 'pos'
                 : 'neg'
@@ -62,8 +67,11 @@ function TradesTable({
   onPick,
   onExplain,
   picked,
+  excursions,
 }: {
   runId: string;
+  /** Run-up and drawdown per trade (by index), once the breakdown is in. */
+  excursions: ExcursionDto[] | null;
   /** The first trades in time order, as the run's result carries them. */
   first: Trade[];
   total: number;
@@ -120,11 +128,18 @@ function TradesTable({
                 {label} {sort.key === k ? (sort.dir === 'asc' ? '▲' : '▼') : ''}
               </th>
             ))}
+            <th className="num" title="Best move for the trade while open">
+              Run-up %
+            </th>
+            <th className="num" title="Worst move against the trade while open">
+              Drawdown %
+            </th>
             <th />
           </tr>
         </thead>
         <tbody>
           {rows.map(({ t, i }) => {
+            const x = excursions?.[i];
             return (
               <tr
                 key={i}
@@ -144,6 +159,8 @@ function TradesTable({
                 <td className={`num ${t.pnl_pct >= 0 ? 'pos' : 'neg'}`}>{fmtNum(t.pnl_pct)}%</td>
                 <td className="num">{t.bars_held}</td>
                 <td>{t.exit_reason.replace(/_/g, ' ')}</td>
+                <td className="num pos">{x ? fmtNum(x.runUpPct) : ''}</td>
+                <td className="num neg">{x ? fmtNum(x.drawdownPct) : ''}</td>
                 <td>
                   <button
                     className="btn small"
@@ -162,7 +179,7 @@ function TradesTable({
           })}
           {more > 0 && (
             <tr>
-              <td colSpan={12} style={{ textAlign: 'center', padding: 8 }}>
+              <td colSpan={14} style={{ textAlign: 'center', padding: 8 }}>
                 <button
                   className="btn small"
                   disabled={loading}
@@ -176,7 +193,7 @@ function TradesTable({
           )}
           {!total && (
             <tr>
-              <td colSpan={12} className="muted" style={{ textAlign: 'center', padding: 16 }}>
+              <td colSpan={14} className="muted" style={{ textAlign: 'center', padding: 16 }}>
                 No closed trades.
               </td>
             </tr>
@@ -194,6 +211,25 @@ function RunDetailView({ run, onExplain }: { run: RunDetail; onExplain: ExplainT
   const [zoom, setZoom] = useState<Range>({});
   const [priceRange, setPriceRange] = useState<Range>({});
   const [picked, setPicked] = useState<number | null>(null);
+  const [breakdown, setBreakdown] = useState<RunBreakdown | null>(null);
+  const [breakdownError, setBreakdownError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    setBreakdown(null);
+    setBreakdownError(null);
+    api
+      .runBreakdown(run.id)
+      .then((b) => live && setBreakdown(b))
+      .catch((e: unknown) => live && setBreakdownError(toIpcError(e).message));
+    return () => {
+      live = false;
+    };
+  }, [run.id]);
+  // What the date boxes show before any zoom: the run's data range.
+  const dataRange: Range = {
+    from: run.equity[0]?.t,
+    to: run.equity[run.equity.length - 1]?.t,
+  };
   // The equity chart first, the others once it is in: the result shows sooner.
   const [equityIn, setEquityIn] = useState(false);
   useEffect(() => {
@@ -242,6 +278,7 @@ function RunDetailView({ run, onExplain }: { run: RunDetail; onExplain: ExplainT
         height={240}
         range={zoom}
         onRange={setZoom}
+        dataRange={dataRange}
         onDone={() => setEquityIn(true)}
       />
       <Chart
@@ -258,6 +295,7 @@ function RunDetailView({ run, onExplain }: { run: RunDetail; onExplain: ExplainT
         title={picked !== null ? `Price — trade #${picked + 1}` : 'Price with entries and exits'}
         height={300}
         range={priceRange}
+        dataRange={dataRange}
         wait={!equityIn}
         onRange={(r) => {
           setPriceRange(r);
@@ -278,7 +316,59 @@ function RunDetailView({ run, onExplain }: { run: RunDetail; onExplain: ExplainT
           setPriceRange(tradeWindow(t));
         }}
         onExplain={(t, i) => onExplain(run, t, i + 1)}
+        excursions={breakdown?.excursions ?? null}
       />
+      <h3>Long and short</h3>
+      {breakdown ? (
+        <SideSplit b={breakdown} />
+      ) : (
+        <div className="muted">{breakdownError ?? 'Computing…'}</div>
+      )}
+      <h3>Monthly returns (%)</h3>
+      {breakdown && <MonthlyReturns monthly={breakdown.monthly} />}
+      <RobustnessPanel runId={run.id} trades={run.tradesTotal} />
+    </div>
+  );
+}
+
+/** What differs between two runs besides their results: version, data and parameters. */
+function IdentityDiff({ a, b }: { a: RunDetail; b: RunDetail }) {
+  const names = [...new Set([...Object.keys(a.parameters), ...Object.keys(b.parameters)])].sort();
+  const rows: [string, string, string][] = [
+    ['Strategy version', `v${a.version}`, `v${b.version}`],
+    ['Dataset', a.datasetName ?? '—', b.datasetName ?? '—'],
+    ...names.map((n): [string, string, string] => [
+      `$${n}`,
+      String(a.parameters[n] ?? '—'),
+      String(b.parameters[n] ?? '—'),
+    ]),
+  ];
+  return (
+    <div className="card" style={{ padding: 0 }} data-testid="compare-identity">
+      <table className="table">
+        <thead>
+          <tr>
+            <th>What was run</th>
+            <th className="num">A (older)</th>
+            <th className="num">B</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(([k, x, y]) => (
+            <tr key={k} className={x !== y ? 'changed' : ''} data-testid="identity-row">
+              <td>{k}</td>
+              <td className="num">{x}</td>
+              <td className={`num ${x !== y ? 'warn-text' : ''}`}>{y}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {a.version !== b.version && (
+        <div className="muted" style={{ padding: '4px 8px', fontSize: 12 }}>
+          The graph changed between v{a.version} and v{b.version}: the editor's Versions tab shows
+          the difference.
+        </div>
+      )}
     </div>
   );
 }
@@ -312,6 +402,7 @@ function CompareView() {
             </div>
           )}
         </div>
+        <IdentityDiff a={compare.data.a} b={compare.data.b} />
         <div className="card" style={{ padding: 0 }}>
           <table className="table">
             <thead>
@@ -329,12 +420,7 @@ function CompareView() {
                 const d =
                   diffs.get(m.key)?.delta ??
                   (typeof a === 'number' && typeof b === 'number' ? b - a : null);
-                const good =
-                  d === null || d === 0 || m.better === 'none'
-                    ? ''
-                    : d > 0 === (m.better === 'up')
-                      ? 'pos'
-                      : 'neg';
+                const good = diffTone(m, d);
                 return (
                   <tr key={m.key} data-testid="metric-diff" data-metric={m.key}>
                     <td>{m.label}</td>
@@ -442,8 +528,12 @@ export function ResultsView({ onExplain }: { onExplain: ExplainTrade }) {
                         {typeof ret === 'number' ? `${fmtNum(ret)}%` : r.status}
                       </span>
                     </div>
-                    <div className="muted" style={{ fontSize: 11 }}>
+                    <div className="muted" style={{ fontSize: 11 }} data-testid="run-identity">
                       {fmtDateTime(r.createdAt)} · {r.datasetName ?? ''}
+                      {Object.keys(r.parameters ?? {}).length > 0 &&
+                        ` · ${Object.entries(r.parameters)
+                          .map(([k, v]) => `${k}=${v}`)
+                          .join(' ')}`}
                     </div>
                   </div>
                   <button

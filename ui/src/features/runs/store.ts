@@ -160,7 +160,10 @@ export const useRuns = create<RunsState>()((set, get) => ({
     }
   },
 
-  compareRuns: async (a, b) => {
+  compareRuns: async (x, y) => {
+    // The older run is A: B − A reads as "what changed since".
+    const when = (id: string) => get().history.find((r) => r.id === id)?.createdAt ?? '';
+    const [a, b] = when(x) <= when(y) ? [x, y] : [y, x];
     try {
       set({ compare: { a, b, data: await api.runCompare(a, b) } });
     } catch (e) {
