@@ -368,7 +368,7 @@ pub fn html_report(input: &ReportInput<'_>) -> String {
         let _ = writeln!(
             out,
             "<div class=\"chart\">{}</div>",
-            crate::strategy::graph_svg(g)
+            inline_svg(Ok(crate::strategy::graph_svg(g)))
         );
         if !g.parameters.is_empty() {
             let decl: Vec<(String, String)> = g

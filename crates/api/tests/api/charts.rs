@@ -127,7 +127,12 @@ async fn html_report_is_one_self_contained_file() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains(&run.summary.strategy_title));
     assert!(html.contains("Metrics") && html.contains("Total return"));
-    assert_eq!(html.matches("<svg").count(), 3, "equity, drawdown, price");
+    assert_eq!(
+        html.matches("<svg").count(),
+        4,
+        "equity, drawdown, price and the strategy's rules"
+    );
+    assert!(html.contains("Strategy rules"));
     assert!(html.contains(&format!(
         "Trades ({})",
         run.trades.len() + usize::from(run.open_trade.is_some())
