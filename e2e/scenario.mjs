@@ -1,7 +1,9 @@
 // The new-user scenario of issue 5, on the real app through WebDriver (tauri-driver +
 // WebKitWebDriver): first start shows the example; break an edge and see the node marked and
 // the problem listed; fix it; save a version with a note; run a backtest and see metrics and
-// trades; open the run history and compare two runs; restart and find everything still there.
+// trades; open the run history and compare two runs; start a paper run on the replay feed and
+// see fills and a notification in the inbox; restart and find everything still there (the paper
+// run continuing).
 // Also: the backend charts (zoom, trade jump, compare), "why did this trade fire?" (wire values
 // in the editor), closing the window (clean: it closes; unsaved: it asks), and the performance
 // figures (cold start, idle memory, a 500-node graph, validation round trip, a 1,000,000-bar
@@ -445,6 +447,37 @@ async function main() {
     await shot('04-compare');
   });
 
+  let paperBarsBeforeRestart = 0;
+  await step('paper: a run on the replay feed fills and notifies the inbox', async () => {
+    await click('nav-paper');
+    await waitFor('paper-start-form');
+    await until(async () => (await (await el('paper-version')).getValue()) !== '', 'a version to trade');
+    await until(async () => (await (await el('paper-dataset')).getValue()) !== '', 'a dataset to replay');
+    // The sample data is daily: 432,000x plays five days a second.
+    const speed = await el('paper-speed');
+    await speed.clearValue();
+    await speed.setValue('432000');
+    await click('paper-start');
+    await waitFor('paper-detail', 20_000);
+    await until(async () => Number(await (await el('paper-fills')).getText()) > 0, 'a paper fill', 60_000);
+    await until(async () => (await (await el('paper-status')).getText()) === 'running', 'the run is running');
+    await waitFor('inbox-badge', 20_000);
+    await click('nav-inbox');
+    await waitFor('inbox-view');
+    await until(async () => {
+      for (const item of await all('inbox-item')) {
+        if ((await item.getAttribute('data-kind')) === 'paper_fill') return true;
+      }
+      return false;
+    }, 'a paper fill in the inbox', 20_000);
+    await shot('04b-paper-inbox');
+    await click('nav-paper');
+    await waitFor('paper-detail');
+    await noErrorBanner();
+    await shot('04c-paper-run');
+    paperBarsBeforeRestart = Number(await (await el('paper-bars')).getText());
+  });
+
   await step('closing a clean window closes the app', async () => {
     await click('nav-editor');
     const pids = appPids();
@@ -478,6 +511,13 @@ async function main() {
     await click('tab-versions');
     await until(async () => (await count('version-row')) === 2, 'two versions after restart');
     await shot('05-after-restart');
+    // The paper run resumed by itself and caught up on what it missed while closed.
+    await click('nav-paper');
+    await waitFor('paper-detail', 20_000);
+    await until(async () => (await (await el('paper-status')).getText()) === 'running', 'the paper run is running after restart');
+    await until(async () => Number(await (await el('paper-bars')).getText()) > paperBarsBeforeRestart,
+      `the paper run continues past ${paperBarsBeforeRestart} bars after restart`, 30_000);
+    await shot('05b-paper-after-restart');
   });
 
   await step('research: a 2-parameter sweep of the example, its heatmap, a cell run in full', async () => {

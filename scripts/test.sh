@@ -37,7 +37,7 @@ step "clippy (warnings denied)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "core crates stay free of Tauri"
-for crate in stratagraph-engine stratagraph-store stratagraph-report stratagraph-api; do
+for crate in stratagraph-engine stratagraph-store stratagraph-report stratagraph-feeds stratagraph-paper stratagraph-api; do
     if cargo tree -p "$crate" -e normal --locked | grep -qE '^[│├└ ─]*tauri v'; then
         echo "error: $crate depends on tauri" >&2
         exit 1

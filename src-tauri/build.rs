@@ -61,6 +61,13 @@ const COMMANDS: &[&str] = &[
     "monte_carlo",
     "run_robustness",
     "run_breakdown",
+    "paper_start",
+    "paper_list",
+    "paper_get",
+    "paper_set_status",
+    "paper_reconcile",
+    "notifications_list",
+    "notifications_mark_read",
 ];
 
 fn main() {

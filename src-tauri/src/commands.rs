@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 use stratagraph_api::dto::*;
-use stratagraph_api::{app, charts, datasets, runs, strategies, sync, IpcError};
+use stratagraph_api::{app, charts, datasets, paper, runs, strategies, sync, IpcError};
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -437,4 +437,60 @@ pub async fn sync_set_auto(
 #[tauri::command]
 pub async fn sync_conflicts_read(state: State<'_, AppState>) -> Res<sync::SyncStatus> {
     sync::conflicts_read(&*state.ctx().await?).await
+}
+
+/// `paperStart`.
+#[tauri::command]
+pub async fn paper_start(
+    state: State<'_, AppState>,
+    input: paper::PaperStartInput,
+) -> Res<paper::PaperRunSummary> {
+    paper::start_run(&*state.ctx().await?, input).await
+}
+
+/// `paperList`.
+#[tauri::command]
+pub async fn paper_list(state: State<'_, AppState>) -> Res<Vec<paper::PaperRunSummary>> {
+    paper::list(&*state.ctx().await?).await
+}
+
+/// `paperGet`.
+#[tauri::command]
+pub async fn paper_get(state: State<'_, AppState>, id: String) -> Res<paper::PaperRunDetail> {
+    paper::get(&*state.ctx().await?, &id).await
+}
+
+/// `paperSetStatus`: pause, resume (with a late-order decision) or stop.
+#[tauri::command]
+pub async fn paper_set_status(
+    state: State<'_, AppState>,
+    id: String,
+    status: String,
+    decision: Option<String>,
+) -> Res<paper::PaperRunSummary> {
+    paper::set_status(&*state.ctx().await?, &id, &status, decision.as_deref()).await
+}
+
+/// `paperReconcile`.
+#[tauri::command]
+pub async fn paper_reconcile(state: State<'_, AppState>, id: String) -> Res<Value> {
+    paper::reconcile_run(&*state.ctx().await?, &id).await
+}
+
+/// `notificationsList`.
+#[tauri::command]
+pub async fn notifications_list(
+    state: State<'_, AppState>,
+    limit: Option<u32>,
+) -> Res<paper::Inbox> {
+    paper::inbox(&*state.ctx().await?, limit).await
+}
+
+/// `notificationsMarkRead`: one (`id`) or all.
+#[tauri::command]
+pub async fn notifications_mark_read(
+    state: State<'_, AppState>,
+    id: Option<String>,
+) -> Res<paper::Inbox> {
+    paper::mark_read(&*state.ctx().await?, id.as_deref()).await
 }

@@ -6,6 +6,7 @@
 //! open (when switched on) and stops when the app exits.
 
 pub mod commands;
+mod notify;
 pub mod render;
 pub mod research_commands;
 
@@ -68,13 +69,17 @@ pub fn run() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .manage(state)
-        .setup(move |_app| {
+        .setup(move |app| {
+            let handle = app.handle().clone();
             // Open the data directory (and do the first-start setup) while the UI loads.
             tauri::async_runtime::spawn(async move {
                 if let Ok(ctx) = opening.get_or_init(open_ctx).await {
                     // The background sync, when switched on and a server is configured.
                     stratagraph_api::sync::autostart(ctx).await;
+                    // Paper runs keep going while the app is open, whichever view is shown.
+                    notify::start_paper(ctx.clone(), handle).await;
                 }
             });
             Ok(())
@@ -137,6 +142,13 @@ pub fn run() {
             research_commands::monte_carlo,
             research_commands::run_robustness,
             research_commands::run_breakdown,
+            commands::paper_start,
+            commands::paper_list,
+            commands::paper_get,
+            commands::paper_set_status,
+            commands::paper_reconcile,
+            commands::notifications_list,
+            commands::notifications_mark_read,
         ])
         .build(tauri::generate_context!());
     match result {
@@ -145,6 +157,7 @@ pub fn run() {
                 // Stop the background sync cleanly (it finishes a sync in flight, up to 5 s).
                 if let Some(Ok(ctx)) = handle.state::<AppState>().ctx.get() {
                     tauri::async_runtime::block_on(stratagraph_api::sync::shutdown(ctx));
+                    tauri::async_runtime::block_on(stratagraph_api::paper::shutdown(ctx));
                 }
             }
         }),

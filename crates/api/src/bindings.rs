@@ -7,6 +7,10 @@ use ts_rs::{Config, TS};
 
 use crate::dto::*;
 use crate::error::{ErrorCode, IpcError};
+use crate::paper::{
+    Inbox, InboxItem, PaperAlerts, PaperEventItem, PaperFill, PaperRunDetail, PaperRunSummary,
+    PaperStartInput,
+};
 
 fn out_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/ipc/generated")
@@ -24,6 +28,14 @@ fn export_bindings() {
         };
     }
     export!(
+        PaperAlerts,
+        PaperStartInput,
+        PaperRunSummary,
+        PaperFill,
+        PaperEventItem,
+        PaperRunDetail,
+        InboxItem,
+        Inbox,
         IpcError,
         ErrorCode,
         GraphJson,

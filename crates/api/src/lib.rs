@@ -26,6 +26,7 @@ pub mod error;
 pub mod examples;
 mod files;
 pub mod jobs;
+pub mod paper;
 pub mod research;
 pub mod runs;
 pub mod strategies;
@@ -72,6 +73,7 @@ pub struct Ctx {
     pub(crate) user_id: Uuid,
     pub(crate) start: app::StartInfo,
     pub(crate) sync: sync::SyncRuntime,
+    pub(crate) paper: paper::PaperRuntime,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -139,6 +141,7 @@ impl Ctx {
             user_id: user.id,
             start: app::StartInfo::default(),
             sync,
+            paper: paper::PaperRuntime::default(),
         };
         ctx.start = app::first_start(&ctx).await?;
         Ok(Arc::new(ctx))

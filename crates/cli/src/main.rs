@@ -1,6 +1,7 @@
 //! `stratagraph`: the command line. Every job the app does, headless.
 
 mod engine_cmds;
+mod paper_cmds;
 mod report_cmd;
 mod research_cmds;
 mod store_cmds;
@@ -59,6 +60,10 @@ enum Command {
     /// run (push then pull), status.
     #[command(subcommand)]
     Sync(sync_cmds::SyncCmd),
+    /// Paper trading: start, list, status, pause, resume, stop, reconcile, and serve (drive
+    /// every running run of the database until stopped).
+    #[command(subcommand)]
+    Paper(paper_cmds::PaperCmd),
 }
 
 fn main() -> ExitCode {
@@ -96,6 +101,7 @@ fn main() -> ExitCode {
         Command::Montecarlo(a) => research_cmds::montecarlo(cli.db.as_deref(), &a),
         Command::Report(a) => report_cmd::report(cli.db.as_deref(), &a),
         Command::Sync(c) => sync_cmds::sync(cli.db.as_deref(), &c),
+        Command::Paper(c) => paper_cmds::paper(cli.db.as_deref(), &c),
     };
     match result {
         Ok(code) => code,

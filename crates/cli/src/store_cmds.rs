@@ -283,7 +283,7 @@ pub fn strategy(db: Option<&Path>, cmd: &StrategyCmd) -> Result<ExitCode, String
 }
 
 /// Version `version` of `s`, or its latest, with a readable error when there is none.
-async fn load(
+pub(crate) async fn load(
     store: &Store,
     s: &Strategy,
     version: Option<i32>,

@@ -490,6 +490,22 @@ impl Book {
         }
     }
 
+    /// True when an order decided at the last close waits for the next open.
+    pub fn has_pending_order(&self) -> bool {
+        self.pending != 0
+    }
+
+    /// Drops the order waiting for the next open (a paper run's "skip the late order").
+    pub fn cancel_pending(&mut self) {
+        self.pending = 0;
+        self.pending_size = None;
+    }
+
+    /// The commission rate charged on traded value.
+    pub fn commission_rate(&self) -> f64 {
+        self.commission
+    }
+
     /// Equity marked at `close`, counting the bar as in the market when a position is open.
     pub fn mark(&mut self, close: f64) -> f64 {
         match &self.position {

@@ -1,5 +1,6 @@
 //! Stratagraph's engine: strategy graphs, the node catalog, validation, the compiler, the
-//! backtest engine, metrics and market-data import. No UI, no SQL, no Tauri.
+//! backtest engine, metrics, market-data import and the paper-trading path (feeds, broker).
+//! No UI, no SQL, no Tauri.
 
 pub mod bars;
 pub mod import;
@@ -16,6 +17,7 @@ pub mod feedback;
 pub mod graph;
 pub mod kernels;
 pub mod metrics;
+pub mod paper;
 pub mod robust;
 pub mod stream;
 pub mod sweep;

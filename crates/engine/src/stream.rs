@@ -177,6 +177,11 @@ impl<'p> Stream<'p> {
         &self.state
     }
 
+    /// Drops the order decided at the last close, so the next open fills nothing.
+    pub fn cancel_pending_order(&mut self) {
+        self.state.book.cancel_pending();
+    }
+
     /// The value of every node output at the last bar, by slot.
     pub fn values(&self) -> &[f64] {
         &self.values

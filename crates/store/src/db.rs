@@ -56,6 +56,8 @@ pub(crate) trait RowExt {
     fn text(&self, col: &str) -> Result<String>;
     fn opt_text(&self, col: &str) -> Result<Option<String>>;
     fn int(&self, col: &str) -> Result<i64>;
+    fn opt_int(&self, col: &str) -> Result<Option<i64>>;
+    fn real(&self, col: &str) -> Result<f64>;
     fn id(&self, col: &str) -> Result<Uuid>;
     fn opt_id(&self, col: &str) -> Result<Option<Uuid>>;
     fn time(&self, col: &str) -> Result<DateTime<Utc>>;
@@ -98,6 +100,15 @@ impl RowExt for SqliteRow {
 
     fn int(&self, col: &str) -> Result<i64> {
         self.try_get::<i64, _>(col).map_err(|e| decode_err(col, e))
+    }
+
+    fn opt_int(&self, col: &str) -> Result<Option<i64>> {
+        self.try_get::<Option<i64>, _>(col)
+            .map_err(|e| decode_err(col, e))
+    }
+
+    fn real(&self, col: &str) -> Result<f64> {
+        self.try_get::<f64, _>(col).map_err(|e| decode_err(col, e))
     }
 
     fn id(&self, col: &str) -> Result<Uuid> {

@@ -39,6 +39,12 @@
 //! * Local-only tables: `backtest_run_details` (see [`RunDetails`]), `local_profile` (which
 //!   user is this installation's), `sync_state`, `sync_outbox`, `sync_cursors` (see
 //!   [`sync`]). A `BEFORE UPDATE` trigger makes `strategy_versions` immutable.
+//! * Paper trading (`migrations/local/0003_paper_trading.sql`): `paper_trade_runs` gains the
+//!   run's market, costs, window, catch-up policy, engine state and counters, and its status
+//!   values become `pending`, `running`, `paused`, `stopped`, `error`; the bars each run saw,
+//!   its fills, closed trades, events and replay data live in `paper_bars`, `paper_fills`,
+//!   `paper_trades`, `paper_events` and `paper_replay_data`, and `paper_run_leases` (local
+//!   only) says which process drives a run. These new tables are not synced yet.
 //! * `sync_remote` (local only, `migrations/local/0002_sync_remote.sql`): the remote server's
 //!   address for [`remote`]; the password lives in the OS keyring, never here.
 //! * `sweeps`, `sweep_rows` and `research_trials` (local only,
@@ -67,6 +73,10 @@ mod versions;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Result, StoreError};
 pub use model::*;
+pub use paper::{
+    BarCommit, CommitOutcome, LeaseHolder, NewPaperRun, PaperBarRow, PaperEvent, PaperFillRow,
+    PaperLease, StatusChange, FLOOD_LIMIT, FLOOD_WINDOW,
+};
 pub use quotas::{free_quota, QuotaWindow, FREE_PLAN_CODE};
 pub use research::{NewSweep, SweepRecord, SweepRow, SweepStatus, TrialCounts};
 pub use runs::{decimate_equity, MAX_EQUITY_POINTS};

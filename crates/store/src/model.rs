@@ -114,18 +114,76 @@ db_enum! {
 }
 
 db_enum! {
-    /// State of a paper-trading run (`paper_trade_runs.status`).
+    /// State of a paper-trading run (`paper_trade_runs.status`):
+    /// `pending → running ⇄ paused → stopped`, or `error` with the reason.
     PaperRunStatus {
-        /// Waiting for its next scheduled bar.
-        Scheduled = "scheduled",
-        /// Executing a bar.
+        /// Created, not started yet.
+        Pending = "pending",
+        /// Processing bars as they close.
         Running = "running",
-        /// Paused by the user.
+        /// Paused by the user, or waiting for a decision on a late order.
         Paused = "paused",
         /// Stopped for good.
         Stopped = "stopped",
-        /// Stopped by an error.
-        Failed = "failed",
+        /// Stopped by an error (`status_reason` says which).
+        Error = "error",
+    }
+}
+
+db_enum! {
+    /// Where a paper run's bars come from (`paper_trade_runs.feed`).
+    PaperFeed {
+        /// A stored dataset played as a live feed under a simulated clock.
+        Replay = "replay",
+        /// Binance spot klines (public market data, no key).
+        Binance = "binance",
+        /// Kraken OHLC (public, no key).
+        Kraken = "kraken",
+    }
+}
+
+db_enum! {
+    /// What a paper run does with an order that would have filled while it was not running
+    /// (`paper_trade_runs.catch_up_policy`).
+    CatchUpPolicy {
+        /// Fill it as the backtest would (marked late).
+        Trade = "trade",
+        /// Fill it, mark it late and notify.
+        TradeAndFlag = "trade_and_flag",
+        /// Pause the run before it fills and ask (resume with `fill` or `skip`).
+        Pause = "pause",
+    }
+}
+
+db_enum! {
+    /// The user's answer to a late order that paused a run (`paper_trade_runs.late_decision`).
+    LateDecision {
+        /// Fill it late.
+        Fill = "fill",
+        /// Drop it.
+        Skip = "skip",
+    }
+}
+
+db_enum! {
+    /// Kind of a paper run's event (`paper_events.kind`).
+    PaperEventKind {
+        /// The status changed.
+        Status = "status",
+        /// An order filled (or would have) after its bar had long closed.
+        LateOrder = "late_order",
+        /// The feed skipped bars.
+        Gap = "gap",
+        /// The feed changed a bar after it had closed and been traded on.
+        Revision = "revision",
+        /// The feed failed; retrying.
+        FeedError = "feed_error",
+        /// The feed answers again.
+        FeedOk = "feed_ok",
+        /// Notifications were held back by the flood limit.
+        FloodLimited = "flood_limited",
+        /// A late order was dropped at the user's request.
+        OrderSkipped = "order_skipped",
     }
 }
 
@@ -498,18 +556,63 @@ pub struct PaperTradeRun {
     pub id: Uuid,
     /// The version being traded.
     pub strategy_version_id: Uuid,
-    /// The schedule (bar interval, market hours ...).
+    /// The seed's schedule document: `{"cron": …, "catch_up": …}`, mirroring
+    /// `schedule_cron` and `catch_up_policy`.
     pub schedule: Value,
     /// State.
     pub status: PaperRunStatus,
-    /// Last executed bar.
+    /// When the last bar was processed.
     pub last_execution_at: Option<DateTime<Utc>>,
-    /// Latest performance figures.
+    /// Latest figures: equity, cash, position, return, trades.
     pub performance_snapshot: Option<Value>,
-    /// Alert settings.
+    /// Which events notify (`{"entry": true, "exit": true, "stop": true, "error": true,
+    /// "stopped": true, "drawdown_pct": 10}`).
     pub alert_config: Option<Value>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+    /// A name for lists.
+    pub name: String,
+    /// Parameter values the version runs with.
+    pub parameters: Value,
+    /// Where the bars come from.
+    pub feed: PaperFeed,
+    /// The market's symbol (exchange spelling; the dataset's for a replay).
+    pub symbol: String,
+    /// Bar interval (`1m`, `1h`…).
+    pub bar_interval: String,
+    /// Feed settings: the replay clock, a base URL.
+    pub feed_config: Value,
+    /// Starting cash.
+    pub initial_cash: f64,
+    /// Commission as a fraction of traded value.
+    pub commission: f64,
+    /// Slippage, basis points.
+    pub slippage_bps: f64,
+    /// The trading window: only bars whose open time matches this cron expression (UTC) are
+    /// traded. `None`: every bar.
+    pub schedule_cron: Option<String>,
+    /// What happens to orders that would have filled while the run was not running.
+    pub catch_up_policy: CatchUpPolicy,
+    /// Only bars that open after this time (ms UTC) are traded.
+    pub start_after: Option<i64>,
+    /// Why the run is paused or in error.
+    pub status_reason: Option<String>,
+    /// The feed's last condition (`ok`, or the error being retried).
+    pub feed_status: Option<String>,
+    /// The answer to a late order that paused the run, used once on resume.
+    pub late_decision: Option<LateDecision>,
+    /// The engine state after the last processed bar (JSON text).
+    pub state_snapshot: Option<String>,
+    /// Bars processed so far.
+    pub bars_processed: i64,
+    /// Open time of the last processed bar, ms UTC.
+    pub last_bar_time: Option<i64>,
+    /// Fills so far.
+    pub fills_count: i64,
+    /// Notifications held back by the flood limit since the last one sent.
+    pub notifications_held: i64,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
 }
 
 /// An inbox entry (`notifications`).

@@ -17,10 +17,11 @@ import type { RunCombination } from '../features/research/ResearchView';
 import { SweepPanel } from '../features/research/SweepPanel';
 import { useResearch } from '../features/research/store';
 import { SyncIndicator } from '../features/settings/SyncIndicator';
-import { api, onWindowCloseRequested } from '../ipc';
+import { api, onBackendEvent, onWindowCloseRequested } from '../ipc';
 import type { Theme } from '../ipc/types';
 import { useApp, type View } from '../shared/app';
 import { useDatasets } from '../shared/datasets';
+import { useInbox } from '../shared/inbox';
 import type { EditorPanel } from '../shared/runHost';
 import { confirmClose, openStrategy } from './actions';
 
@@ -32,6 +33,12 @@ const ResearchView = lazy(() =>
 );
 const DataView = lazy(() =>
   import('../features/data/DataView').then((m) => ({ default: m.DataView })),
+);
+const PaperView = lazy(() =>
+  import('../features/paper/PaperView').then((m) => ({ default: m.PaperView })),
+);
+const InboxView = lazy(() =>
+  import('../features/inbox/InboxView').then((m) => ({ default: m.InboxView })),
 );
 const SettingsView = lazy(() =>
   import('../features/settings/SettingsView').then((m) => ({ default: m.SettingsView })),
@@ -63,6 +70,8 @@ const NAV: [View, string, string][] = [
   ['runs', '▲', 'Results'],
   ['research', '◈', 'Research'],
   ['data', '▦', 'Data'],
+  ['paper', '◎', 'Paper'],
+  ['inbox', '✉', 'Inbox'],
 ];
 
 async function boot() {
@@ -86,6 +95,7 @@ async function boot() {
       .then((s) => s?.theme && app.setTheme(s.theme as Theme))
       .catch(() => undefined);
     void useDatasets.getState().refresh();
+    void useInbox.getState().refresh();
     // First start: open the example strategy so Run works at once.
     if (info.firstStart) {
       const list = await api.strategiesList({});
@@ -164,6 +174,7 @@ function ErrorBanner() {
 
 export function App() {
   const view = useApp((s) => s.view);
+  const unread = useInbox((s) => s.inbox.unread);
   const setView = useApp((s) => s.setView);
   useEffect(() => {
     void boot();
@@ -174,9 +185,14 @@ export function App() {
       if (useEditor.getState().isDirty()) e.preventDefault();
     };
     window.addEventListener('beforeunload', beforeUnload);
+    let stopInbox: (() => void) | null = null;
+    void onBackendEvent('inbox-changed', () => void useInbox.getState().refresh()).then(
+      (f) => (stopInbox = f),
+    );
     return () => {
       stopDrafts();
       stopClose?.();
+      stopInbox?.();
       window.removeEventListener('beforeunload', beforeUnload);
     };
   }, []);
@@ -197,6 +213,11 @@ export function App() {
             >
               <span className="ico">{ico}</span>
               {label}
+              {v === 'inbox' && unread > 0 && (
+                <span className="badge" data-testid="inbox-badge">
+                  {unread}
+                </span>
+              )}
             </button>
           );
           // The run history is also `nav-history` (docs/ipc-contract.md test ids).
@@ -227,6 +248,8 @@ export function App() {
           {view === 'runs' && <ResultsView onExplain={explainTrade} />}
           {view === 'research' && <ResearchView onRunCombination={runCombination} />}
           {view === 'data' && <DataView />}
+          {view === 'paper' && <PaperView />}
+          {view === 'inbox' && <InboxView />}
           {view === 'settings' && <SettingsView />}
         </Suspense>
       </main>

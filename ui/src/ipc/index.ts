@@ -3,6 +3,7 @@
 // imports `@tauri-apps/*`; the DTO types are generated from Rust into `./generated/`.
 
 import { Channel, invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
 import { getCurrentWindow } from '@tauri-apps/api/window';
 import { confirm, open, save } from '@tauri-apps/plugin-dialog';
 import type {
@@ -21,9 +22,13 @@ import type {
   DatasetPreview,
   ExampleInfo,
   GraphJson,
+  Inbox,
   IpcError,
   NodeSpec,
   NodeValue,
+  PaperRunDetail,
+  PaperRunSummary,
+  PaperStartInput,
   Problem,
   Profile,
   Progress,
@@ -250,6 +255,21 @@ export const api = {
     call<SyncStatus>('sync_set_auto', { enabled, intervalSecs }),
   /** Marks the unread sync-conflict notifications read. */
   syncConflictsRead: () => call<SyncStatus>('sync_conflicts_read'),
+  /** Starts paper trading a version (the app drives it in the background). */
+  paperStart: (input: PaperStartInput) => call<PaperRunSummary>('paper_start', { input }),
+  paperList: () => call<PaperRunSummary[]>('paper_list'),
+  paperGet: (id: string) => call<PaperRunDetail>('paper_get', { id }),
+  /** `running` (resume; `decision` fill/skip for a late order), `paused` or `stopped`. */
+  paperSetStatus: (id: string, status: string, decision?: string) =>
+    call<PaperRunSummary>('paper_set_status', { id, status, decision: decision ?? null }),
+  /** Backtest on the bars the run saw; the first difference and its cause. */
+  paperReconcile: (id: string) => call<unknown>('paper_reconcile', { id }),
+  /** Unread count and the latest notifications, unread first. */
+  notificationsList: (limit?: number) =>
+    call<Inbox>('notifications_list', { limit: limit ?? null }),
+  /** Marks one notification read, or all when `id` is omitted. */
+  notificationsMarkRead: (id?: string) =>
+    call<Inbox>('notifications_mark_read', { id: id ?? null }),
 };
 
 export type Api = typeof api;
@@ -284,6 +304,15 @@ export async function onWindowCloseRequested(handler: () => Promise<boolean>): P
     return await win.onCloseRequested(async (event) => {
       if (!(await handler())) event.preventDefault();
     });
+  } catch {
+    return () => {};
+  }
+}
+
+/** Calls `handler` when the backend emits `name` (`paper-changed`, `inbox-changed`). */
+export async function onBackendEvent(name: string, handler: () => void): Promise<() => void> {
+  try {
+    return await listen(name, () => handler());
   } catch {
     return () => {};
   }

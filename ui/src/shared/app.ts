@@ -4,7 +4,8 @@
 import { create } from 'zustand';
 import type { AppInfo, IpcError, NodeSpec, Theme } from '../ipc/types';
 
-export type View = 'library' | 'editor' | 'data' | 'runs' | 'research' | 'settings';
+export type View =
+  'library' | 'editor' | 'data' | 'runs' | 'research' | 'paper' | 'inbox' | 'settings';
 
 export interface Notice {
   kind: 'info' | 'error';

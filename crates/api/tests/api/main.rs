@@ -5,6 +5,7 @@
 
 mod charts;
 mod datasets;
+mod paper;
 mod research;
 mod runs;
 mod strategies;

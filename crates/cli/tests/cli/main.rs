@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod engine_cmds;
+mod paper_cmds;
 mod report_cmd;
 mod research_cmds;
 mod store_cmds;

@@ -9,6 +9,7 @@ mod gen;
 mod import_data;
 mod indicators_golden;
 mod lookahead;
+mod paper;
 mod parity;
 mod position_state;
 mod robust;
