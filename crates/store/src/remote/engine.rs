@@ -300,7 +300,10 @@ impl Syncer {
         }
         if !self.has_local_user(&account_text).await? {
             self.pull_into(report, None).await?;
-            if !self.has_local_user(&account_text).await? {
+            // A transaction left open elsewhere on the server can hold the pull's bound
+            // below the account's row: fetch that one row directly (later pulls bring it
+            // again, unchanged).
+            if !self.has_local_user(&account_text).await? && !self.fetch_account(account).await? {
                 return Ok(()); // the account has no row on the server yet
             }
         }
@@ -382,6 +385,25 @@ impl Syncer {
     /// Whether this role may write rows of `t` at all.
     fn may_push(&self, t: &Table) -> bool {
         self.admin || t.push_allowed != "false"
+    }
+
+    /// Copies the account's own `users` row from the server; false when there is none.
+    async fn fetch_account(&self, account: Uuid) -> SyncResult<bool> {
+        let Some(users) = TABLES.iter().find(|t| t.name == "users") else {
+            return Ok(false);
+        };
+        let row: Option<String> = sqlx::query_scalar(&users.remote_row_sql())
+            .bind(account.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(classify)?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        let mut apply = self.store.begin_remote_apply().await?;
+        apply_rows(&self.store, apply.conn(), users, &format!("[{row}]")).await?;
+        apply.commit().await?;
+        Ok(true)
     }
 
     async fn has_local_user(&self, id: &str) -> SyncResult<bool> {

@@ -427,6 +427,26 @@ impl Table {
     /// PostgreSQL: rows changed since the cursor `($1 txid, $2 id)` by transactions that
     /// finished before `$3` (the pull snapshot's xmin), in cursor order, at most `$4`.
     pub(crate) fn remote_pull_sql(&self) -> String {
+        format!(
+            "SELECT sync_txid::text, id::text, {}::text FROM {} \
+             WHERE (sync_txid, id) > ($1::xid8, $2::uuid) AND sync_txid < $3::xid8 \
+             ORDER BY sync_txid, id LIMIT $4",
+            self.remote_json(),
+            self.remote
+        )
+    }
+
+    /// PostgreSQL: the row with id `$1`, in the pull's JSON form, outside any cursor.
+    pub(crate) fn remote_row_sql(&self) -> String {
+        format!(
+            "SELECT {}::text FROM {} WHERE id = $1::uuid",
+            self.remote_json(),
+            self.remote
+        )
+    }
+
+    /// The `jsonb_build_object(...)` of a row's columns as pulls send them.
+    fn remote_json(&self) -> String {
         let fields: Vec<String> = self
             .cols
             .iter()
@@ -439,13 +459,7 @@ impl Table {
                 _ => format!("'{0}', {0}", c.name),
             })
             .collect();
-        format!(
-            "SELECT sync_txid::text, id::text, jsonb_build_object({})::text FROM {} \
-             WHERE (sync_txid, id) > ($1::xid8, $2::uuid) AND sync_txid < $3::xid8 \
-             ORDER BY sync_txid, id LIMIT $4",
-            fields.join(", "),
-            self.remote
-        )
+        format!("jsonb_build_object({})", fields.join(", "))
     }
 
     /// SQLite: upsert pulled rows (`?1`, a JSON array), skipping rows with unpushed local

@@ -35,6 +35,37 @@ async fn device_as(db: &TestDb, role: &str, user: Uuid) -> Device {
 }
 
 #[tokio::test]
+async fn a_transaction_left_open_elsewhere_does_not_stop_a_new_device_taking_its_account() {
+    let db = TestDb::migrated().await;
+    // Any open transaction on the server holds back what pulls may read; the account's
+    // row is written after it begins.
+    let owner = db.owner_pool().await;
+    let mut open = owner.begin().await.unwrap();
+    sqlx::query("SELECT pg_current_xact_id()")
+        .execute(&mut *open)
+        .await
+        .unwrap();
+    let (role, user) = db.provision(&["trader"]);
+    let dev = Device::new().await;
+    let provisional = dev.store.ensure_profile().await.unwrap().id;
+    let s = dev
+        .store
+        .create_strategy(provisional, "Before sign-in")
+        .await
+        .unwrap();
+    let report = dev.role_syncer(&db, &role).await.sync(None).await.unwrap();
+    assert_eq!(report.not_taken, 0, "{report:?}");
+    assert_eq!(dev.store.ensure_profile().await.unwrap().id, user);
+    let pool = db.role_pool(&role).await;
+    assert!(visible_ids(&pool, "strategies")
+        .await
+        .contains(&s.id.to_string()));
+    open.rollback().await.unwrap();
+    pool.close().await;
+    owner.close().await;
+}
+
+#[tokio::test]
 async fn a_share_made_after_a_pull_arrives_and_an_unshare_takes_it_away() {
     let db = TestDb::migrated().await;
     let (alice_role, alice) = db.provision(&["trader", "educator"]);
