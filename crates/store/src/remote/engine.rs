@@ -1151,6 +1151,10 @@ fn renumbered_payload(
         "saved_as": from,
         "renumbered_to": to,
         "reason": "another device saved this version number first",
+        "message": format!(
+            "Version {from} you saved is now version {to}: another device saved version \
+             {from} of this strategy first"
+        ),
     })
 }
 
