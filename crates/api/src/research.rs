@@ -687,6 +687,13 @@ pub async fn start(
                 "sweepId": record.id.to_string(), "strategyId": strategy.id.to_string(),
                 "strategyTitle": strategy.title, "version": version.version,
                 "combinations": record.rows, "cancelled": result.cancelled,
+                "message": if result.cancelled {
+                    format!("Sweep of \"{}\" v{} cancelled after {} combinations",
+                        strategy.title, version.version, record.rows)
+                } else {
+                    format!("Sweep of \"{}\" v{} done: {} combinations",
+                        strategy.title, version.version, record.rows)
+                },
             }),
             Channel::InApp,
         )

@@ -279,6 +279,10 @@ pub async fn run_backtest(
                 "strategyTitle": strategy.title,
                 "version": version.version,
                 "totalReturnPct": result.metrics.total_return_pct,
+                "message": format!(
+                    "Backtest of \"{}\" v{} done: {:+.2} % return",
+                    strategy.title, version.version, result.metrics.total_return_pct
+                ),
             }),
             Channel::InApp,
         )

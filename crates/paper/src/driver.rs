@@ -99,6 +99,12 @@ fn iso(ms: i64) -> String {
     stratagraph_engine::bars::iso8601(ms)
 }
 
+/// A run synced from another device, or resumed on another device since: that device
+/// drives it.
+fn driven_elsewhere(run_id: Uuid) -> String {
+    format!("paper run {run_id} is driven by another device (where it was last started or resumed)")
+}
+
 impl RunDriver {
     /// Takes the run's lease (from a holder on this machine that is no longer alive, too) and
     /// prepares the plan, the saved state and the feed.
@@ -113,6 +119,10 @@ impl RunDriver {
                 "paper run {run_id} is {}, not running",
                 run.status
             )));
+        }
+        let here = store.device_id().await?;
+        if run.driver_device != Some(here) {
+            return Err(PaperError::Conflict(driven_elsewhere(run_id)));
         }
         let lease = match store
             .acquire_paper_lease(run_id, &cfg.holder, cfg.lease_ttl)
@@ -260,6 +270,9 @@ impl RunDriver {
         let mut run = self.store.paper_run(self.run_id).await?;
         if run.status != PaperRunStatus::Running {
             return Ok(Self::ended(run.status));
+        }
+        if run.driver_device != Some(self.store.device_id().await?) {
+            return Err(PaperError::Conflict(driven_elsewhere(self.run_id)));
         }
         let now = self.store.now().timestamp_millis();
         if now < self.next_poll {

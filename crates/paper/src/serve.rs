@@ -111,10 +111,7 @@ pub async fn serve(
             break;
         }
         tasks.retain(|_, t| !t.is_finished());
-        match store
-            .paper_run_ids_with_status(PaperRunStatus::Running)
-            .await
-        {
+        match store.paper_run_ids_to_drive().await {
             Ok(ids) => {
                 let running: HashSet<Uuid> = ids.iter().copied().collect();
                 if let Ok(mut b) = busy.lock() {

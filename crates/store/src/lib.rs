@@ -44,7 +44,10 @@
 //!   values become `pending`, `running`, `paused`, `stopped`, `error`; the bars each run saw,
 //!   its fills, closed trades, events and replay data live in `paper_bars`, `paper_fills`,
 //!   `paper_trades`, `paper_events` and `paper_replay_data`, and `paper_run_leases` (local
-//!   only) says which process drives a run. These new tables are not synced yet.
+//!   only) says which process drives a run. Runs, fills, trades and events sync
+//!   (`0008_paper_sync.sql`); `driver_device` names the device that drives a run
+//!   (`local_device` holds this installation's id), and bars, replay data and leases stay
+//!   on that device.
 //! * `sync_remote` (local only, `migrations/local/0002_sync_remote.sql`): the remote server's
 //!   address for [`remote`]; the password lives in the OS keyring, never here.
 //! * `sweeps`, `sweep_rows` and `research_trials` (local only,

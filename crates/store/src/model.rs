@@ -613,6 +613,9 @@ pub struct PaperTradeRun {
     pub notifications_held: i64,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// The device that drives the run (see [`crate::Store::device_id`]): runs synced from
+    /// another device are shown, and driven only where they were last started or resumed.
+    pub driver_device: Option<Uuid>,
 }
 
 /// An inbox entry (`notifications`).

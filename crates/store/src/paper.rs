@@ -61,6 +61,7 @@ fn paper_from_row(row: &SqliteRow) -> Result<PaperTradeRun> {
         fills_count: row.int("fills_count")?,
         notifications_held: row.int("notifications_held")?,
         updated_at: row.time("updated_at")?,
+        driver_device: row.opt_id("driver_device")?,
     })
 }
 
@@ -472,7 +473,46 @@ async fn hold_lease(
     }))
 }
 
+/// SQL for this device's id (`local_device`, migrations/local/0008_paper_sync.sql).
+const THIS_DEVICE: &str = "(SELECT device_id FROM local_device WHERE id = 1)";
+
+async fn device_id(conn: &mut SqliteConnection) -> Result<Uuid> {
+    let id: String = sqlx::query_scalar("SELECT device_id FROM local_device WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    Uuid::parse_str(&id).map_err(|e| StoreError::invalid("local_device.device_id", e.to_string()))
+}
+
 impl Store {
+    /// This installation's device id: the device that drives the paper runs started or
+    /// resumed here (runs synced from other devices are driven there).
+    ///
+    /// # Errors
+    ///
+    /// `Storage`.
+    pub async fn device_id(&self) -> Result<Uuid> {
+        let mut conn = self.pool.acquire().await?;
+        device_id(&mut conn).await
+    }
+
+    /// Ids of the running runs this device drives, oldest first: `paper serve` and the app
+    /// drive these and leave runs synced from other devices to them.
+    ///
+    /// # Errors
+    ///
+    /// `Storage`.
+    pub async fn paper_run_ids_to_drive(&self) -> Result<Vec<Uuid>> {
+        let rows: Vec<(String,)> = sqlx::query_as(&format!(
+            "SELECT id FROM paper_trade_runs WHERE status = 'running' \
+             AND driver_device IS {THIS_DEVICE} ORDER BY created_at, id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(s,)| Uuid::parse_str(&s).map_err(|e| StoreError::invalid("id", e.to_string())))
+            .collect()
+    }
+
     /// Creates a paper run (status `pending`) of an existing version, with its replay data.
     ///
     /// # Errors
@@ -510,12 +550,13 @@ impl Store {
         let id = Uuid::now_v7();
         let now = self.now_text();
         let mut tx = self.write_tx().await?;
-        sqlx::query(
+        sqlx::query(&format!(
             "INSERT INTO paper_trade_runs (id, strategy_version_id, schedule, status, alert_config, \
              created_at, name, parameters, feed, symbol, bar_interval, feed_config, initial_cash, \
-             commission, slippage_bps, schedule_cron, catch_up_policy, start_after, updated_at) \
-             VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
+             commission, slippage_bps, schedule_cron, catch_up_policy, start_after, updated_at, \
+             driver_device) \
+             VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {THIS_DEVICE})"
+        ))
         .bind(id_text(id))
         .bind(id_text(new.strategy_version_id))
         .bind(json_text("schedule", &schedule, MAX_JSON_BYTES)?)
@@ -596,23 +637,6 @@ impl Store {
         rows.iter().map(paper_from_row).collect()
     }
 
-    /// Ids of the runs in `status`, oldest first.
-    ///
-    /// # Errors
-    ///
-    /// `Storage`.
-    pub async fn paper_run_ids_with_status(&self, status: PaperRunStatus) -> Result<Vec<Uuid>> {
-        let rows: Vec<(String,)> = sqlx::query_as(
-            "SELECT id FROM paper_trade_runs WHERE status = ? ORDER BY created_at, id",
-        )
-        .bind(status.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|(s,)| Uuid::parse_str(&s).map_err(|e| StoreError::invalid("id", e.to_string())))
-            .collect()
-    }
-
     /// The replay data of a replay run: canonical bar bytes and their BLAKE3.
     ///
     /// # Errors
@@ -658,10 +682,14 @@ impl Store {
                 run.status, change.to
             )));
         }
-        sqlx::query(
-            "UPDATE paper_trade_runs SET status = ?, status_reason = ?, \
-             late_decision = COALESCE(?, late_decision), updated_at = ? WHERE id = ?",
-        )
+        // Starting or resuming a run here makes this device its driver (another device that
+        // drove it stops at its next bar once it has pulled the change).
+        sqlx::query(&format!(
+            "UPDATE paper_trade_runs SET status = ?1, status_reason = ?2, \
+             late_decision = COALESCE(?3, late_decision), updated_at = ?4, \
+             driver_device = CASE WHEN ?1 = 'running' AND status <> 'running' \
+             THEN {THIS_DEVICE} ELSE driver_device END WHERE id = ?5"
+        ))
         .bind(change.to.as_str())
         .bind(&change.reason)
         .bind(change.decision.map(LateDecision::as_str))
@@ -813,13 +841,14 @@ impl Store {
         let perf = json_text("performance_snapshot", &c.performance, MAX_JSON_BYTES)?;
         let mut tx = self.write_tx().await?;
         hold_lease(&mut tx, run_id, token, &until).await?;
-        let done = sqlx::query(
+        let done = sqlx::query(&format!(
             "UPDATE paper_trade_runs SET state_snapshot = ?, performance_snapshot = ?, \
              bars_processed = bars_processed + 1, last_bar_time = ?, last_execution_at = ?, \
              fills_count = fills_count + ?, updated_at = ?, \
              late_decision = CASE WHEN ? THEN NULL ELSE late_decision END \
-             WHERE id = ? AND status = 'running' AND bars_processed = ?",
-        )
+             WHERE id = ? AND status = 'running' AND bars_processed = ? \
+             AND driver_device IS {THIS_DEVICE}"
+        ))
         .bind(&c.state_snapshot)
         .bind(perf)
         .bind(c.bar.time)
@@ -836,6 +865,11 @@ impl Store {
             return Err(StoreError::conflict(
                 if run.status != PaperRunStatus::Running {
                     format!("paper run {run_id} is {}", run.status)
+                } else if run.driver_device != Some(device_id(&mut tx).await?) {
+                    format!(
+                        "paper run {run_id} was started or resumed on another device, \
+                         which drives it now"
+                    )
                 } else {
                     format!(
                         "paper run {run_id} has processed {} bars; bar {} is not the next",

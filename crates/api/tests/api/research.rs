@@ -61,6 +61,21 @@ async fn a_sweep_is_counted_run_stored_and_reopened() {
     let sweep = research::start(&ctx, req, sink).await.unwrap();
     assert_eq!((sweep.rows, sweep.total), (expected, expected));
     assert_eq!(sweep.status, "completed");
+    let inbox = stratagraph_api::paper::inbox(&ctx, None).await.unwrap();
+    let done: Vec<_> = inbox
+        .items
+        .iter()
+        .filter(|n| n.kind == "sweep_done")
+        .collect();
+    assert_eq!(done.len(), 1, "{inbox:?}");
+    assert_eq!(done[0].payload["sweepId"], sweep.id.as_str());
+    assert_eq!(
+        done[0].message,
+        format!(
+            "Sweep of \"{}\" v1 done: {expected} combinations",
+            sweep.strategy_title
+        )
+    );
     let progress = seen.lock().unwrap().clone();
     assert_eq!(progress.first().unwrap().stage, "queued");
     assert!(progress.first().unwrap().job_id.starts_with("sweep-"));

@@ -38,6 +38,24 @@ async fn run_store_list_get_and_compare() {
         progress.last().unwrap().done,
         progress.last().unwrap().total
     );
+    // The finished backtest is in the inbox, saying which strategy it was.
+    let inbox = stratagraph_api::paper::inbox(&ctx, None).await.unwrap();
+    let done: Vec<_> = inbox
+        .items
+        .iter()
+        .filter(|n| n.kind == "backtest_done")
+        .collect();
+    assert_eq!(done.len(), 1, "{inbox:?}");
+    assert_eq!(done[0].payload["runId"], a.summary.id.as_str());
+    assert!(
+        done[0].message.starts_with(&format!(
+            "Backtest of \"{}\" v1 done: ",
+            a.summary.strategy_title
+        )) && done[0].message.ends_with(" % return"),
+        "{}",
+        done[0].message
+    );
+    assert!(inbox.unread >= 1);
 
     let (_, sink) = recorder();
     let b = runs::run_backtest(&ctx, request(&ctx, &[("fast", 5.0), ("slow", 30.0)]), sink)

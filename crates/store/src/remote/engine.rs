@@ -1072,6 +1072,21 @@ async fn apply_rows(
             )
             .await?;
         }
+        "paper_fills" | "paper_trades" => {
+            // A run driven on two devices at once (resumed on one before the other's last
+            // bars arrived) has rows of both under one sequence number: each device keeps its
+            // own where they clash, and the pull goes on.
+            renamed = sqlx::query_scalar(&format!(
+                "SELECT json_group_array(json(j.value)) FROM json_each(?1) j \
+                 WHERE NOT EXISTS (SELECT 1 FROM {} r WHERE r.run_id = j.value ->> '$.run_id' \
+                 AND r.seq = j.value ->> '$.seq' AND r.id <> j.value ->> '$.id')",
+                t.name
+            ))
+            .bind(json)
+            .fetch_one(&mut *conn)
+            .await?;
+            json = &renamed;
+        }
         "strategy_versions" => {
             let clashes: Vec<(String, String, i64)> = sqlx::query_as(
                 "SELECT j.value ->> '$.id', j.value ->> '$.strategy_id', \
@@ -1158,6 +1173,10 @@ fn renumbered_payload(
         "saved_as": from,
         "renumbered_to": to,
         "reason": "another device saved this version number first",
+        "message": format!(
+            "Version {from} you saved is now version {to}: another device saved version \
+             {from} of this strategy first"
+        ),
     })
 }
 

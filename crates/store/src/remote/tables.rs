@@ -1,4 +1,4 @@
-//! The ten synced tables described once, and the SQL both sides run, generated from that.
+//! The synced tables described once, and the SQL both sides run, generated from that.
 
 /// How a column is stored locally (SQLite text/integer) and remotely (PostgreSQL type).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -9,6 +9,11 @@ pub(crate) enum Kind {
     Text,
     /// `INTEGER` on both sides.
     Int,
+    /// `BIGINT` remotely (bar times in milliseconds, counters), `INTEGER` locally.
+    Long,
+    /// `DOUBLE PRECISION` remotely, `REAL` locally; sent as 17 significant digits so the
+    /// value arrives bit for bit.
+    Real,
     /// `TIMESTAMPTZ` remotely, fixed-format UTC text locally.
     Time,
     /// `JSONB` remotely, JSON text locally.
@@ -23,6 +28,8 @@ impl Kind {
             Self::Id => "uuid",
             Self::Text => "text",
             Self::Int => "integer",
+            Self::Long => "bigint",
+            Self::Real => "double precision",
             Self::Time => "timestamptz",
             Self::Json => "jsonb",
             Self::Array => "text[]",
@@ -76,7 +83,17 @@ pub(crate) struct Table {
     pub foreign: &'static str,
 }
 
-use Kind::{Array, Int, Json, Text, Time};
+use Kind::{Array, Int, Json, Long, Real, Text, Time};
+
+/// Remote: the incoming row `i` belongs to a paper run of the user's own strategies.
+const PAPER_RUN_OWNED: &str = "i.run_id IN (SELECT p.id FROM paper_trade_runs p \
+     JOIN strategy_versions v ON v.id = p.strategy_version_id \
+     JOIN strategies s ON s.id = v.strategy_id WHERE s.owner_id = (SELECT sg_current_user_id()))";
+
+/// Local: the row `t` belongs to a paper run that is not this device's user's (`?1`).
+const PAPER_RUN_FOREIGN: &str = "NOT EXISTS (SELECT 1 FROM paper_trade_runs p \
+     JOIN strategy_versions v ON v.id = p.strategy_version_id \
+     JOIN strategies s ON s.id = v.strategy_id WHERE p.id = t.run_id AND s.owner_id = ?1)";
 
 /// The synced tables, parents before children.
 pub(crate) static TABLES: &[Table] = &[
@@ -205,13 +222,96 @@ pub(crate) static TABLES: &[Table] = &[
             c("performance_snapshot", Json),
             c("alert_config", Json),
             c("created_at", Time),
+            c("name", Text),
+            c("parameters", Json),
+            c("feed", Text),
+            c("symbol", Text),
+            c("bar_interval", Text),
+            c("feed_config", Json),
+            c("initial_cash", Real),
+            c("commission", Real),
+            c("slippage_bps", Real),
+            c("schedule_cron", Text),
+            c("catch_up_policy", Text),
+            c("start_after", Long),
+            c("status_reason", Text),
+            c("feed_status", Text),
+            c("late_decision", Text),
+            c("state_snapshot", Json),
+            c("bars_processed", Long),
+            c("last_bar_time", Long),
+            c("fills_count", Long),
+            c("notifications_held", Int),
+            c("updated_at", Time),
+            // Which device drives the run; the lease (which process on that device) and the
+            // bars and replay data the run reads stay local (migrations/local/0008).
+            c("driver_device", Kind::Id),
         ],
         remote_key: "id",
+        // Some changes (the feed's condition, held notifications) do not move `updated_at`:
+        // the time of the local change orders writes instead.
         has_updated_at: false,
         push_allowed: "sg_owns_version(i.strategy_version_id, (SELECT sg_current_user_id()))",
         remote: "paper_trade_runs",
         foreign: "NOT EXISTS (SELECT 1 FROM strategy_versions v JOIN strategies s \
                   ON s.id = v.strategy_id WHERE v.id = t.strategy_version_id AND s.owner_id = ?1)",
+    },
+    Table {
+        name: "paper_fills",
+        cols: &[
+            c("id", Kind::Id),
+            r("run_id", "paper_trade_runs", true),
+            c("seq", Long),
+            c("bar_seq", Long),
+            c("time", Long),
+            c("side", Text),
+            c("action", Text),
+            c("price", Real),
+            c("units", Real),
+            c("commission", Real),
+            c("reason", Text),
+            c("late", Int),
+            c("created_at", Time),
+        ],
+        remote_key: "id",
+        has_updated_at: false,
+        push_allowed: PAPER_RUN_OWNED,
+        remote: "paper_fills",
+        foreign: PAPER_RUN_FOREIGN,
+    },
+    Table {
+        name: "paper_trades",
+        cols: &[
+            c("id", Kind::Id),
+            r("run_id", "paper_trade_runs", true),
+            c("seq", Long),
+            c("trade", Json),
+            c("pnl", Real),
+            c("exit_time", Long),
+            c("created_at", Time),
+        ],
+        remote_key: "id",
+        has_updated_at: false,
+        push_allowed: PAPER_RUN_OWNED,
+        remote: "paper_trades",
+        foreign: PAPER_RUN_FOREIGN,
+    },
+    Table {
+        name: "paper_events",
+        cols: &[
+            c("id", Kind::Id),
+            r("run_id", "paper_trade_runs", true),
+            c("kind", Text),
+            c("message", Text),
+            c("bar_time", Long),
+            c("detail", Json),
+            c("created_at", Time),
+        ],
+        remote_key: "id",
+        has_updated_at: false,
+        push_allowed: PAPER_RUN_OWNED,
+        remote: "paper_events",
+        foreign: PAPER_RUN_FOREIGN,
     },
     Table {
         name: "notifications",
@@ -298,6 +398,11 @@ impl Table {
             .iter()
             .map(|c| match c.kind {
                 Kind::Json | Kind::Array => format!("'{0}', json(t.{0})", c.name),
+                // SQLite's JSON writes reals with 15 digits; 17 give the value back exactly.
+                Kind::Real => format!(
+                    "'{0}', CASE WHEN t.{0} IS NULL THEN NULL ELSE printf('%!.17g', t.{0}) END",
+                    c.name
+                ),
                 _ => format!("'{0}', t.{0}", c.name),
             })
             .collect();

@@ -19,6 +19,7 @@ struct Secrets {
     version: Uuid,
     run: Uuid,
     template: Uuid,
+    paper: Uuid,
 }
 
 /// Everything that identifies alice's rows as text: the marker and her ids.
@@ -30,15 +31,18 @@ fn needles(s: &Secrets) -> Vec<String> {
         s.version.to_string(),
         s.run.to_string(),
         s.template.to_string(),
+        s.paper.to_string(),
     ]
 }
 
 /// Alice's data: a private strategy and version, runs over eleven chunks (inserted by her
 /// own role, so chunks are created by a user's insert), a notification, a private template,
-/// a compliance event, a paper run. Bob gets a little data of his own.
+/// a compliance event, a paper run with a fill, a closed trade and an event. Bob gets a little
+/// data of his own.
 async fn seed(db: &TestDb, alice_role: &str, alice: Uuid, bob: Uuid) -> Secrets {
     let marker = format!("alice-secret-{}", random_suffix());
     let (strategy, version, template) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let paper = Uuid::now_v7();
     psql(
         &db.name,
         &format!(
@@ -55,10 +59,22 @@ async fn seed(db: &TestDb, alice_role: &str, alice: Uuid, bob: Uuid) -> Secrets 
              INSERT INTO compliance_events (id, entity_type, entity_id, event_type, payload, \
                status, created_by) VALUES ('{}', 'template_share', '{template}', 'publish', \
                '{{\"m\": \"{marker}\"}}', 'open', '{alice}'); \
-             INSERT INTO paper_trade_runs (id, strategy_version_id, schedule, status) VALUES \
-               ('{}', '{version}', '{{\"m\": \"{marker}\"}}', 'scheduled');",
+             INSERT INTO paper_trade_runs (id, strategy_version_id, schedule, status, name, \
+               state_snapshot, driver_device) VALUES ('{paper}', '{version}', \
+               '{{\"m\": \"{marker}\"}}', 'running', '{marker}', '{{\"m\": \"{marker}\"}}', \
+               '{}'); \
+             INSERT INTO paper_fills (id, run_id, seq, bar_seq, time, side, action, price, \
+               units, commission, reason) VALUES ('{}', '{paper}', 0, 0, 1700000000000, 'long', \
+               'entry', 101.5, 3, 0.1, '{marker}'); \
+             INSERT INTO paper_trades (id, run_id, seq, trade, pnl, exit_time) VALUES \
+               ('{}', '{paper}', 0, '{{\"m\": \"{marker}\"}}', 12.5, 1700000060000); \
+             INSERT INTO paper_events (id, run_id, kind, message) VALUES \
+               ('{}', '{paper}', 'gap', '{marker}');",
             Uuid::now_v7(),
             random_suffix(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::new_v4(),
             Uuid::now_v7(),
             Uuid::now_v7(),
             Uuid::now_v7(),
@@ -92,6 +108,7 @@ async fn seed(db: &TestDb, alice_role: &str, alice: Uuid, bob: Uuid) -> Secrets 
         version,
         run,
         template,
+        paper,
     }
 }
 
@@ -104,6 +121,9 @@ fn alice_digest(db: &TestDb, s: &Secrets) -> String {
         "strategy_versions",
         "backtest_runs",
         "paper_trade_runs",
+        "paper_fills",
+        "paper_trades",
+        "paper_events",
         "notifications",
         "template_shares",
         "compliance_events",
@@ -116,8 +136,8 @@ fn alice_digest(db: &TestDb, s: &Secrets) -> String {
                 &format!(
                     "SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' \
                      ORDER BY x::text)), '') FROM {t} x WHERE x::text LIKE '%{}%' \
-                     OR x::text LIKE '%{}%'",
-                    s.marker, s.alice
+                     OR x::text LIKE '%{}%' OR x::text LIKE '%{}%'",
+                    s.marker, s.alice, s.paper
                 ),
             )
         })
@@ -202,7 +222,15 @@ async fn bob_finds_nothing_of_alice_through_any_relation_or_function() {
     // Read: no relation bob can select from shows any of alice's rows.
     let relations = readable(&pb).await;
     assert!(relations.len() > 100, "the probe reaches the catalogs too");
-    assert!(relations.contains(&"backtest_runs_visible".to_owned()));
+    for rel in [
+        "backtest_runs_visible",
+        "paper_trade_runs",
+        "paper_fills",
+        "paper_trades",
+        "paper_events",
+    ] {
+        assert!(relations.contains(&rel.to_owned()), "{rel} is probed");
+    }
     assert_eq!(leaks(&pb, &relations, &needles).await, Vec::<String>::new());
     // Chunks by name: not even selectable.
     for chunk in &chunk_names {
@@ -247,6 +275,31 @@ async fn bob_finds_nothing_of_alice_through_any_relation_or_function() {
                 .execute(&pb)
                 .await;
         }
+    }
+    // Nor may bob add rows to alice's paper run (which would show in her views).
+    let paper = secrets.paper;
+    for insert in [
+        format!(
+            "INSERT INTO paper_fills (id, run_id, seq, bar_seq, time, side, action, price, \
+             units, commission) VALUES ('{}', '{paper}', 1, 1, 1, 'long', 'exit', 1, 1, 0)",
+            Uuid::now_v7()
+        ),
+        format!(
+            "INSERT INTO paper_trades (id, run_id, seq, trade, pnl, exit_time) \
+             VALUES ('{}', '{paper}', 1, '{{}}', 1, 1)",
+            Uuid::now_v7()
+        ),
+        format!(
+            "INSERT INTO paper_events (id, run_id, kind, message) \
+             VALUES ('{}', '{paper}', 'gap', 'bob was here')",
+            Uuid::now_v7()
+        ),
+    ] {
+        let err = sqlx::query(&insert).execute(&pb).await.expect_err(&insert);
+        assert!(
+            err.to_string().contains("row-level security"),
+            "{insert}: {err}"
+        );
     }
     for chunk in &chunk_names {
         assert!(sqlx::query(&format!("DELETE FROM {chunk}"))
@@ -372,6 +425,18 @@ async fn bob_finds_nothing_of_alice_through_any_relation_or_function() {
         .await
         .unwrap();
     assert_eq!(hers, 11);
+    for t in [
+        "paper_trade_runs",
+        "paper_fills",
+        "paper_trades",
+        "paper_events",
+    ] {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {t}"))
+            .fetch_one(&pa)
+            .await
+            .unwrap();
+        assert_eq!(n, 1, "alice still sees her {t}");
+    }
     pa.close().await;
 
     // Control: with the grant the runs table had before, TimescaleDB's chunks hand bob

@@ -30,7 +30,7 @@ pub fn expect_timescaledb() -> bool {
     std::env::var("STRATAGRAPH_TEST_TIMESCALEDB").as_deref() == Ok("1")
 }
 
-pub const SYNCED: [&str; 10] = [
+pub const SYNCED: [&str; 13] = [
     "users",
     "subscription_plans",
     "plan_usage",
@@ -38,6 +38,9 @@ pub const SYNCED: [&str; 10] = [
     "strategy_versions",
     "backtest_runs",
     "paper_trade_runs",
+    "paper_fills",
+    "paper_trades",
+    "paper_events",
     "notifications",
     "template_shares",
     "compliance_events",

@@ -13,6 +13,7 @@ mod details;
 mod faults;
 mod keyring;
 mod migrate;
+mod paper;
 mod quota;
 mod rls;
 mod sync;

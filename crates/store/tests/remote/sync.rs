@@ -107,11 +107,14 @@ async fn clashing_version_numbers_keep_both_and_notify() {
     assert!(numbers.contains(&(1, Some("from A".into()))));
     assert!(numbers.contains(&(2, Some("from B".into()))));
     let notes = b.store.list_notifications(me.id, None).await.unwrap();
-    assert!(
-        notes
-            .iter()
-            .any(|n| n.kind == NotificationType::SyncConflict),
-        "{notes:?}"
+    let conflict = notes
+        .iter()
+        .find(|n| n.kind == NotificationType::SyncConflict)
+        .unwrap_or_else(|| panic!("a sync conflict in the inbox: {notes:?}"));
+    assert_eq!(
+        conflict.payload["message"],
+        "Version 1 you saved is now version 2: another device saved version 1 of this \
+         strategy first"
     );
     assert_eq!(a.snapshot().await, b.snapshot().await);
 

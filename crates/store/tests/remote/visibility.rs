@@ -110,6 +110,19 @@ async fn a_share_made_after_a_pull_arrives_and_an_unshare_takes_it_away() {
     assert!(b.ids("users").await.contains(&alice.to_string()));
     let latest = b.store.latest_version(s.id).await.unwrap();
     assert_eq!(latest.id, v2.id, "bob can open the shared version");
+    // Alice paper trades the shared version: bob sees the version, never her run or its rows.
+    let paper = crate::paper::run_with_fills(&a.store, v2.id).await;
+    sa.sync(None).await.unwrap();
+    sb.sync(None).await.unwrap();
+    assert!(a.ids("paper_trade_runs").await.contains(&paper.to_string()));
+    for t in [
+        "paper_trade_runs",
+        "paper_fills",
+        "paper_trades",
+        "paper_events",
+    ] {
+        assert!(b.ids(t).await.is_empty(), "bob's device holds alice's {t}");
+    }
     let pb = db.role_pool(&bob_role).await;
     for t in SYNCED {
         assert_eq!(b.ids(t).await, visible_ids(&pb, t).await, "{t}");
