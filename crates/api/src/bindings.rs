@@ -54,6 +54,8 @@ fn export_bindings() {
         TradePage,
         RunCompare,
         NodeValue,
+        IndicatorInfo,
+        ChartView,
         Profile,
         AppSettings,
         crate::sync::SyncConfigInput,

@@ -1084,7 +1084,7 @@ pub async fn walk_forward(
                 times: &t[r.start..],
                 equity: &r.equity,
                 trades: &[],
-                prices: None,
+                ..ChartData::default()
             },
             &opts,
         )

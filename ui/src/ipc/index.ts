@@ -8,7 +8,9 @@ import { getCurrentWindow } from '@tauri-apps/api/window';
 import { confirm, open, save } from '@tauri-apps/plugin-dialog';
 import type {
   AppInfo,
+  ChartView,
   Heatmap,
+  IndicatorInfo,
   MonteCarloDetail,
   Robustness,
   RunBreakdown,
@@ -59,8 +61,8 @@ export type GraphArg = GraphJson | Record<string, unknown>;
 /** How a Monte Carlo resamples a run's trades. */
 export type MonteCarloMethod = 'shuffle' | 'bootstrap';
 
-/** Chart kinds of `runChart` / `chartExport`. */
-export type ChartKind = 'equity' | 'drawdown' | 'price';
+/** Chart kinds of `runChart` / `chartExport` (`indicator`: one node output in a pane). */
+export type ChartKind = 'equity' | 'drawdown' | 'price' | 'indicator';
 
 /** True when `e` is an `IpcError` as the backend sends it. */
 export function isIpcError(e: unknown): e is IpcError {
@@ -169,7 +171,9 @@ export const api = {
   runCompare: (runIdA: string, runIdB: string) =>
     call<RunCompare>('run_compare', { runIdA, runIdB }),
   nodeValues: (runId: string, bar: number) => call<NodeValue[]>('node_values', { runId, bar }),
-  /** SVG text of a chart drawn by `crates/report` (`price` without its dataset: trades only). */
+  /** A chart drawn by `crates/report` (`price` without its dataset: trades only) with where
+   * its plot lies, the values under each pixel column and the trade markers. `indicators`:
+   * outputs (`node.port`) over the prices; `series`: the output of an `indicator` pane. */
   runChart: (args: {
     runId: string;
     kind: ChartKind;
@@ -177,7 +181,11 @@ export const api = {
     to?: number;
     width: number;
     height: number;
-  }) => call<string>('run_chart', args),
+    indicators?: string[];
+    series?: string;
+  }) => call<ChartView>('run_chart', args),
+  /** The node outputs of a run the price chart can draw, with their default place and levels. */
+  runIndicators: (runId: string) => call<IndicatorInfo[]>('run_indicators', { runId }),
   /** Writes the run's self-contained HTML report to `path` (atomically). */
   runExportHtml: (runId: string, path: string) => call<void>('run_export_html', { runId, path }),
   /** Writes one chart of a run as a PNG or SVG file (atomically). */
@@ -188,6 +196,8 @@ export const api = {
     path: string;
     from?: number;
     to?: number;
+    indicators?: string[];
+    series?: string;
   }) => call<void>('chart_export', args),
 
   /** How many combinations a sweep would run (checked as the sweep checks it). */

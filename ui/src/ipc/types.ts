@@ -66,11 +66,16 @@ export type {
   AppSettings,
   AxisInput,
   AxisValues,
+  ChartFrame,
+  ChartMarker,
+  ChartView,
   Dataset,
   DatasetPreview,
   ErrorCode,
   Heatmap,
   HeatCell,
+  HoverSeries,
+  IndicatorInfo,
   MonteCarloDetail,
   PboSummary,
   PlotBox,
@@ -124,4 +129,4 @@ export type {
 /** A run's metrics by name (the engine's `Metrics` as JSON). */
 export type Metrics = Record<string, number | boolean | null>;
 
-export type ChartKind = 'equity' | 'drawdown' | 'price';
+export type ChartKind = 'equity' | 'drawdown' | 'price' | 'indicator';

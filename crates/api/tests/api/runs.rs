@@ -70,7 +70,10 @@ async fn run_store_list_get_and_compare() {
             height: Some(300),
             ..Default::default()
         };
-        let svg = stratagraph_api::charts::run_chart(&ctx, req).await.unwrap();
+        let svg = stratagraph_api::charts::run_chart(&ctx, req)
+            .await
+            .unwrap()
+            .svg;
         assert!(svg.contains("<svg"), "{kind}");
     }
     let bad = stratagraph_api::charts::ChartRequest {

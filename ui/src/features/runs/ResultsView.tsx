@@ -9,6 +9,7 @@ import type { ExcursionDto, Metrics, RunBreakdown, RunDetail, Trade } from '../.
 import { Chart, type Range } from './Chart';
 import { MonthlyReturns, SideSplit } from './Breakdown';
 import { RobustnessPanel } from './Robustness';
+import { IndicatorPicker, useIndicators } from './Indicators';
 import { diffTone, fmtDate, fmtDateTime, fmtMetric, fmtNum, METRICS } from '../../shared/format';
 import { useRuns } from './store';
 import { svgDataUrl } from '../../shared/svg';
@@ -213,6 +214,7 @@ function RunDetailView({ run, onExplain }: { run: RunDetail; onExplain: ExplainT
   const [picked, setPicked] = useState<number | null>(null);
   const [breakdown, setBreakdown] = useState<RunBreakdown | null>(null);
   const [breakdownError, setBreakdownError] = useState<string | null>(null);
+  const ind = useIndicators(run.id);
   useEffect(() => {
     let live = true;
     setBreakdown(null);
@@ -274,7 +276,7 @@ function RunDetailView({ run, onExplain }: { run: RunDetail; onExplain: ExplainT
       <Chart
         runId={run.id}
         kind="equity"
-        title="Equity"
+        title="Equity and buy and hold"
         height={240}
         range={zoom}
         onRange={setZoom}
@@ -297,11 +299,25 @@ function RunDetailView({ run, onExplain }: { run: RunDetail; onExplain: ExplainT
         range={priceRange}
         dataRange={dataRange}
         wait={!equityIn}
+        indicators={ind.layout.overlays}
         onRange={(r) => {
           setPriceRange(r);
           setPicked(null);
         }}
       />
+      <IndicatorPicker list={ind.list} chosen={ind.chosen} error={ind.error} onPlace={ind.place} />
+      {ind.layout.panes.map((p) => (
+        <Chart
+          key={p.key}
+          runId={run.id}
+          kind="indicator"
+          series={p.key}
+          title={p.levels.length ? `${p.label} (levels ${p.levels.join(', ')})` : p.label}
+          height={160}
+          range={priceRange}
+          wait={!equityIn}
+        />
+      ))}
       <h3>
         Trades ({run.tradesTotal}
         {run.openTrade ? ' + 1 open' : ''})
