@@ -326,11 +326,7 @@ pub async fn run_compare(
 
 /// `nodeValues`.
 #[tauri::command]
-pub async fn node_values(
-    state: State<'_, AppState>,
-    run_id: String,
-    bar: u32,
-) -> Res<Vec<NodeValue>> {
+pub async fn node_values(state: State<'_, AppState>, run_id: String, bar: u32) -> Res<BarValues> {
     runs::node_values(&*state.ctx().await?, &run_id, bar).await
 }
 

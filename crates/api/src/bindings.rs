@@ -54,6 +54,7 @@ fn export_bindings() {
         TradePage,
         RunCompare,
         NodeValue,
+        BarValues,
         IndicatorInfo,
         ChartView,
         Profile,

@@ -571,6 +571,19 @@ pub struct NodeValue {
     pub value: Option<f64>,
 }
 
+/// The value on every wire at one bar (`nodeValues`).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BarValues {
+    /// The bar, from 0.
+    pub bar: u32,
+    /// Its time, ms UTC.
+    #[ts(type = "number")]
+    pub time: i64,
+    /// Each node output's value at that bar, sorted by node and port.
+    pub values: Vec<NodeValue>,
+}
+
 /// The local user.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

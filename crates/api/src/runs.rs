@@ -15,8 +15,8 @@ use stratagraph_store::{
 };
 
 use crate::dto::{
-    Dataset, EquityPoint, MetricDiff, NodeValue, Progress, RunCompare, RunDetail, RunSummary,
-    Trade, TradePage, TRADES_FIRST_PAGE,
+    BarValues, Dataset, EquityPoint, MetricDiff, NodeValue, Progress, RunCompare, RunDetail,
+    RunSummary, Trade, TradePage, TRADES_FIRST_PAGE,
 };
 use crate::error::{ApiResult, ErrorCode, IpcError};
 use crate::{app, datasets, parse_uuid, time_text, Ctx};
@@ -615,13 +615,13 @@ pub async fn compare(
     })
 }
 
-/// `nodeValues`: the value on every wire at bar `bar` of a run (why did this trade fire?),
-/// recomputed from the run's version, data and parameters.
+/// `nodeValues`: the value on every wire at bar `bar` of a run (why did this trade fire?)
+/// and the bar's time, recomputed from the run's version, data and parameters.
 ///
 /// # Errors
 ///
 /// `invalid` for a bar out of range, `not_found` when the run's dataset was deleted.
-pub async fn node_values(ctx: &Ctx, run_id: &str, bar: u32) -> ApiResult<Vec<NodeValue>> {
+pub async fn node_values(ctx: &Ctx, run_id: &str, bar: u32) -> ApiResult<BarValues> {
     let id = parse_uuid("run", run_id)?;
     let run = ctx.store.get_run(id).await?;
     let version = ctx.store.get_version(run.strategy_version_id).await?;
@@ -665,7 +665,11 @@ pub async fn node_values(ctx: &Ctx, run_id: &str, bar: u32) -> ApiResult<Vec<Nod
             })
             .collect();
         out.sort_by(|a, b| (&a.node, &a.port).cmp(&(&b.node, &b.port)));
-        Ok(out)
+        Ok(BarValues {
+            bar,
+            time: bars.time()[i],
+            values: out,
+        })
     })
     .await
     .unwrap_or_else(|e| Err(IpcError::io("The evaluation stopped unexpectedly", e)))

@@ -8,6 +8,7 @@ import { getCurrentWindow } from '@tauri-apps/api/window';
 import { confirm, open, save } from '@tauri-apps/plugin-dialog';
 import type {
   AppInfo,
+  BarValues,
   ChartView,
   Heatmap,
   IndicatorInfo,
@@ -27,7 +28,6 @@ import type {
   Inbox,
   IpcError,
   NodeSpec,
-  NodeValue,
   PaperRunDetail,
   PaperRunSummary,
   PaperStartInput,
@@ -170,7 +170,8 @@ export const api = {
   runDelete: (runId: string) => call<void>('run_delete', { runId }),
   runCompare: (runIdA: string, runIdB: string) =>
     call<RunCompare>('run_compare', { runIdA, runIdB }),
-  nodeValues: (runId: string, bar: number) => call<NodeValue[]>('node_values', { runId, bar }),
+  /** Every wire's value at one bar of a run, with the bar's time. */
+  nodeValues: (runId: string, bar: number) => call<BarValues>('node_values', { runId, bar }),
   /** A chart drawn by `crates/report` (`price` without its dataset: trades only) with where
    * its plot lies, the values under each pixel column and the trade markers. `indicators`:
    * outputs (`node.port`) over the prices; `series`: the output of an `indicator` pane. */

@@ -66,6 +66,7 @@ export type {
   AppSettings,
   AxisInput,
   AxisValues,
+  BarValues,
   ChartFrame,
   ChartMarker,
   ChartView,

@@ -60,6 +60,14 @@ export function fmtDate(v: number | string | null | undefined): string {
   return Number.isNaN(d.getTime()) ? String(v) : d.toISOString().slice(0, 10);
 }
 
+/** A bar's time: the date alone for daily data (midnight UTC), else date and time (UTC). */
+export function fmtBarTime(t: number): string {
+  const d = new Date(t);
+  if (Number.isNaN(d.getTime())) return String(t);
+  const iso = d.toISOString();
+  return t % 86_400_000 === 0 ? iso.slice(0, 10) : `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+}
+
 export function fmtDateTime(v: string | null | undefined): string {
   if (!v) return '—';
   const d = new Date(v);

@@ -103,8 +103,16 @@ async fn run_store_list_get_and_compare() {
     assert_eq!(lib[0].last_run.as_ref().unwrap().id, b.summary.id);
 
     // Every wire has a value at a bar.
-    let values = runs::node_values(&ctx, &a.summary.id, 100).await.unwrap();
-    assert!(values.iter().any(|v| v.node == "fast" && v.value.is_some()));
+    let at = runs::node_values(&ctx, &a.summary.id, 100).await.unwrap();
+    assert!(at
+        .values
+        .iter()
+        .any(|v| v.node == "fast" && v.value.is_some()));
+    // With the bar's time: the sample data is daily from its first bar.
+    let first = runs::node_values(&ctx, &a.summary.id, 0).await.unwrap();
+    assert_eq!(at.bar, 100);
+    assert_eq!(first.time, a.equity[0].t);
+    assert_eq!(at.time - first.time, 100 * 86_400_000);
     assert_eq!(
         runs::node_values(&ctx, &a.summary.id, 10_000_000)
             .await

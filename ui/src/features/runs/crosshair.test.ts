@@ -2,9 +2,9 @@
 
 import { describe, expect, it } from 'vitest';
 import type { ChartFrame, ChartView, IndicatorInfo } from '../../ipc/types';
+import { fmtBarTime } from '../../shared/format';
 import {
   columnAt,
-  fmtBarTime,
   inPlot,
   layoutIndicators,
   markerTip,

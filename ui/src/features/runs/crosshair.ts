@@ -3,7 +3,7 @@
 // axis, where each trade marker sits, and the text of the read-out and the tooltips.
 
 import type { ChartFrame, ChartMarker, ChartView, IndicatorInfo } from '../../ipc/types';
-import { fmtNum } from '../../shared/format';
+import { fmtBarTime, fmtNum } from '../../shared/format';
 
 /** A point in the picture's own pixels (the frame's coordinates). */
 export interface Px {
@@ -51,12 +51,6 @@ export function project(frame: ChartFrame, t: number, v: number): Px {
     x: frame.left + ((t - frame.x0) / xs) * w,
     y: frame.bottom - ((v - frame.y0) / ys) * h,
   };
-}
-
-/** A bar's time: the date alone for daily data (midnight UTC), else date and time (UTC). */
-export function fmtBarTime(t: number): string {
-  const iso = new Date(t).toISOString();
-  return t % 86_400_000 === 0 ? iso.slice(0, 10) : `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 }
 
 /** The crosshair's read-out at column `c`: the bar's time and each series' value. */

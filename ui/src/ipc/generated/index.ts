@@ -3,6 +3,7 @@ export type { AppInfo } from './AppInfo';
 export type { AppSettings } from './AppSettings';
 export type { AxisInput } from './AxisInput';
 export type { AxisValues } from './AxisValues';
+export type { BarValues } from './BarValues';
 export type { ChartFrame } from './ChartFrame';
 export type { ChartMarker } from './ChartMarker';
 export type { ChartView } from './ChartView';
