@@ -426,6 +426,8 @@ pub struct RunSummary {
     pub status: String,
     /// Parameter values used.
     pub parameters: BTreeMap<String, f64>,
+    /// The costs the run was charged.
+    pub costs: RunCosts,
     /// The engine's metrics (null until completed).
     #[ts(type = "Record<string, number | boolean | null> | null")]
     pub metrics: Option<MetricsJson>,
@@ -569,6 +571,16 @@ pub struct NodeValue {
     pub port: String,
     /// The value (`null` when missing, booleans as 0/1).
     pub value: Option<f64>,
+}
+
+/// The costs of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RunCosts {
+    /// Commission as a fraction of traded value, on entry and on exit (0.001 = 0.1 %).
+    pub commission: f64,
+    /// Slippage in basis points against every fill.
+    pub slippage_bps: f64,
 }
 
 /// The value on every wire at one bar (`nodeValues`).

@@ -111,6 +111,7 @@ export type {
   Progress,
   QuotaUsage,
   RunCompare,
+  RunCosts,
   RunDetail,
   RunSummary,
   Strategy,

@@ -1,6 +1,6 @@
 // Number and date formatting for metrics, trades and lists.
 
-import type { Metrics } from '../ipc/types';
+import type { Metrics, RunCosts } from '../ipc/types';
 
 export interface MetricDef {
   key: keyof Metrics & string;
@@ -78,4 +78,13 @@ export function fmtDateTime(v: string | null | undefined): string {
 export function diffTone(def: MetricDef, delta: number | null): 'pos' | 'neg' | '' {
   if (delta === null || delta === 0 || !Number.isFinite(delta) || def.better === 'none') return '';
   return delta > 0 === (def.better === 'up') ? 'pos' : 'neg';
+}
+
+/** A run's costs in a few words: commission in percent of traded value a side, slippage in
+ * basis points; `no costs` when both are zero. */
+export function fmtCosts(c: RunCosts | null | undefined): string {
+  if (!c) return 'costs unknown';
+  if (c.commission === 0 && c.slippageBps === 0) return 'no costs';
+  const pct = Number((c.commission * 100).toPrecision(6));
+  return `commission ${pct}% · slippage ${Number(c.slippageBps.toPrecision(6))} bps`;
 }

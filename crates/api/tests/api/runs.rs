@@ -319,3 +319,41 @@ async fn trades_come_a_page_at_a_time_sorted_over_all_of_them() {
 fn uuid_like() -> String {
     "0190f5a2-0000-7000-8000-000000000000".to_owned()
 }
+
+#[tokio::test]
+async fn history_rows_say_what_each_run_was_charged() {
+    let (_dir, ctx, _) = fresh().await;
+    let free = runs::run_backtest(&ctx, request(&ctx, &[]), recorder().1)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            free.summary.costs.commission,
+            free.summary.costs.slippage_bps
+        ),
+        (0.0, 0.0)
+    );
+    // Version 2 charges 0.1 % a side and 5 bps of slippage.
+    let sid = app::app_info(&ctx).example_strategy_id.unwrap();
+    let v1 = stratagraph_api::strategies::version_get(&ctx, &sid, 1)
+        .await
+        .unwrap();
+    let mut graph = v1.graph.clone();
+    graph["settings"]["commission"] = 0.001.into();
+    graph["settings"]["slippage_bps"] = 5.into();
+    stratagraph_api::strategies::version_save(&ctx, &sid, &graph, Some("costs"))
+        .await
+        .unwrap();
+    let mut req = request(&ctx, &[]);
+    req.version = 2;
+    let charged = runs::run_backtest(&ctx, req, recorder().1).await.unwrap();
+    let listed = runs::list(&ctx, Some(&sid)).await.unwrap();
+    let costs = |id: &str| {
+        let r = listed.iter().find(|r| r.id == id).unwrap();
+        (r.costs.commission, r.costs.slippage_bps)
+    };
+    assert_eq!(costs(&charged.summary.id), (0.001, 5.0));
+    assert_eq!(costs(&free.summary.id), (0.0, 0.0));
+    let got = runs::get(&ctx, &charged.summary.id).await.unwrap();
+    assert_eq!(got.summary.costs.slippage_bps, 5.0);
+}

@@ -10,7 +10,15 @@ import { Chart, type Range } from './Chart';
 import { MonthlyReturns, SideSplit } from './Breakdown';
 import { RobustnessPanel } from './Robustness';
 import { IndicatorPicker, useIndicators } from './Indicators';
-import { diffTone, fmtDate, fmtDateTime, fmtMetric, fmtNum, METRICS } from '../../shared/format';
+import {
+  diffTone,
+  fmtCosts,
+  fmtDate,
+  fmtDateTime,
+  fmtMetric,
+  fmtNum,
+  METRICS,
+} from '../../shared/format';
 import { useRuns } from './store';
 import { svgDataUrl } from '../../shared/svg';
 import { sortTrades, tradeWindow, type TradeKey } from './trades';
@@ -265,7 +273,8 @@ function RunDetailView({ run, onExplain }: { run: RunDetail; onExplain: ExplainT
             · {fmtDateTime(run.createdAt)} ·{' '}
             {Object.entries(run.parameters ?? {})
               .map(([k, v]) => `${k}=${v}`)
-              .join(', ') || 'default parameters'}
+              .join(', ') || 'default parameters'}{' '}
+            · <span data-testid="run-costs">{fmtCosts(run.costs)}</span>
           </div>
         </div>
         <button className="btn" onClick={() => void exportHtml()} data-testid="export-html">
@@ -353,6 +362,7 @@ function IdentityDiff({ a, b }: { a: RunDetail; b: RunDetail }) {
   const rows: [string, string, string][] = [
     ['Strategy version', `v${a.version}`, `v${b.version}`],
     ['Dataset', a.datasetName ?? '—', b.datasetName ?? '—'],
+    ['Costs', fmtCosts(a.costs), fmtCosts(b.costs)],
     ...names.map((n): [string, string, string] => [
       `$${n}`,
       String(a.parameters[n] ?? '—'),
@@ -550,6 +560,8 @@ export function ResultsView({ onExplain }: { onExplain: ExplainTrade }) {
                         ` · ${Object.entries(r.parameters)
                           .map(([k, v]) => `${k}=${v}`)
                           .join(' ')}`}
+                      {' · '}
+                      <span data-testid="run-row-costs">{fmtCosts(r.costs)}</span>
                     </div>
                   </div>
                   <button

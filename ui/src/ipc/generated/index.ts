@@ -49,6 +49,7 @@ export type { QuotaUsage } from './QuotaUsage';
 export type { Robustness } from './Robustness';
 export type { RunBreakdown } from './RunBreakdown';
 export type { RunCompare } from './RunCompare';
+export type { RunCosts } from './RunCosts';
 export type { RunDetail } from './RunDetail';
 export type { RunSummary } from './RunSummary';
 export type { SideStatsDto } from './SideStatsDto';
