@@ -42,6 +42,7 @@ const COMMANDS: &[&str] = &[
     "run_compare",
     "node_values",
     "run_chart",
+    "run_indicators",
     "run_export_html",
     "chart_export",
     "sync_configure",

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 use stratagraph_api::dto::*;
-use stratagraph_api::{app, charts, datasets, paper, runs, strategies, sync, IpcError};
+use stratagraph_api::{app, charts, datasets, indicators, paper, runs, strategies, sync, IpcError};
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -326,11 +326,7 @@ pub async fn run_compare(
 
 /// `nodeValues`.
 #[tauri::command]
-pub async fn node_values(
-    state: State<'_, AppState>,
-    run_id: String,
-    bar: u32,
-) -> Res<Vec<NodeValue>> {
+pub async fn node_values(state: State<'_, AppState>, run_id: String, bar: u32) -> Res<BarValues> {
     runs::node_values(&*state.ctx().await?, &run_id, bar).await
 }
 
@@ -345,7 +341,9 @@ pub async fn run_chart(
     to: Option<i64>,
     width: Option<u32>,
     height: Option<u32>,
-) -> Res<String> {
+    indicators: Option<Vec<String>>,
+    series: Option<String>,
+) -> Res<ChartView> {
     let req = charts::ChartRequest {
         run_id,
         kind,
@@ -353,8 +351,16 @@ pub async fn run_chart(
         to,
         width,
         height,
+        indicators: indicators.unwrap_or_default(),
+        series,
     };
     charts::run_chart(&*state.ctx().await?, req).await
+}
+
+/// `runIndicators`.
+#[tauri::command]
+pub async fn run_indicators(state: State<'_, AppState>, run_id: String) -> Res<Vec<IndicatorInfo>> {
+    indicators::list(&*state.ctx().await?, &run_id).await
 }
 
 /// `runExportHtml`.
@@ -374,12 +380,16 @@ pub async fn chart_export(
     path: String,
     from: Option<i64>,
     to: Option<i64>,
+    indicators: Option<Vec<String>>,
+    series: Option<String>,
 ) -> Res<()> {
     let chart = charts::ChartRequest {
         run_id,
         kind,
         from,
         to,
+        indicators: indicators.unwrap_or_default(),
+        series,
         ..Default::default()
     };
     charts::chart_export(

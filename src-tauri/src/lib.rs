@@ -123,6 +123,7 @@ pub fn run() {
             commands::run_compare,
             commands::node_values,
             commands::run_chart,
+            commands::run_indicators,
             commands::run_export_html,
             commands::chart_export,
             commands::sync_configure,

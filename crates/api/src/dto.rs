@@ -426,6 +426,8 @@ pub struct RunSummary {
     pub status: String,
     /// Parameter values used.
     pub parameters: BTreeMap<String, f64>,
+    /// The costs the run was charged.
+    pub costs: RunCosts,
     /// The engine's metrics (null until completed).
     #[ts(type = "Record<string, number | boolean | null> | null")]
     pub metrics: Option<MetricsJson>,
@@ -571,6 +573,29 @@ pub struct NodeValue {
     pub value: Option<f64>,
 }
 
+/// The costs of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RunCosts {
+    /// Commission as a fraction of traded value, on entry and on exit (0.001 = 0.1 %).
+    pub commission: f64,
+    /// Slippage in basis points against every fill.
+    pub slippage_bps: f64,
+}
+
+/// The value on every wire at one bar (`nodeValues`).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BarValues {
+    /// The bar, from 0.
+    pub bar: u32,
+    /// Its time, ms UTC.
+    #[ts(type = "number")]
+    pub time: i64,
+    /// Each node output's value at that bar, sorted by node and port.
+    pub values: Vec<NodeValue>,
+}
+
 /// The local user.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -646,4 +671,110 @@ pub enum Theme {
 pub struct AppSettings {
     /// Theme.
     pub theme: Theme,
+}
+
+/// A node output of a run that the price chart can draw (`runIndicators`).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct IndicatorInfo {
+    /// `node.port`, as `runChart` takes it.
+    pub key: String,
+    /// Name in the legend: the node id, with the port when it is not `out`.
+    pub label: String,
+    /// The node's kind, e.g. `indicator.rsi`.
+    pub kind: String,
+    /// True when the values are in price units (over the prices by default), false for an
+    /// oscillator (in a pane below).
+    pub overlay: bool,
+    /// Constants the strategy compares the output with (RSI's 30 and 70), drawn in its pane.
+    pub levels: Vec<f64>,
+}
+
+/// Where a chart's plot lies in its picture (pixels from the top left) and what it spans.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ChartFrame {
+    /// Width of the picture, pixels.
+    pub width: u32,
+    /// Height of the picture, pixels.
+    pub height: u32,
+    /// Left edge of the plot.
+    pub left: i32,
+    /// Right edge of the plot.
+    pub right: i32,
+    /// Top edge of the plot.
+    pub top: i32,
+    /// Bottom edge of the plot.
+    pub bottom: i32,
+    /// Time at the left edge, ms UTC.
+    #[ts(type = "number")]
+    pub x0: i64,
+    /// Time at the right edge, ms UTC.
+    #[ts(type = "number")]
+    pub x1: i64,
+    /// Value at the bottom edge.
+    pub y0: f64,
+    /// Value at the top edge.
+    pub y1: f64,
+}
+
+/// One line of the crosshair's read-out.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HoverSeries {
+    /// Name, e.g. `Close`, `Equity`, `rsi`.
+    pub label: String,
+    /// The value under each pixel column of the plot (`null` where there is none).
+    pub values: Vec<Option<f64>>,
+}
+
+/// A trade marker on the price chart, with what its tooltip shows.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ChartMarker {
+    /// The trade's number in time order, from 1.
+    pub trade: u32,
+    /// `entry` or `exit`.
+    pub at: String,
+    /// Where the marker is: time (ms UTC) and price.
+    #[ts(type = "number")]
+    pub t: i64,
+    /// Price at the marker.
+    pub price: f64,
+    /// `long` or `short`.
+    pub side: String,
+    /// Entry time, ms UTC.
+    #[ts(type = "number")]
+    pub entry_time: i64,
+    /// Exit time, ms UTC (`null` while open).
+    #[ts(type = "number | null")]
+    pub exit_time: Option<i64>,
+    /// Entry price.
+    pub entry_price: f64,
+    /// Exit price (`null` while open).
+    pub exit_price: Option<f64>,
+    /// Profit or loss in account currency, costs included.
+    pub pnl: f64,
+    /// Profit or loss in percent of the entry value.
+    pub pnl_pct: f64,
+}
+
+/// A chart of a run (`runChart`): the SVG, where its plot lies, the values under each pixel
+/// column for the crosshair, and the trade markers for tooltips.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ChartView {
+    /// The SVG document.
+    pub svg: String,
+    /// The plot's place and ranges.
+    pub frame: ChartFrame,
+    /// Bar time under each pixel column of the plot (`null` outside the data).
+    #[ts(type = "(number | null)[]")]
+    pub times: Vec<Option<i64>>,
+    /// The values the crosshair reads out, per pixel column.
+    pub series: Vec<HoverSeries>,
+    /// Trade markers in view (price chart; empty when more than `markersOmitted` allows).
+    pub markers: Vec<ChartMarker>,
+    /// Markers in view but left out (too many to point at: zoom in).
+    pub markers_omitted: u32,
 }

@@ -25,6 +25,7 @@ pub mod dto;
 pub mod error;
 pub mod examples;
 mod files;
+pub mod indicators;
 pub mod jobs;
 pub mod paper;
 pub mod research;

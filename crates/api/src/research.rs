@@ -1091,7 +1091,7 @@ pub async fn walk_forward(
                 times: &t[r.start..],
                 equity: &r.equity,
                 trades: &[],
-                prices: None,
+                ..ChartData::default()
             },
             &opts,
         )

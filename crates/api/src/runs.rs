@@ -15,8 +15,8 @@ use stratagraph_store::{
 };
 
 use crate::dto::{
-    Dataset, EquityPoint, MetricDiff, NodeValue, Progress, RunCompare, RunDetail, RunSummary,
-    Trade, TradePage, TRADES_FIRST_PAGE,
+    BarValues, Dataset, EquityPoint, MetricDiff, NodeValue, Progress, RunCompare, RunCosts,
+    RunDetail, RunSummary, Trade, TradePage, TRADES_FIRST_PAGE,
 };
 use crate::error::{ApiResult, ErrorCode, IpcError};
 use crate::{app, datasets, parse_uuid, time_text, Ctx};
@@ -46,10 +46,29 @@ fn trade_dto(t: &stratagraph_engine::backtest::Trade) -> Option<Trade> {
         .and_then(|v| serde_json::from_value(v).ok())
 }
 
+/// The costs a run was charged: as recorded with the run, or, for runs recorded before costs
+/// were, its version's settings (a version's settings never change; the engine charges
+/// nothing for a setting left out).
+fn costs_of(parameters: &Value, graph: &Value) -> RunCosts {
+    let read = |v: Option<&Value>, commission: &str, slippage: &str| {
+        let num = |k: &str| v.and_then(|v| v.get(k)).and_then(Value::as_f64);
+        Some(RunCosts {
+            commission: num(commission)?,
+            slippage_bps: num(slippage).unwrap_or(0.0),
+        })
+    };
+    read(parameters.get("costs"), "commission", "slippageBps")
+        .or_else(|| read(graph.get("settings"), "commission", "slippage_bps"))
+        .unwrap_or(RunCosts {
+            commission: 0.0,
+            slippage_bps: 0.0,
+        })
+}
+
 fn summary_of(
     run: &BacktestRun,
     strategy: &stratagraph_store::Strategy,
-    version: i32,
+    version: &stratagraph_store::StrategyVersion,
 ) -> RunSummary {
     let p = &run.parameters;
     let params: BTreeMap<String, f64> = p
@@ -73,11 +92,12 @@ fn summary_of(
         id: run.id.to_string(),
         strategy_id: strategy.id.to_string(),
         strategy_title: strategy.title.clone(),
-        version,
+        version: version.version,
         dataset_id: text("datasetId"),
         dataset_name: text("datasetName"),
         status: run.status.as_str().to_owned(),
         parameters: params,
+        costs: costs_of(p, &version.graph_json),
         metrics,
         error,
         created_at: time_text(run.created_at),
@@ -88,7 +108,7 @@ fn summary_of(
 async fn summary(ctx: &Ctx, run: &BacktestRun) -> ApiResult<RunSummary> {
     let v = ctx.store.get_version(run.strategy_version_id).await?;
     let s = ctx.store.get_strategy(v.strategy_id).await?;
-    Ok(summary_of(run, &s, v.version))
+    Ok(summary_of(run, &s, &v))
 }
 
 /// The most recent run of any version of `strategy`.
@@ -152,6 +172,10 @@ pub async fn run_backtest(
         "datasetName": dataset.name,
         "dataHash": dataset.data_hash,
         "bars": dataset.bars,
+        "costs": {
+            "commission": plan.settings.commission,
+            "slippageBps": plan.settings.slippage_bps,
+        },
     });
     let run = ctx
         .store
@@ -289,7 +313,7 @@ pub async fn run_backtest(
         .await;
     send(PROGRESS_TOTAL, "done");
     Ok(RunDetail {
-        summary: summary_of(&completed, &strategy, version.version),
+        summary: summary_of(&completed, &strategy, &version),
         trades: result
             .trades
             .iter()
@@ -348,10 +372,10 @@ pub async fn list(ctx: &Ctx, strategy_id: Option<&str>) -> ApiResult<Vec<RunSumm
         if let std::collections::hash_map::Entry::Vacant(e) = versions.entry(key) {
             let v = ctx.store.get_version(key).await?;
             let s = ctx.store.get_strategy(v.strategy_id).await?;
-            e.insert((s, v.version));
+            e.insert((s, v));
         }
         if let Some((s, v)) = versions.get(&key) {
-            out.push(summary_of(run, s, *v));
+            out.push(summary_of(run, s, v));
         }
     }
     Ok(out)
@@ -619,13 +643,13 @@ pub async fn compare(
     })
 }
 
-/// `nodeValues`: the value on every wire at bar `bar` of a run (why did this trade fire?),
-/// recomputed from the run's version, data and parameters.
+/// `nodeValues`: the value on every wire at bar `bar` of a run (why did this trade fire?)
+/// and the bar's time, recomputed from the run's version, data and parameters.
 ///
 /// # Errors
 ///
 /// `invalid` for a bar out of range, `not_found` when the run's dataset was deleted.
-pub async fn node_values(ctx: &Ctx, run_id: &str, bar: u32) -> ApiResult<Vec<NodeValue>> {
+pub async fn node_values(ctx: &Ctx, run_id: &str, bar: u32) -> ApiResult<BarValues> {
     let id = parse_uuid("run", run_id)?;
     let run = ctx.store.get_run(id).await?;
     let version = ctx.store.get_version(run.strategy_version_id).await?;
@@ -669,8 +693,29 @@ pub async fn node_values(ctx: &Ctx, run_id: &str, bar: u32) -> ApiResult<Vec<Nod
             })
             .collect();
         out.sort_by(|a, b| (&a.node, &a.port).cmp(&(&b.node, &b.port)));
-        Ok(out)
+        Ok(BarValues {
+            bar,
+            time: bars.time()[i],
+            values: out,
+        })
     })
     .await
     .unwrap_or_else(|e| Err(IpcError::io("The evaluation stopped unexpectedly", e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn costs_come_from_the_run_or_else_its_version() {
+        let graph = json!({"settings": {"commission": 0.002, "slippage_bps": 3}});
+        let recorded = json!({"costs": {"commission": 0.001, "slippageBps": 5.0}});
+        let c = costs_of(&recorded, &graph);
+        assert_eq!((c.commission, c.slippage_bps), (0.001, 5.0));
+        let older = costs_of(&json!({"params": {}}), &graph);
+        assert_eq!((older.commission, older.slippage_bps), (0.002, 3.0));
+        let none = costs_of(&json!({}), &json!({"settings": {}}));
+        assert_eq!((none.commission, none.slippage_bps), (0.0, 0.0));
+    }
 }

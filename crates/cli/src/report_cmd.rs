@@ -147,6 +147,7 @@ fn fresh_report(
             equity: &r.equity,
             trades: &trades,
             prices: Some(PriceSeries::from_bars(&bars)),
+            ..ChartData::default()
         },
         theme,
         graph: strategy.as_ref(),
@@ -189,6 +190,7 @@ fn stored_report(db: Option<&Path>, id: &str, theme: Theme) -> Result<String, St
             equity: &run.equity,
             trades: &run.trades,
             prices: None,
+            ..ChartData::default()
         },
         theme,
         graph: run.graph.as_ref(),

@@ -61,6 +61,7 @@ fn bench(plan: &stratagraph_engine::compile::Plan, n: usize, step_ms: i64) {
         equity: &result.equity,
         trades: &result.trades,
         prices: Some(PriceSeries::from_bars(&bars)),
+        ..ChartData::default()
     };
     let opts = ChartOptions::default();
     let runs = 10;

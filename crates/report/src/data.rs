@@ -47,6 +47,16 @@ impl<'a> PriceSeries<'a> {
     }
 }
 
+/// A series computed per price bar (a node's output, e.g. an SMA or an RSI), drawn over the
+/// prices or in a pane of its own. `values` pair up with the prices' times.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Overlay<'a> {
+    /// Name in the legend, e.g. `fast.out`.
+    pub label: &'a str,
+    /// One value per price bar; NaN where the series has no value yet.
+    pub values: &'a [f64],
+}
+
 /// What a chart shows, borrowed. A fresh backtest fills it with the bar times and
 /// `BacktestResult::equity`; a stored run with the times and values of its decimated equity
 /// points (and no prices). `times` and `equity` pair up to the shorter of the two; times are
@@ -61,6 +71,10 @@ pub struct ChartData<'a> {
     pub trades: &'a [Trade],
     /// Prices for the price chart, when known.
     pub prices: Option<PriceSeries<'a>>,
+    /// Buy-and-hold equity at each of `times` (the equity chart draws it with a legend).
+    pub benchmark: Option<&'a [f64]>,
+    /// Series drawn over the prices on the price chart, with a legend.
+    pub overlays: &'a [Overlay<'a>],
 }
 
 impl<'a> ChartData<'a> {
@@ -110,6 +124,8 @@ pub struct Palette {
     pub win: (u8, u8, u8),
     /// Markers of losing trades (used by nothing else).
     pub loss: (u8, u8, u8),
+    /// Indicator lines, in turn.
+    pub series: [(u8, u8, u8); 4],
 }
 
 impl Theme {
@@ -128,6 +144,7 @@ impl Theme {
                 candle_down: (200, 100, 100),
                 win: (0, 150, 60),
                 loss: (215, 25, 28),
+                series: [(217, 119, 6), (128, 70, 190), (0, 140, 140), (190, 50, 130)],
             },
             Theme::Dark => Palette {
                 background: (24, 26, 31),
@@ -141,6 +158,12 @@ impl Theme {
                 candle_down: (200, 90, 90),
                 win: (60, 220, 110),
                 loss: (255, 80, 80),
+                series: [
+                    (245, 166, 35),
+                    (180, 140, 250),
+                    (60, 200, 200),
+                    (240, 110, 190),
+                ],
             },
         }
     }

@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::data::ChartOptions;
 use crate::format::{number, time_label};
 use crate::scene::{MarkerKind, Scene, YFmt, MARGIN, X_LABEL_AREA, Y_LABEL_AREA};
-use crate::{ensure_font, ReportError, MAX_SIZE, MIN_SIZE};
+use crate::{ensure_font, Frame, ReportError, MAX_SIZE, MIN_SIZE};
 
 const FONT: &str = "sans-serif";
 
@@ -35,15 +35,24 @@ fn rgb(c: (u8, u8, u8)) -> RGBColor {
 
 /// Renders `scene` as an SVG document.
 pub(crate) fn svg(scene: &Scene, opts: &ChartOptions) -> Result<String, ReportError> {
+    svg_framed(scene, opts).map(|(svg, _)| svg)
+}
+
+/// Renders `scene` as an SVG document, with where its plot lies.
+pub(crate) fn svg_framed(
+    scene: &Scene,
+    opts: &ChartOptions,
+) -> Result<(String, Frame), ReportError> {
     let size = check_size(opts)?;
     ensure_font()?;
     let mut out = String::new();
-    {
+    let frame = {
         let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
-        paint(&root, scene)?;
+        let frame = paint(&root, scene)?;
         root.present().map_err(draw_err)?;
-    }
-    Ok(out)
+        frame
+    };
+    Ok((out, frame))
 }
 
 /// Renders `scene` into an RGB buffer and encodes it as PNG.
@@ -117,7 +126,7 @@ fn y_label(v: f64, fmt: YFmt, decimals: usize) -> String {
 fn paint<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     scene: &Scene,
-) -> Result<(), ReportError> {
+) -> Result<Frame, ReportError> {
     let pal = &scene.palette;
     let text = rgb(pal.text);
     root.fill(&rgb(pal.background)).map_err(draw_err)?;
@@ -129,6 +138,15 @@ fn paint<DB: DrawingBackend>(
         .build_cartesian_2d(scene.x.0..scene.x.1, scene.y.0..scene.y.1)
         .map_err(draw_err)?;
 
+    let (px, py) = chart.plotting_area().get_pixel_range();
+    let frame = Frame {
+        left: px.start,
+        right: px.end,
+        top: py.start,
+        bottom: py.end,
+        x: scene.x,
+        y: scene.y,
+    };
     let (w, h) = root.dim_in_pixel();
     let per_label = match scene.time_fmt {
         crate::format::TimeFmt::Date => 110,
@@ -155,6 +173,15 @@ fn paint<DB: DrawingBackend>(
     let mut legend = false;
     for line in &scene.lines {
         let color = rgb(line.color);
+        if line.level {
+            chart
+                .draw_series(LineSeries::new(
+                    line.points.iter().copied(),
+                    color.stroke_width(1),
+                ))
+                .map_err(draw_err)?;
+            continue;
+        }
         if line.area {
             chart
                 .draw_series(
@@ -229,5 +256,5 @@ fn paint<DB: DrawingBackend>(
         ))
         .map_err(draw_err)?;
     }
-    Ok(())
+    Ok(frame)
 }

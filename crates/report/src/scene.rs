@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use stratagraph_engine::backtest::{ExitReason, Side, Trade};
 
-use crate::data::{ChartData, ChartOptions, Palette, PriceSeries};
+use crate::data::{ChartData, ChartOptions, Overlay, Palette, PriceSeries};
 use crate::decimate::{decimate_min_max, visible};
 use crate::format::TimeFmt;
 
@@ -43,6 +43,8 @@ pub(crate) struct Line {
     pub color: Rgb,
     pub label: Option<String>,
     pub area: bool,
+    /// A thin reference line (an indicator's level) rather than a data line.
+    pub level: bool,
 }
 
 /// One OHLC bar.
@@ -237,12 +239,34 @@ impl Scene {
         let ends = ends(times, &vis);
         let color = scene.palette.line;
         let mut scene = scene;
+        // With a benchmark both lines are named in a legend.
+        let bench = data
+            .benchmark
+            .map(|b| {
+                decimate_min_max(
+                    &times[vis.clone()],
+                    &b[vis_in(&vis, b.len())],
+                    plot_width(opts),
+                )
+            })
+            .filter(|p| !p.is_empty());
         if !points.is_empty() {
             scene.lines.push(Line {
                 points,
                 color,
-                label: None,
+                label: bench.as_ref().map(|_| "Strategy".to_owned()),
                 area: false,
+                level: false,
+            });
+        }
+        if let Some(points) = bench {
+            let color = scene.palette.line2;
+            scene.lines.push(Line {
+                points,
+                color,
+                label: Some("Buy and hold".to_owned()),
+                area: false,
+                level: false,
             });
         }
         scene.finish(opts, ends, &times[vis])
@@ -285,6 +309,7 @@ impl Scene {
                 color,
                 label: None,
                 area: true,
+                level: false,
             });
         }
         let ends = ends(times, &vis);
@@ -321,10 +346,72 @@ impl Scene {
                     color,
                     label: None,
                     area: false,
+                    level: false,
                 });
             }
         }
+        for (k, o) in data.overlays.iter().enumerate() {
+            let color = scene.palette.series[k % scene.palette.series.len()];
+            let points = decimate_min_max(
+                &times[vis.clone()],
+                &o.values[vis_in(&vis, o.values.len())],
+                width,
+            );
+            scene.lines.push(Line {
+                points,
+                color,
+                label: Some(o.label.to_owned()),
+                area: false,
+                level: false,
+            });
+        }
         let ends = ends(times, &vis);
+        scene.finish(opts, ends, &times[vis])
+    }
+
+    /// One series in a pane of its own (an oscillator such as RSI), with its reference levels
+    /// (the constants the strategy compares it with) as thin horizontal lines.
+    pub(crate) fn indicator(
+        times: &[i64],
+        series: &Overlay<'_>,
+        levels: &[f64],
+        opts: &ChartOptions,
+    ) -> Scene {
+        let mut scene = Scene::new(series.label, opts, YFmt::Number);
+        let Some((from, to)) = requested(opts) else {
+            return scene.note_only(opts, NO_DATA);
+        };
+        let n = times.len().min(series.values.len());
+        let times = &times[..n];
+        let vis = visible(times, from, to);
+        let points = decimate_min_max(
+            &times[vis.clone()],
+            &series.values[vis.clone()],
+            plot_width(opts),
+        );
+        let ends = ends(times, &vis);
+        if !points.is_empty() {
+            if let Some((a, b)) = ends {
+                let grid = scene.palette.grid;
+                for &v in levels.iter().filter(|v| v.is_finite()) {
+                    scene.lines.push(Line {
+                        points: vec![(a, v), (b, v)],
+                        color: grid,
+                        label: None,
+                        area: false,
+                        level: true,
+                    });
+                }
+            }
+            let color = scene.palette.series[0];
+            scene.lines.push(Line {
+                points,
+                color,
+                label: None,
+                area: false,
+                level: false,
+            });
+        }
         scene.finish(opts, ends, &times[vis])
     }
 
@@ -369,10 +456,16 @@ impl Scene {
                 color,
                 label: Some(label.to_owned()),
                 area: false,
+                level: false,
             });
         }
         scene.finish(opts, all_ends, sample)
     }
+}
+
+/// `vis` cut to a column of `len` values (a column shorter than the times gives fewer).
+fn vis_in(vis: &Range<usize>, len: usize) -> Range<usize> {
+    vis.start.min(len)..vis.end.min(len)
 }
 
 /// First and last visible time.
@@ -526,5 +619,90 @@ mod tests {
         let s = Scene::compare(&da, &db, ("a", "b"), &opts());
         assert_eq!(s.lines[0].points, vec![(0, 100.0), (1, 200.0)]);
         assert_eq!(s.lines[1].points, vec![(1, 100.0)]);
+    }
+
+    #[test]
+    fn a_benchmark_gets_its_own_named_line() {
+        let times = [0, 1, 2];
+        let eq = [100.0, 110.0, 120.0];
+        let bench = [100.0, 90.0, 80.0];
+        let data = ChartData {
+            times: &times,
+            equity: &eq,
+            benchmark: Some(&bench),
+            ..ChartData::default()
+        };
+        let s = Scene::equity(&data, &opts());
+        let labels: Vec<_> = s.lines.iter().map(|l| l.label.as_deref()).collect();
+        assert_eq!(labels, vec![Some("Strategy"), Some("Buy and hold")]);
+        assert_eq!(s.lines[1].points, vec![(0, 100.0), (1, 90.0), (2, 80.0)]);
+        // The y range covers both lines.
+        assert!(s.y.0 < 80.0 && s.y.1 > 120.0);
+        // Without one the equity line has no legend.
+        let plain = Scene::equity(
+            &ChartData {
+                benchmark: None,
+                ..data
+            },
+            &opts(),
+        );
+        assert_eq!(plain.lines.len(), 1);
+        assert!(plain.lines[0].label.is_none());
+    }
+
+    #[test]
+    fn overlays_follow_the_zoom_and_panes_draw_their_levels() {
+        let times = [0, 1, 2, 3];
+        let close = [10.0, 11.0, 12.0, 13.0];
+        let sma = [f64::NAN, 10.5, 11.5, 12.5];
+        let overlays = [Overlay {
+            label: "fast.out",
+            values: &sma,
+        }];
+        let data = ChartData {
+            prices: Some(PriceSeries {
+                times: &times,
+                open: &close,
+                high: &close,
+                low: &close,
+                close: &close,
+            }),
+            overlays: &overlays,
+            ..ChartData::default()
+        };
+        let zoom = ChartOptions {
+            from_ms: Some(2),
+            ..opts()
+        };
+        let s = Scene::price(&data, &zoom);
+        let line = s
+            .lines
+            .iter()
+            .find(|l| l.label.as_deref() == Some("fast.out"))
+            .map(|l| l.points.clone());
+        assert_eq!(line, Some(vec![(2, 11.5), (3, 12.5)]));
+
+        let rsi = [f64::NAN, 20.0, 50.0, 80.0];
+        let pane = Scene::indicator(
+            &times,
+            &Overlay {
+                label: "rsi.out",
+                values: &rsi,
+            },
+            &[30.0, 70.0],
+            &opts(),
+        );
+        let levels: Vec<_> = pane
+            .lines
+            .iter()
+            .filter(|l| l.level)
+            .map(|l| l.points.clone())
+            .collect();
+        assert_eq!(
+            levels,
+            vec![vec![(0, 30.0), (3, 30.0)], vec![(0, 70.0), (3, 70.0)]]
+        );
+        assert_eq!(pane.title, "rsi.out");
+        assert!(pane.y.0 < 20.0 && pane.y.1 > 80.0);
     }
 }

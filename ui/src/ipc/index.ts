@@ -8,7 +8,10 @@ import { getCurrentWindow } from '@tauri-apps/api/window';
 import { confirm, open, save } from '@tauri-apps/plugin-dialog';
 import type {
   AppInfo,
+  BarValues,
+  ChartView,
   Heatmap,
+  IndicatorInfo,
   MonteCarloDetail,
   Robustness,
   RunBreakdown,
@@ -25,7 +28,6 @@ import type {
   Inbox,
   IpcError,
   NodeSpec,
-  NodeValue,
   PaperRunDetail,
   PaperRunSummary,
   PaperStartInput,
@@ -59,8 +61,8 @@ export type GraphArg = GraphJson | Record<string, unknown>;
 /** How a Monte Carlo resamples a run's trades. */
 export type MonteCarloMethod = 'shuffle' | 'bootstrap';
 
-/** Chart kinds of `runChart` / `chartExport`. */
-export type ChartKind = 'equity' | 'drawdown' | 'price';
+/** Chart kinds of `runChart` / `chartExport` (`indicator`: one node output in a pane). */
+export type ChartKind = 'equity' | 'drawdown' | 'price' | 'indicator';
 
 /** True when `e` is an `IpcError` as the backend sends it. */
 export function isIpcError(e: unknown): e is IpcError {
@@ -168,8 +170,11 @@ export const api = {
   runDelete: (runId: string) => call<void>('run_delete', { runId }),
   runCompare: (runIdA: string, runIdB: string) =>
     call<RunCompare>('run_compare', { runIdA, runIdB }),
-  nodeValues: (runId: string, bar: number) => call<NodeValue[]>('node_values', { runId, bar }),
-  /** SVG text of a chart drawn by `crates/report` (`price` without its dataset: trades only). */
+  /** Every wire's value at one bar of a run, with the bar's time. */
+  nodeValues: (runId: string, bar: number) => call<BarValues>('node_values', { runId, bar }),
+  /** A chart drawn by `crates/report` (`price` without its dataset: trades only) with where
+   * its plot lies, the values under each pixel column and the trade markers. `indicators`:
+   * outputs (`node.port`) over the prices; `series`: the output of an `indicator` pane. */
   runChart: (args: {
     runId: string;
     kind: ChartKind;
@@ -177,7 +182,11 @@ export const api = {
     to?: number;
     width: number;
     height: number;
-  }) => call<string>('run_chart', args),
+    indicators?: string[];
+    series?: string;
+  }) => call<ChartView>('run_chart', args),
+  /** The node outputs of a run the price chart can draw, with their default place and levels. */
+  runIndicators: (runId: string) => call<IndicatorInfo[]>('run_indicators', { runId }),
   /** Writes the run's self-contained HTML report to `path` (atomically). */
   runExportHtml: (runId: string, path: string) => call<void>('run_export_html', { runId, path }),
   /** Writes one chart of a run as a PNG or SVG file (atomically). */
@@ -188,6 +197,8 @@ export const api = {
     path: string;
     from?: number;
     to?: number;
+    indicators?: string[];
+    series?: string;
   }) => call<void>('chart_export', args),
 
   /** How many combinations a sweep would run (checked as the sweep checks it). */

@@ -66,11 +66,17 @@ export type {
   AppSettings,
   AxisInput,
   AxisValues,
+  BarValues,
+  ChartFrame,
+  ChartMarker,
+  ChartView,
   Dataset,
   DatasetPreview,
   ErrorCode,
   Heatmap,
   HeatCell,
+  HoverSeries,
+  IndicatorInfo,
   MonteCarloDetail,
   PboSummary,
   PlotBox,
@@ -105,6 +111,7 @@ export type {
   Progress,
   QuotaUsage,
   RunCompare,
+  RunCosts,
   RunDetail,
   RunSummary,
   Strategy,
@@ -124,4 +131,4 @@ export type {
 /** A run's metrics by name (the engine's `Metrics` as JSON). */
 export type Metrics = Record<string, number | boolean | null>;
 
-export type ChartKind = 'equity' | 'drawdown' | 'price';
+export type ChartKind = 'equity' | 'drawdown' | 'price' | 'indicator';

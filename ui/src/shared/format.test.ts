@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffTone, METRICS } from './format';
+import { diffTone, fmtBarTime, fmtCosts, METRICS } from './format';
 
 const def = (key: string) => METRICS.find((m) => m.key === key)!;
 
@@ -17,5 +17,23 @@ describe('comparing two runs', () => {
     expect(diffTone(def('trades'), 10)).toBe('');
     expect(diffTone(def('sharpe'), 0)).toBe('');
     expect(diffTone(def('sharpe'), null)).toBe('');
+  });
+});
+
+describe('run identity', () => {
+  it('says what a run was charged', () => {
+    expect(fmtCosts({ commission: 0.001, slippageBps: 5 })).toBe(
+      'commission 0.1% · slippage 5 bps',
+    );
+    expect(fmtCosts({ commission: 0.0005, slippageBps: 0 })).toBe(
+      'commission 0.05% · slippage 0 bps',
+    );
+    expect(fmtCosts({ commission: 0, slippageBps: 0 })).toBe('no costs');
+    expect(fmtCosts(null)).toBe('costs unknown');
+  });
+
+  it('shows daily bars as dates and intraday bars with the time', () => {
+    expect(fmtBarTime(Date.UTC(2023, 4, 17))).toBe('2023-05-17');
+    expect(fmtBarTime(Date.UTC(2023, 4, 17, 4))).toBe('2023-05-17 04:00 UTC');
   });
 });

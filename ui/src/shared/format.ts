@@ -1,6 +1,6 @@
 // Number and date formatting for metrics, trades and lists.
 
-import type { Metrics } from '../ipc/types';
+import type { Metrics, RunCosts } from '../ipc/types';
 
 export interface MetricDef {
   key: keyof Metrics & string;
@@ -60,6 +60,14 @@ export function fmtDate(v: number | string | null | undefined): string {
   return Number.isNaN(d.getTime()) ? String(v) : d.toISOString().slice(0, 10);
 }
 
+/** A bar's time: the date alone for daily data (midnight UTC), else date and time (UTC). */
+export function fmtBarTime(t: number): string {
+  const d = new Date(t);
+  if (Number.isNaN(d.getTime())) return String(t);
+  const iso = d.toISOString();
+  return t % 86_400_000 === 0 ? iso.slice(0, 10) : `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+}
+
 export function fmtDateTime(v: string | null | undefined): string {
   if (!v) return '—';
   const d = new Date(v);
@@ -70,4 +78,13 @@ export function fmtDateTime(v: string | null | undefined): string {
 export function diffTone(def: MetricDef, delta: number | null): 'pos' | 'neg' | '' {
   if (delta === null || delta === 0 || !Number.isFinite(delta) || def.better === 'none') return '';
   return delta > 0 === (def.better === 'up') ? 'pos' : 'neg';
+}
+
+/** A run's costs in a few words: commission in percent of traded value a side, slippage in
+ * basis points; `no costs` when both are zero. */
+export function fmtCosts(c: RunCosts | null | undefined): string {
+  if (!c) return 'costs unknown';
+  if (c.commission === 0 && c.slippageBps === 0) return 'no costs';
+  const pct = Number((c.commission * 100).toPrecision(6));
+  return `commission ${pct}% · slippage ${Number(c.slippageBps.toPrecision(6))} bps`;
 }

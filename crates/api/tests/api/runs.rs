@@ -88,7 +88,10 @@ async fn run_store_list_get_and_compare() {
             height: Some(300),
             ..Default::default()
         };
-        let svg = stratagraph_api::charts::run_chart(&ctx, req).await.unwrap();
+        let svg = stratagraph_api::charts::run_chart(&ctx, req)
+            .await
+            .unwrap()
+            .svg;
         assert!(svg.contains("<svg"), "{kind}");
     }
     let bad = stratagraph_api::charts::ChartRequest {
@@ -118,8 +121,16 @@ async fn run_store_list_get_and_compare() {
     assert_eq!(lib[0].last_run.as_ref().unwrap().id, b.summary.id);
 
     // Every wire has a value at a bar.
-    let values = runs::node_values(&ctx, &a.summary.id, 100).await.unwrap();
-    assert!(values.iter().any(|v| v.node == "fast" && v.value.is_some()));
+    let at = runs::node_values(&ctx, &a.summary.id, 100).await.unwrap();
+    assert!(at
+        .values
+        .iter()
+        .any(|v| v.node == "fast" && v.value.is_some()));
+    // With the bar's time: the sample data is daily from its first bar.
+    let first = runs::node_values(&ctx, &a.summary.id, 0).await.unwrap();
+    assert_eq!(at.bar, 100);
+    assert_eq!(first.time, a.equity[0].t);
+    assert_eq!(at.time - first.time, 100 * 86_400_000);
     assert_eq!(
         runs::node_values(&ctx, &a.summary.id, 10_000_000)
             .await
@@ -325,4 +336,42 @@ async fn trades_come_a_page_at_a_time_sorted_over_all_of_them() {
 
 fn uuid_like() -> String {
     "0190f5a2-0000-7000-8000-000000000000".to_owned()
+}
+
+#[tokio::test]
+async fn history_rows_say_what_each_run_was_charged() {
+    let (_dir, ctx, _) = fresh().await;
+    let free = runs::run_backtest(&ctx, request(&ctx, &[]), recorder().1)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            free.summary.costs.commission,
+            free.summary.costs.slippage_bps
+        ),
+        (0.0, 0.0)
+    );
+    // Version 2 charges 0.1 % a side and 5 bps of slippage.
+    let sid = app::app_info(&ctx).example_strategy_id.unwrap();
+    let v1 = stratagraph_api::strategies::version_get(&ctx, &sid, 1)
+        .await
+        .unwrap();
+    let mut graph = v1.graph.clone();
+    graph["settings"]["commission"] = 0.001.into();
+    graph["settings"]["slippage_bps"] = 5.into();
+    stratagraph_api::strategies::version_save(&ctx, &sid, &graph, Some("costs"))
+        .await
+        .unwrap();
+    let mut req = request(&ctx, &[]);
+    req.version = 2;
+    let charged = runs::run_backtest(&ctx, req, recorder().1).await.unwrap();
+    let listed = runs::list(&ctx, Some(&sid)).await.unwrap();
+    let costs = |id: &str| {
+        let r = listed.iter().find(|r| r.id == id).unwrap();
+        (r.costs.commission, r.costs.slippage_bps)
+    };
+    assert_eq!(costs(&charged.summary.id), (0.001, 5.0));
+    assert_eq!(costs(&free.summary.id), (0.0, 0.0));
+    let got = runs::get(&ctx, &charged.summary.id).await.unwrap();
+    assert_eq!(got.summary.costs.slippage_bps, 5.0);
 }

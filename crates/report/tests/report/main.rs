@@ -84,6 +84,7 @@ impl Fixture {
             equity: &self.equity,
             trades: &self.trades,
             prices: Some(self.prices()),
+            ..stratagraph_report::ChartData::default()
         }
     }
 

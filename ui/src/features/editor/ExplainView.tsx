@@ -5,7 +5,8 @@ import { Background, Controls, ReactFlow, ReactFlowProvider } from '@xyflow/reac
 import { useMemo } from 'react';
 import { useApp } from '../../shared/app';
 import { edgeTypes } from './EdgeView';
-import { useExplain } from './explain';
+import { fmtBarTime } from '../../shared/format';
+import { tradeWords, useExplain } from './explain';
 import { toFlow, type SgEdge, type SgNode } from './graph';
 import { nodeTypes } from './NodeView';
 
@@ -16,6 +17,8 @@ export function ExplainView() {
   const signal = useExplain((s) => s.signal);
   const maxBar = useExplain((s) => s.maxBar);
   const tradeNo = useExplain((s) => s.tradeNo);
+  const trade = useExplain((s) => s.trade);
+  const time = useExplain((s) => s.time);
   const labels = useExplain((s) => s.labels);
   const loading = useExplain((s) => s.loading);
   const error = useExplain((s) => s.error);
@@ -49,10 +52,21 @@ export function ExplainView() {
     <div className="explain" data-testid="explain-view">
       <div className="banner info" data-testid="explain-banner">
         <span>
-          <b>Why did {tradeNo !== null ? `trade #${tradeNo}` : 'this trade'} fire?</b>{' '}
-          {run.strategyTitle} v{run.version} (read-only) · values at bar{' '}
-          <b data-testid="explain-bar">{bar}</b>
-          {bar === signal ? ' (the signal bar: the entry filled at the next open)' : ''}
+          <b data-testid="explain-trade">
+            Why did{' '}
+            {trade && tradeNo !== null
+              ? tradeWords(trade, tradeNo)
+              : tradeNo !== null
+                ? `trade #${tradeNo}`
+                : 'this trade'}{' '}
+            fire?
+          </b>{' '}
+          {run.strategyTitle} v{run.version} (read-only) · values at{' '}
+          <b data-testid="explain-date">{time !== null ? fmtBarTime(time) : '…'}</b>{' '}
+          <span className="muted">
+            (bar <span data-testid="explain-bar">{bar}</span>)
+          </span>
+          {bar === signal ? ' — the signal bar: the entry filled at the next open' : ''}
         </span>
         <span className="grow" />
         <button

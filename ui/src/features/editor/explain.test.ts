@@ -14,7 +14,7 @@ vi.mock('../../ipc', () => ({
     versionGet: async () => ({ graph: doc }),
     nodeValues: async (_run: string, bar: number) => {
       backend.bars.push(bar);
-      return backend.values(bar);
+      return { bar, time: Date.UTC(2024, 0, 1) + bar * 86_400_000, values: backend.values(bar) };
     },
   },
   toIpcError: (e: unknown) => e,
@@ -47,7 +47,7 @@ const catalog = [
   { kind: 'order.enter_long', outputs: [] },
 ].map((s) => ({ ...s, category: 'source', label: s.kind, help: '', inputs: [], params: [] }));
 
-const { edgeLabels, formatWireValue, roundForLabel, signalBar, useExplain } =
+const { edgeLabels, formatWireValue, roundForLabel, signalBar, tradeWords, useExplain } =
   await import('./explain');
 const { useApp } = await import('../../shared/app');
 const { parseGraph } = await import('./graph');
@@ -102,11 +102,28 @@ describe('explain store', () => {
     expect(s.bar).toBe(9);
     expect(s.tradeNo).toBe(3);
     expect(s.labels['up:out->buy:when']?.text).toBe('true');
+    // The bar's time comes with its values.
+    expect(s.time).toBe(Date.UTC(2024, 0, 10));
     await useExplain.getState().setBar(10);
     expect(useExplain.getState().labels['up:out->buy:when']?.text).toBe('false');
+    expect(useExplain.getState().time).toBe(Date.UTC(2024, 0, 11));
     await useExplain.getState().setBar(11);
     expect(useExplain.getState().bar).toBe(10);
     expect(backend.bars).toEqual([9, 10, 10]);
+  });
+
+  it('names the trade by its dates', () => {
+    const t = {
+      side: 'long',
+      entry_time: Date.UTC(2024, 0, 10),
+      exit_time: Date.UTC(2024, 1, 2),
+      exit_reason: 'signal',
+    } as never;
+    expect(tradeWords(t, 3)).toBe('trade #3 (long, entered 2024-01-10, exited 2024-02-02)');
+    const open = { side: 'short', entry_time: Date.UTC(2024, 0, 10, 9, 30), exit_reason: 'open' };
+    expect(tradeWords(open as never, 1)).toBe(
+      'trade #1 (short, entered 2024-01-10 09:30 UTC, still open)',
+    );
   });
 
   it('leaving the editor ends the explanation', async () => {

@@ -7,6 +7,7 @@ import { useApp } from '../../shared/app';
 import { api, toIpcError } from '../../ipc';
 import type { NodeValue } from '../../ipc';
 import type { NodeSpec, PortType, RunDetail, Trade } from '../../ipc/types';
+import { fmtBarTime } from '../../shared/format';
 import { edgeId, parseGraph, type GraphDoc } from './graph';
 
 /** The bar whose close made the signal: the bar before the entry fill (fills are next-open). */
@@ -28,6 +29,13 @@ export function roundForLabel(v: number): string {
   const a = Math.abs(v);
   if (a >= 1) return v.toLocaleString('en-US', { maximumFractionDigits: 2 });
   return String(Number(v.toPrecision(4)));
+}
+
+/** The banner's words for trade `tradeNo`: its side and when it entered and left. */
+export function tradeWords(trade: Trade, tradeNo: number): string {
+  const exit =
+    trade.exit_reason === 'open' ? 'still open' : `exited ${fmtBarTime(trade.exit_time)}`;
+  return `trade #${tradeNo} (${trade.side}, entered ${fmtBarTime(trade.entry_time)}, ${exit})`;
 }
 
 /** One wire's label from its value (`null` = missing) and the type of the port it leaves. */
@@ -72,10 +80,14 @@ interface ExplainState {
   run: RunDetail | null;
   /** Which trade (1-based, in the run's order) opened the view, if one did. */
   tradeNo: number | null;
+  /** That trade. */
+  trade: Trade | null;
   doc: GraphDoc | null;
   /** The signal bar of the trade that opened the view. */
   signal: number;
   bar: number;
+  /** The time of `bar` (ms UTC), once its values are in. */
+  time: number | null;
   /** Last bar of the run's data, when the dataset is still there. */
   maxBar: number | null;
   labels: Record<string, WireLabel>;
@@ -92,9 +104,11 @@ interface ExplainState {
 export const useExplain = create<ExplainState>()((set, get) => ({
   run: null,
   tradeNo: null,
+  trade: null,
   doc: null,
   signal: 0,
   bar: 0,
+  time: null,
   maxBar: null,
   labels: {},
   loading: false,
@@ -104,6 +118,8 @@ export const useExplain = create<ExplainState>()((set, get) => ({
     set({
       run,
       tradeNo,
+      trade,
+      time: null,
       doc: null,
       signal: signalBar(trade),
       bar: signalBar(trade),
@@ -130,17 +146,30 @@ export const useExplain = create<ExplainState>()((set, get) => ({
     const b = Math.max(0, maxBar === null ? bar : Math.min(bar, maxBar));
     set({ bar: b, loading: true, error: null });
     try {
-      const values = await api.nodeValues(run.id, b);
+      const at = await api.nodeValues(run.id, b);
       if (get().run?.id !== run.id || get().bar !== b) return;
-      set({ labels: edgeLabels(doc, values, useApp.getState().catalog), loading: false });
+      set({
+        labels: edgeLabels(doc, at.values, useApp.getState().catalog),
+        time: at.time,
+        loading: false,
+      });
     } catch (e) {
       if (get().bar !== b) return;
-      set({ labels: {}, error: toIpcError(e).message, loading: false });
+      set({ labels: {}, time: null, error: toIpcError(e).message, loading: false });
     }
   },
 
   close: () =>
-    set({ run: null, tradeNo: null, doc: null, labels: {}, error: null, loading: false }),
+    set({
+      run: null,
+      tradeNo: null,
+      trade: null,
+      time: null,
+      doc: null,
+      labels: {},
+      error: null,
+      loading: false,
+    }),
 }));
 
 // Leaving the editor ends the explanation: coming back shows the working graph again.

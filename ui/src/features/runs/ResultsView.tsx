@@ -9,7 +9,16 @@ import type { ExcursionDto, Metrics, RunBreakdown, RunDetail, Trade } from '../.
 import { Chart, type Range } from './Chart';
 import { MonthlyReturns, SideSplit } from './Breakdown';
 import { RobustnessPanel } from './Robustness';
-import { diffTone, fmtDate, fmtDateTime, fmtMetric, fmtNum, METRICS } from '../../shared/format';
+import { IndicatorPicker, useIndicators } from './Indicators';
+import {
+  diffTone,
+  fmtCosts,
+  fmtDate,
+  fmtDateTime,
+  fmtMetric,
+  fmtNum,
+  METRICS,
+} from '../../shared/format';
 import { useRuns } from './store';
 import { svgDataUrl } from '../../shared/svg';
 import { sortTrades, tradeWindow, type TradeKey } from './trades';
@@ -213,6 +222,7 @@ function RunDetailView({ run, onExplain }: { run: RunDetail; onExplain: ExplainT
   const [picked, setPicked] = useState<number | null>(null);
   const [breakdown, setBreakdown] = useState<RunBreakdown | null>(null);
   const [breakdownError, setBreakdownError] = useState<string | null>(null);
+  const ind = useIndicators(run.id);
   useEffect(() => {
     let live = true;
     setBreakdown(null);
@@ -263,7 +273,8 @@ function RunDetailView({ run, onExplain }: { run: RunDetail; onExplain: ExplainT
             · {fmtDateTime(run.createdAt)} ·{' '}
             {Object.entries(run.parameters ?? {})
               .map(([k, v]) => `${k}=${v}`)
-              .join(', ') || 'default parameters'}
+              .join(', ') || 'default parameters'}{' '}
+            · <span data-testid="run-costs">{fmtCosts(run.costs)}</span>
           </div>
         </div>
         <button className="btn" onClick={() => void exportHtml()} data-testid="export-html">
@@ -274,7 +285,7 @@ function RunDetailView({ run, onExplain }: { run: RunDetail; onExplain: ExplainT
       <Chart
         runId={run.id}
         kind="equity"
-        title="Equity"
+        title="Equity and buy and hold"
         height={240}
         range={zoom}
         onRange={setZoom}
@@ -297,11 +308,25 @@ function RunDetailView({ run, onExplain }: { run: RunDetail; onExplain: ExplainT
         range={priceRange}
         dataRange={dataRange}
         wait={!equityIn}
+        indicators={ind.layout.overlays}
         onRange={(r) => {
           setPriceRange(r);
           setPicked(null);
         }}
       />
+      <IndicatorPicker list={ind.list} chosen={ind.chosen} error={ind.error} onPlace={ind.place} />
+      {ind.layout.panes.map((p) => (
+        <Chart
+          key={p.key}
+          runId={run.id}
+          kind="indicator"
+          series={p.key}
+          title={p.levels.length ? `${p.label} (levels ${p.levels.join(', ')})` : p.label}
+          height={160}
+          range={priceRange}
+          wait={!equityIn}
+        />
+      ))}
       <h3>
         Trades ({run.tradesTotal}
         {run.openTrade ? ' + 1 open' : ''})
@@ -337,6 +362,7 @@ function IdentityDiff({ a, b }: { a: RunDetail; b: RunDetail }) {
   const rows: [string, string, string][] = [
     ['Strategy version', `v${a.version}`, `v${b.version}`],
     ['Dataset', a.datasetName ?? '—', b.datasetName ?? '—'],
+    ['Costs', fmtCosts(a.costs), fmtCosts(b.costs)],
     ...names.map((n): [string, string, string] => [
       `$${n}`,
       String(a.parameters[n] ?? '—'),
@@ -534,6 +560,8 @@ export function ResultsView({ onExplain }: { onExplain: ExplainTrade }) {
                         ` · ${Object.entries(r.parameters)
                           .map(([k, v]) => `${k}=${v}`)
                           .join(' ')}`}
+                      {' · '}
+                      <span data-testid="run-row-costs">{fmtCosts(r.costs)}</span>
                     </div>
                   </div>
                   <button
