@@ -13,8 +13,9 @@ use stratagraph_engine::bars::iso8601;
 use stratagraph_engine::catalog::catalog as node_catalog;
 use stratagraph_engine::compile::{compile, CompileError, Plan};
 use stratagraph_engine::graph::Graph;
+use stratagraph_engine::numfmt::human;
 use stratagraph_engine::robust::{deflated_sharpe, ReturnStats, Trials};
-use stratagraph_engine::validate::{validate as validate_doc, Problem};
+use stratagraph_engine::validate::{validate as validate_doc, Problem, MAX_CASH};
 use stratagraph_engine::{import, synth, Bars};
 
 /// `stratagraph catalog`.
@@ -49,14 +50,14 @@ pub struct BacktestArgs {
     /// Set a strategy parameter (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
-    /// Starting cash (overrides the graph's settings).
-    #[arg(long)]
+    /// Starting cash (overrides the graph's settings), above 0 and at most 1e12.
+    #[arg(long, allow_negative_numbers = true)]
     pub cash: Option<f64>,
     /// Commission as a fraction of traded value, e.g. 0.002 (overrides the graph's settings).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub commission: Option<f64>,
     /// Slippage in basis points (overrides the graph's settings).
-    #[arg(long = "slippage-bps")]
+    #[arg(long = "slippage-bps", allow_negative_numbers = true)]
     pub slippage_bps: Option<f64>,
     /// Print one JSON document: metrics, trades, equity and hash.
     #[arg(long)]
@@ -187,6 +188,20 @@ pub fn catalog(a: &CatalogArgs) -> Result<ExitCode, String> {
 
 /// Reads and parses a JSON file, with the path in any error.
 pub fn read_json(path: &Path) -> Result<Value, String> {
+    // A graph at the node limit is a few tens of MB; anything far larger is refused before
+    // it is parsed, so a huge file cannot take the machine's memory.
+    const MAX_BYTES: u64 = 64 << 20;
+    if let Ok(meta) = fs::metadata(path) {
+        if meta.len() > MAX_BYTES {
+            return Err(format!(
+                "{} is {} MB; graph files are limited to {} MB ({} nodes)",
+                path.display(),
+                meta.len() >> 20,
+                MAX_BYTES >> 20,
+                stratagraph_engine::numfmt::grouped(stratagraph_engine::validate::MAX_NODES as u64)
+            ));
+        }
+    }
     let text =
         fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{} is not valid JSON: {e}", path.display()))
@@ -254,6 +269,13 @@ pub fn prepare_backtest(a: &BacktestArgs) -> Result<PreparedBacktest, String> {
     let file_graph = valid_graph(&a.graph, &doc)?;
     let mut graph = file_graph.clone();
     if let Some(c) = a.cash {
+        if !(c > 0.0 && c <= MAX_CASH) {
+            return Err(format!(
+                "--cash {}: must be greater than 0 and at most {}",
+                human(c),
+                human(MAX_CASH)
+            ));
+        }
         graph.settings.initial_cash = c;
     }
     if let Some(c) = a.commission {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bars::Bars;
 use crate::compile::{Plan, Size, Stops};
-use crate::eval::{evaluate, Cancelled, Evaluation};
+use crate::eval::{evaluate_for_orders, Cancelled, Evaluation};
 use crate::metrics::{self, Metrics};
 
 /// Signal bit: an entry-long order fired at this bar's close.
@@ -134,7 +134,7 @@ pub fn run(
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(f64),
 ) -> Result<BacktestResult, Cancelled> {
-    let mut ev = evaluate(plan, bars, cancel, &mut |f| progress(f * 0.8))?;
+    let mut ev = evaluate_for_orders(plan, bars, cancel, &mut |f| progress(f * 0.8))?;
     if cancel.load(Ordering::Relaxed) {
         return Err(Cancelled);
     }
@@ -319,6 +319,12 @@ impl Book {
             return;
         }
         let commission = units * price * self.commission;
+        // As backtesting.py does: an order for a number of units whose cost (commission
+        // included) is more than the cash is cancelled, never filled on credit; shorts need
+        // the same cover. Fractions of equity are sized within the cash already.
+        if matches!(size, Size::Units(_)) && units * price + commission > self.cash {
+            return;
+        }
         self.cash -= side.dir() * units * price + commission;
         self.commissions += commission;
         self.position = Some(Position {
@@ -428,23 +434,29 @@ impl Book {
         } else {
             (b.high, b.low)
         };
+        let tp = stops.take_profit.map(|f| p.entry_price * (1.0 + d * f));
+        // Gaps first: a bar that opens through a level fills there at the open, whatever
+        // the range does later. Only the range after the open is ordered stop-first.
         if let Some((level, reason)) = stop {
             // Long: triggered when the price trades at or below the level.
             if d * b.open <= d * level {
                 let px = self.fill(b.open, buying_back);
                 return self.close(px, t, b.time, reason);
             }
+        }
+        if let Some(level) = tp {
+            if d * b.open >= d * level {
+                let px = self.fill(b.open, buying_back);
+                return self.close(px, t, b.time, ExitReason::TakeProfit);
+            }
+        }
+        if let Some((level, reason)) = stop {
             if d * adverse <= d * level {
                 let px = self.fill(level, buying_back);
                 return self.close(px, t, b.time, reason);
             }
         }
-        if let Some(f) = stops.take_profit {
-            let level = p.entry_price * (1.0 + d * f);
-            if d * b.open >= d * level {
-                let px = self.fill(b.open, buying_back);
-                return self.close(px, t, b.time, ExitReason::TakeProfit);
-            }
+        if let Some(level) = tp {
             if d * favourable >= d * level {
                 let px = self.fill(level, buying_back);
                 return self.close(px, t, b.time, ExitReason::TakeProfit);

@@ -231,9 +231,9 @@ pub struct Plan {
     pub steps: Vec<Step>,
     /// Number of slots the steps write.
     pub slots: usize,
-    /// Long entries, in node order (the first that fires sizes the order).
+    /// Long entries, in node id order (the first that fires sizes the order).
     pub enter_long: Vec<Entry>,
-    /// Short entries, in node order.
+    /// Short entries, in node id order.
     pub enter_short: Vec<Entry>,
     /// Long exit signals.
     pub exit_long: Vec<Slot>,
@@ -328,6 +328,15 @@ pub(crate) fn compile_checked(
     graph: &Graph,
     overrides: &BTreeMap<String, f64>,
 ) -> Result<Plan, CompileError> {
+    // Compile the canonical form, so the order of the lists changes neither the steps nor
+    // which of several entries that fire together sizes the order (the smallest id does).
+    let sorted;
+    let graph = if graph.is_canonical() {
+        graph
+    } else {
+        sorted = graph.canonical();
+        &sorted
+    };
     let params = resolve_params(graph, overrides)?;
 
     let index: HashMap<&str, usize> = graph
@@ -504,7 +513,8 @@ pub(crate) fn compile_checked(
             _ => {}
         }
     }
-    // Entries keep node order so the first listed sizes the order when several fire.
+    // Entries in id order (the graph is canonical here): the smallest id sizes the order
+    // when several fire.
     let pos = |id: &str| index.get(id).copied().unwrap_or(usize::MAX);
     plan_orders.enter_long.sort_by_key(|e| pos(&e.node));
     plan_orders.enter_short.sort_by_key(|e| pos(&e.node));

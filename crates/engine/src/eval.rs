@@ -113,6 +113,72 @@ pub fn evaluate<'a>(
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(f64),
 ) -> Result<Evaluation<'a>, Cancelled> {
+    evaluate_keeping(plan, bars, cancel, progress, None)
+}
+
+/// Like [`evaluate`], but keeps only what a backtest reads afterwards: the order signals and
+/// the inputs of the steps that run bar by bar with the account. Every other series is freed
+/// after its last reader, so a long chain of nodes holds a few series at a time, not one per
+/// node.
+///
+/// # Errors
+/// [`Cancelled`] when `cancel` is set.
+pub(crate) fn evaluate_for_orders<'a>(
+    plan: &Plan,
+    bars: &'a Bars,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(f64),
+) -> Result<Evaluation<'a>, Cancelled> {
+    let dependent = crate::kernels::position::dependent_steps(plan);
+    let mut keep = vec![false; plan.slots];
+    let mut mark = |s: Slot| {
+        if let Some(k) = keep.get_mut(s) {
+            *k = true;
+        }
+    };
+    for e in plan.enter_long.iter().chain(&plan.enter_short) {
+        mark(e.when);
+    }
+    for &s in plan.exit_long.iter().chain(&plan.exit_short) {
+        mark(s);
+    }
+    for (k, step) in plan.steps.iter().enumerate() {
+        if dependent.get(k).copied().unwrap_or(false) {
+            step.op.inputs().into_iter().for_each(&mut mark);
+            step.outputs.iter().copied().for_each(&mut mark);
+        }
+    }
+    // The last step that reads each slot; a slot nobody reads is freed right after it is made.
+    let mut last_read: Vec<Option<usize>> = vec![None; plan.slots];
+    for (k, step) in plan.steps.iter().enumerate() {
+        for s in step.op.inputs() {
+            if let Some(l) = last_read.get_mut(s) {
+                *l = Some(k);
+            }
+        }
+    }
+    let mut free_after: Vec<Vec<Slot>> = vec![Vec::new(); plan.steps.len()];
+    for (k, step) in plan.steps.iter().enumerate() {
+        for &s in &step.outputs {
+            if keep.get(s).copied().unwrap_or(true) {
+                continue;
+            }
+            let at = last_read.get(s).copied().flatten().unwrap_or(k).max(k);
+            if let Some(list) = free_after.get_mut(at) {
+                list.push(s);
+            }
+        }
+    }
+    evaluate_keeping(plan, bars, cancel, progress, Some(&free_after))
+}
+
+fn evaluate_keeping<'a>(
+    plan: &Plan,
+    bars: &'a Bars,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(f64),
+    free_after: Option<&[Vec<Slot>]>,
+) -> Result<Evaluation<'a>, Cancelled> {
     let n = bars.len();
     let mut ev = Evaluation {
         slots: vec![SlotValue::Empty; plan.slots],
@@ -132,6 +198,11 @@ pub fn evaluate<'a>(
         for (slot, v) in step.outputs.iter().zip(values) {
             if let Some(s) = ev.slots.get_mut(*slot) {
                 *s = v;
+            }
+        }
+        for &slot in free_after.and_then(|f| f.get(k)).into_iter().flatten() {
+            if let Some(s) = ev.slots.get_mut(slot) {
+                *s = SlotValue::Empty;
             }
         }
         progress((k + 1) as f64 / total);

@@ -119,9 +119,38 @@ impl Graph {
         self.parameters.iter().find(|p| p.name == name)
     }
 
-    /// The graph as canonical JSON without editor-only data, the input of result hashes.
-    pub fn canonical_json(&self) -> Vec<u8> {
+    /// The same graph with its lists in canonical order: nodes by id, edges by (from,
+    /// from_port, to, to_port), parameters by name. The order of the lists carries no
+    /// meaning, so compiling and hashing work on this form.
+    pub fn canonical(&self) -> Graph {
         let mut g = self.clone();
+        g.nodes.sort_by(|a, b| a.id.cmp(&b.id));
+        g.edges.sort_by(|a, b| {
+            (&a.from, &a.from_port, &a.to, &a.to_port).cmp(&(
+                &b.from,
+                &b.from_port,
+                &b.to,
+                &b.to_port,
+            ))
+        });
+        g.parameters.sort_by(|a, b| a.name.cmp(&b.name));
+        g
+    }
+
+    /// True when the lists are already in [`Graph::canonical`] order.
+    pub fn is_canonical(&self) -> bool {
+        self.nodes.windows(2).all(|w| w[0].id <= w[1].id)
+            && self.edges.windows(2).all(|w| {
+                (&w[0].from, &w[0].from_port, &w[0].to, &w[0].to_port)
+                    <= (&w[1].from, &w[1].from_port, &w[1].to, &w[1].to_port)
+            })
+            && self.parameters.windows(2).all(|w| w[0].name <= w[1].name)
+    }
+
+    /// The graph as canonical JSON without editor-only data, the input of result hashes:
+    /// the same nodes, edges and parameters listed in any order give the same text.
+    pub fn canonical_json(&self) -> Vec<u8> {
+        let mut g = self.canonical();
         for n in &mut g.nodes {
             n.ui = None;
         }

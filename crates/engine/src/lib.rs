@@ -17,6 +17,7 @@ pub mod feedback;
 pub mod graph;
 pub mod kernels;
 pub mod metrics;
+pub mod numfmt;
 pub mod paper;
 pub mod robust;
 pub mod stream;

@@ -6,7 +6,7 @@ use std::fmt;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{Dfs, Reversed};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::catalog::{node_spec, NodeSpec, ParamSpec, ParamType};
@@ -52,7 +52,18 @@ pub enum ProblemCode {
     BadParameter,
     /// A setting is invalid.
     BadSetting,
+    /// The graph has more nodes or edges than a graph may have ([`MAX_NODES`], [`MAX_EDGES`]).
+    TooLarge,
 }
+
+/// The most nodes a graph may have. Every node's series is a column as long as the data, so
+/// a larger graph would need more memory than a desktop has for ordinary data sets.
+pub const MAX_NODES: usize = 100_000;
+/// The most edges a graph may have.
+pub const MAX_EDGES: usize = 400_000;
+/// The largest starting cash. An `f64` holds 15 to 16 significant digits, so equity up to
+/// 1e12 (and the gains on it) stays exact to the cent.
+pub const MAX_CASH: f64 = 1e12;
 
 /// One problem, located at a node (and port or param) wherever it belongs to one.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -170,6 +181,7 @@ pub(crate) fn size_amount(size: &SizeValue) -> (ParamSpec, &NumValue) {
 
 /// Checks a number against a node param's type and range; the reason when it fails.
 pub(crate) fn check_number(spec: &ParamSpec, x: f64) -> Result<(), (ProblemCode, String)> {
+    use crate::numfmt::human;
     if !x.is_finite() {
         return Err((
             ProblemCode::InvalidParam,
@@ -179,14 +191,22 @@ pub(crate) fn check_number(spec: &ParamSpec, x: f64) -> Result<(), (ProblemCode,
     if spec.ty == ParamType::Int && x.fract() != 0.0 {
         return Err((
             ProblemCode::InvalidParam,
-            format!("must be a whole number, got {x}"),
+            format!("must be a whole number, got {}", human(x)),
         ));
     }
     if let Some(min) = spec.min {
+        // Sizes are "above zero": their minimum is the smallest positive double, which
+        // would print as 300 digits.
+        if min == f64::MIN_POSITIVE && x < min {
+            return Err((
+                ProblemCode::OutOfRange,
+                format!("must be greater than 0, got {}", human(x)),
+            ));
+        }
         if x < min {
             return Err((
                 ProblemCode::OutOfRange,
-                format!("{x} is below the minimum {min}"),
+                format!("{} is below the minimum {}", human(x), human(min)),
             ));
         }
     }
@@ -194,7 +214,7 @@ pub(crate) fn check_number(spec: &ParamSpec, x: f64) -> Result<(), (ProblemCode,
         if x > max {
             return Err((
                 ProblemCode::OutOfRange,
-                format!("{x} is above the maximum {max}"),
+                format!("{} is above the maximum {}", human(x), human(max)),
             ));
         }
     }
@@ -222,7 +242,9 @@ impl Validation {
 pub fn validate(doc: &Value) -> Validation {
     let mut problems = Vec::new();
     let graph = read_lenient(doc, &mut problems);
-    problems.extend(check(&graph));
+    if !problems.iter().any(|x| x.code == ProblemCode::TooLarge) {
+        problems.extend(check(&graph));
+    }
     Validation { graph, problems }
 }
 
@@ -237,6 +259,15 @@ pub fn check(graph: &Graph) -> Vec<Problem> {
                 graph.schema
             ),
         ));
+    }
+    for (what, n, limit) in [
+        ("nodes", graph.nodes.len(), MAX_NODES),
+        ("edges", graph.edges.len(), MAX_EDGES),
+    ] {
+        if n > limit {
+            p.push(too_large(what, n, limit));
+            return p;
+        }
     }
     check_settings(&graph.settings, &mut p);
     let decls = check_decls(&graph.parameters, &mut p);
@@ -388,8 +419,9 @@ pub fn check(graph: &Graph) -> Vec<Problem> {
         }
     }
 
-    // Cycles.
-    for scc in petgraph::algo::tarjan_scc(&g) {
+    // Cycles. Kosaraju's algorithm walks the graph with explicit stacks, so a chain of any
+    // length cannot overflow the call stack (petgraph's tarjan_scc recurses once per node).
+    for scc in petgraph::algo::kosaraju_scc(&g) {
         let cyclic = scc.len() > 1 || scc.first().is_some_and(|&n| g.contains_edge(n, n));
         if !cyclic {
             continue;
@@ -443,38 +475,57 @@ pub fn check(graph: &Graph) -> Vec<Problem> {
     p
 }
 
+fn too_large(what: &str, n: usize, limit: usize) -> Problem {
+    Problem::graph(
+        ProblemCode::TooLarge,
+        format!(
+            "the graph has {} {what}; the limit is {}",
+            crate::numfmt::grouped(n as u64),
+            crate::numfmt::grouped(limit as u64)
+        ),
+    )
+}
+
 fn edge_text(e: &Edge) -> String {
     format!("{}.{} -> {}.{}", e.from, e.from_port, e.to, e.to_port)
 }
 
 fn check_settings(s: &Settings, p: &mut Vec<Problem>) {
+    use crate::numfmt::human;
     let mut bad = |name: &str, msg: String| {
         p.push(
             Problem::graph(ProblemCode::BadSetting, format!("settings.{name}: {msg}")).param(name),
         )
     };
-    if !(s.initial_cash.is_finite() && s.initial_cash > 0.0) {
+    if !(s.initial_cash.is_finite() && s.initial_cash > 0.0 && s.initial_cash <= MAX_CASH) {
         bad(
             "initial_cash",
-            format!("must be a positive number, got {}", s.initial_cash),
+            format!(
+                "must be greater than 0 and at most {} (results are kept to the cent), got {}",
+                human(MAX_CASH),
+                human(s.initial_cash)
+            ),
         );
     }
     if !(s.commission.is_finite() && (0.0..0.5).contains(&s.commission)) {
         bad(
             "commission",
-            format!("must be in [0, 0.5), got {}", s.commission),
+            format!("must be in [0, 0.5), got {}", human(s.commission)),
         );
     }
     if !(s.slippage_bps.is_finite() && (0.0..5000.0).contains(&s.slippage_bps)) {
         bad(
             "slippage_bps",
-            format!("must be in [0, 5000), got {}", s.slippage_bps),
+            format!("must be in [0, 5000), got {}", human(s.slippage_bps)),
         );
     }
-    if !(s.periods_per_year.is_finite() && s.periods_per_year > 0.0) {
+    if !(s.periods_per_year.is_finite() && s.periods_per_year > 0.0 && s.periods_per_year <= 1e8) {
         bad(
             "periods_per_year",
-            format!("must be positive, got {}", s.periods_per_year),
+            format!(
+                "must be greater than 0 and at most 1e8, got {}",
+                human(s.periods_per_year)
+            ),
         );
     }
 }
@@ -504,16 +555,26 @@ fn check_decls<'g>(
             if !v.is_finite() {
                 bad(format!("{what} must be a finite number"));
             } else if d.ty == DeclType::Int && v.fract() != 0.0 {
-                bad(format!("{what} {v} is not a whole number"));
+                bad(format!(
+                    "{what} {} is not a whole number",
+                    crate::numfmt::human(v)
+                ));
             }
         }
         if let (Some(lo), Some(hi)) = (d.min, d.max) {
             if lo > hi {
-                bad(format!("min {lo} is above max {hi}"));
+                bad(format!(
+                    "min {} is above max {}",
+                    crate::numfmt::human(lo),
+                    crate::numfmt::human(hi)
+                ));
             }
         }
         if d.min.is_some_and(|lo| d.default < lo) || d.max.is_some_and(|hi| d.default > hi) {
-            bad(format!("default {} is outside [min, max]", d.default));
+            bad(format!(
+                "default {} is outside [min, max]",
+                crate::numfmt::human(d.default)
+            ));
         }
     }
     map
@@ -645,23 +706,35 @@ fn read_lenient(doc: &Value, p: &mut Vec<Problem>) -> Graph {
             format!("\"schema\" must be {SCHEMA_VERSION}"),
         )),
     }
-    let list = |key: &str, p: &mut Vec<Problem>, required: bool| -> Vec<Value> {
+    // Too many nodes or edges: refused before reading any of them.
+    for (key, limit) in [("nodes", MAX_NODES), ("edges", MAX_EDGES)] {
+        if let Some(n) = obj.get(key).and_then(Value::as_array).map(Vec::len) {
+            if n > limit {
+                p.push(too_large(key, n, limit));
+            }
+        }
+    }
+    if p.iter().any(|x| x.code == ProblemCode::TooLarge) {
+        return graph;
+    }
+    let empty: &[Value] = &[];
+    let list = |key: &str, p: &mut Vec<Problem>, required: bool| -> &[Value] {
         match obj.get(key) {
-            Some(Value::Array(items)) => items.clone(),
-            None if !required => vec![],
+            Some(Value::Array(items)) => items,
+            None if !required => empty,
             other => {
                 let got = other.map_or("nothing".to_string(), |v| kind_of(v).to_string());
                 p.push(Problem::graph(
                     ProblemCode::Malformed,
                     format!("\"{key}\" must be an array, got {got}"),
                 ));
-                vec![]
+                empty
             }
         }
     };
-    for (i, v) in list("nodes", p, true).into_iter().enumerate() {
+    for (i, v) in list("nodes", p, true).iter().enumerate() {
         let id = v.get("id").and_then(Value::as_str).map(str::to_string);
-        match serde_json::from_value::<Node>(v) {
+        match Node::deserialize(v) {
             Ok(n) => graph.nodes.push(n),
             Err(e) => p.push(Problem {
                 code: ProblemCode::Malformed,
@@ -672,9 +745,9 @@ fn read_lenient(doc: &Value, p: &mut Vec<Problem>) -> Graph {
             }),
         }
     }
-    for (i, v) in list("edges", p, false).into_iter().enumerate() {
+    for (i, v) in list("edges", p, false).iter().enumerate() {
         let to = v.get("to").and_then(Value::as_str).map(str::to_string);
-        match serde_json::from_value::<Edge>(v) {
+        match Edge::deserialize(v) {
             Ok(e) => graph.edges.push(e),
             Err(e) => p.push(Problem {
                 code: ProblemCode::Malformed,
@@ -685,13 +758,13 @@ fn read_lenient(doc: &Value, p: &mut Vec<Problem>) -> Graph {
             }),
         }
     }
-    for (i, v) in list("parameters", p, false).into_iter().enumerate() {
+    for (i, v) in list("parameters", p, false).iter().enumerate() {
         let name = v
             .get("name")
             .and_then(Value::as_str)
             .unwrap_or("?")
             .to_string();
-        match serde_json::from_value::<ParamDecl>(v) {
+        match ParamDecl::deserialize(v) {
             Ok(d) => graph.parameters.push(d),
             Err(e) => p.push(
                 Problem::graph(

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::backtest::{Trade, ENTER_LONG, ENTER_SHORT, EXIT_LONG, EXIT_SHORT};
 use crate::bars::Bars;
 use crate::compile::{compile_checked, CompileError};
-use crate::eval::evaluate;
+use crate::eval::evaluate_for_orders;
 use crate::graph::Graph;
 use crate::metrics::{self, Metrics};
 use crate::sweep::{self, metric, sort_rows, SweepConfig, SweepError, SweepSpec};
@@ -165,7 +165,7 @@ pub fn run(
         let mut g = graph.clone();
         g.settings.initial_cash = cash;
         let plan = compile_checked(&g, &best.params).map_err(SweepError::from)?;
-        let mut ev = evaluate(&plan, &slice, cancel, &mut |_| {})
+        let mut ev = evaluate_for_orders(&plan, &slice, cancel, &mut |_| {})
             .map_err(|_| WalkForwardError::Cancelled)?;
         let (from, to) = (train_end - train_start, test_end - train_start);
         // Trade only inside the window; the window's last bar closes any position.

@@ -374,3 +374,23 @@ fn synthetic_data_feeds_a_backtest() {
     let doc = run(&["backtest", &sma_graph(), "--data", csv, "--json"]).json();
     assert_eq!(doc["equity"].as_array().unwrap().len(), 300);
 }
+
+#[test]
+fn out_of_range_cash_is_a_number_refused_with_its_limits() {
+    for (cash, shown) in [("-1", "-1"), ("0", "0"), ("1e308", "1e308")] {
+        let out = run(&[
+            "backtest",
+            &sma_graph(),
+            "--data",
+            &sample_csv(),
+            "--cash",
+            cash,
+        ]);
+        assert_eq!(out.code, 1, "{out:#?}");
+        assert_eq!(
+            out.stderr.trim(),
+            format!("error: --cash {shown}: must be greater than 0 and at most 1e12"),
+            "{out:#?}"
+        );
+    }
+}

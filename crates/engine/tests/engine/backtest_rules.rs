@@ -10,7 +10,7 @@ use stratagraph_engine::Bars;
 
 /// Signal codes carried in the volume column: 1 enter long, 2 exit long, 3 enter short,
 /// 4 exit short, 0 nothing. The graph decodes them with `volume == code`.
-fn graph(sinks: &[(&str, f64)], risk: &[(&str, f64)], settings: Value) -> Value {
+pub(crate) fn graph(sinks: &[(&str, f64)], risk: &[(&str, f64)], settings: Value) -> Value {
     let mut nodes = vec![json!({"id": "vol", "kind": "source.volume"})];
     let mut edges = vec![];
     for (kind, code) in sinks {
@@ -43,7 +43,7 @@ fn graph(sinks: &[(&str, f64)], risk: &[(&str, f64)], settings: Value) -> Value 
 }
 
 /// Bars from (open, high, low, close, signal code), one day apart.
-fn bars(rows: &[(f64, f64, f64, f64, f64)]) -> Bars {
+pub(crate) fn bars(rows: &[(f64, f64, f64, f64, f64)]) -> Bars {
     let day = 86_400_000;
     Bars::new(
         (0..rows.len() as i64)
@@ -58,7 +58,7 @@ fn bars(rows: &[(f64, f64, f64, f64, f64)]) -> Bars {
     .unwrap()
 }
 
-fn run(doc: &Value, b: &Bars) -> BacktestResult {
+pub(crate) fn run(doc: &Value, b: &Bars) -> BacktestResult {
     let plan = compile_json(doc, &BTreeMap::new()).unwrap();
     backtest(&plan, b)
 }
@@ -302,4 +302,45 @@ fn warm_up_and_divide_by_zero_never_trigger() {
     assert_eq!(r.signals, vec![0, 0, 1, 1, 1]);
     let open = r.open_trade.unwrap();
     assert_eq!((open.entry_bar, open.entry_price), (3, 4.0));
+}
+
+#[test]
+fn units_the_cash_cannot_pay_for_are_refused() {
+    // 100 units at 186 cost 18,600 with 10,000 cash: backtesting.py cancels such an order,
+    // so there is no trade and the cash never goes negative.
+    let mut doc = graph(LONG, &[], json!({"initial_cash": 10000}));
+    let mut set_units = |units: f64| {
+        for n in doc["nodes"].as_array_mut().unwrap() {
+            if n["kind"] == "order.enter_long" {
+                n["params"] = json!({"size": {"units": units}});
+            }
+        }
+        doc.clone()
+    };
+    let b = bars(&[
+        (186.0, 186.0, 186.0, 186.0, 1.0),
+        (186.0, 186.0, 186.0, 186.0, 0.0),
+        (190.0, 190.0, 190.0, 190.0, 2.0),
+        (190.0, 190.0, 190.0, 190.0, 0.0),
+    ]);
+    let r = run(&set_units(100.0), &b);
+    assert!(
+        r.trades.is_empty() && r.open_trade.is_none(),
+        "{:?}",
+        r.trades
+    );
+    assert!(r.equity.iter().all(|&e| e == 10000.0), "{:?}", r.equity);
+    // 53 units (9,858) fit and are bought: 53 * (190 - 186) = 212.
+    let r = run(&set_units(53.0), &b);
+    assert_eq!(r.trades.len(), 1);
+    assert!(close_to(r.trades[0].pnl, 212.0));
+    // A short of 100 units needs the same cover.
+    let short: &[(&str, f64)] = &[("order.enter_short", 1.0), ("order.exit_short", 2.0)];
+    let mut doc = graph(short, &[], json!({"initial_cash": 10000}));
+    for n in doc["nodes"].as_array_mut().unwrap() {
+        if n["kind"] == "order.enter_short" {
+            n["params"] = json!({"size": {"units": 100}});
+        }
+    }
+    assert!(run(&doc, &b).trades.is_empty());
 }

@@ -342,3 +342,70 @@ fn parity_check_detects_a_perturbation() {
         );
     }
 }
+
+// Gap cases. backtesting.py books a bar that opens beyond the take-profit and later touches
+// the stop-loss at the stop (it checks the range stop-first without looking at the open), so
+// these expectations are worked out by hand from docs/backtest-semantics.md ("Order of checks
+// within a bar"), not taken from it. Entry at 100 on bar 1; stop-loss and take-profit 5 %.
+
+mod gaps {
+    use serde_json::json;
+    use stratagraph_engine::backtest::ExitReason;
+
+    use crate::backtest_rules::{bars, graph, run};
+
+    const LONG: &[(&str, f64)] = &[("order.enter_long", 1.0), ("order.exit_long", 2.0)];
+    const SHORT: &[(&str, f64)] = &[("order.enter_short", 3.0), ("order.exit_short", 4.0)];
+    const STOPS: &[(&str, f64)] = &[("risk.stop_loss", 5.0), ("risk.take_profit", 5.0)];
+
+    fn exit(sinks: &[(&str, f64)], code: f64, bar2: (f64, f64, f64, f64)) -> (f64, ExitReason) {
+        let doc = graph(sinks, STOPS, json!({"initial_cash": 1000}));
+        let b = bars(&[
+            (100.0, 100.0, 100.0, 100.0, code),
+            (100.0, 100.0, 100.0, 100.0, 0.0),
+            (bar2.0, bar2.1, bar2.2, bar2.3, 0.0),
+            (100.0, 100.0, 100.0, 100.0, 0.0),
+        ]);
+        let r = run(&doc, &b);
+        let t = &r.trades[0];
+        assert_eq!((t.entry_bar, t.entry_price, t.exit_bar), (1, 100.0, 2));
+        (t.exit_price, t.exit_reason)
+    }
+
+    #[test]
+    fn gap_long_open_beyond_take_profit_wins_over_a_later_stop_touch() {
+        // Open 108 >= 105: take-profit at the open, though the low 94 reaches the stop at 95.
+        assert_eq!(
+            exit(LONG, 1.0, (108.0, 109.0, 94.0, 96.0)),
+            (108.0, ExitReason::TakeProfit)
+        );
+    }
+
+    #[test]
+    fn gap_long_open_through_the_stop_wins_over_a_later_take_profit_touch() {
+        // Open 93 <= 95: stop-loss at the open, though the high 106 reaches the take-profit.
+        assert_eq!(
+            exit(LONG, 1.0, (93.0, 106.0, 92.0, 100.0)),
+            (93.0, ExitReason::StopLoss)
+        );
+    }
+
+    #[test]
+    fn gap_short_open_beyond_take_profit_wins_over_a_later_stop_touch() {
+        // Short take-profit 95, stop 105: open 92 is beyond the take-profit; the high 106
+        // touches the stop later.
+        let (px, why) = exit(SHORT, 3.0, (92.0, 106.0, 91.0, 100.0));
+        assert_eq!((px, why), (92.0, ExitReason::TakeProfit));
+    }
+
+    #[test]
+    fn gap_none_both_levels_inside_the_range_is_stop_first() {
+        // Open 100 decides nothing; both levels in the range: the stop-loss at its level.
+        assert_eq!(
+            exit(LONG, 1.0, (100.0, 106.0, 94.0, 100.0)),
+            (95.0, ExitReason::StopLoss)
+        );
+        let (px, why) = exit(SHORT, 3.0, (100.0, 106.0, 94.0, 100.0));
+        assert_eq!((px, why), (105.0, ExitReason::StopLoss));
+    }
+}

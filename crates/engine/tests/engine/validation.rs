@@ -235,3 +235,98 @@ fn node_reference_in_docs_is_up_to_date() {
         "docs/nodes.md is out of date with the catalog; regenerate it with\n    {NODES_MD_COMMAND}"
     );
 }
+
+/// `source.close` → `n` chained SMAs → a cross with the close → a long entry.
+fn chain(n: usize) -> Value {
+    let mut nodes = vec![json!({"id": "close", "kind": "source.close"})];
+    let mut edges = vec![];
+    let mut prev = "close".to_string();
+    for i in 0..n {
+        let id = format!("m{i}");
+        nodes.push(json!({"id": id, "kind": "indicator.sma", "params": {"period": 1}}));
+        edges.push(json!({"from": prev, "from_port": "out", "to": id, "to_port": "in"}));
+        prev = id;
+    }
+    nodes.push(json!({"id": "x", "kind": "signal.cross_above"}));
+    nodes.push(json!({"id": "buy", "kind": "order.enter_long", "params": {"size": {"equity_fraction": 1.0}}}));
+    edges.push(json!({"from": "close", "from_port": "out", "to": "x", "to_port": "a"}));
+    edges.push(json!({"from": prev, "from_port": "out", "to": "x", "to_port": "b"}));
+    edges.push(json!({"from": "x", "from_port": "out", "to": "buy", "to_port": "when"}));
+    json!({"schema": 1, "nodes": nodes, "edges": edges})
+}
+
+#[test]
+fn a_chain_at_the_node_limit_validates_compiles_and_runs_without_deep_recursion() {
+    // petgraph's recursive tarjan_scc overflowed the stack here (100,000 nodes, exit 134).
+    let n = stratagraph_engine::validate::MAX_NODES - 3;
+    let doc = chain(n);
+    let v = validate(&doc);
+    assert!(v.is_valid(), "{:?}", &v.problems[..v.problems.len().min(3)]);
+    let plan = compile(&v.graph, &BTreeMap::new()).unwrap();
+    let bars = random_walk(&SynthConfig {
+        bars: 50,
+        ..SynthConfig::default()
+    })
+    .unwrap();
+    let r = backtest(&plan, &bars);
+    assert_eq!(r.equity.len(), 50);
+}
+
+#[test]
+fn a_million_nodes_are_refused_with_the_limit() {
+    let mut doc = chain(10);
+    doc["nodes"] = Value::Array(vec![json!({"id": "n", "kind": "source.close"}); 1_000_000]);
+    let v = validate(&doc);
+    assert_eq!(v.problems.len(), 1, "{:?}", v.problems);
+    let p = &v.problems[0];
+    assert_eq!(p.code, ProblemCode::TooLarge);
+    assert_eq!(
+        p.message,
+        "the graph has 1,000,000 nodes; the limit is 100,000"
+    );
+}
+
+#[test]
+fn numbers_in_messages_are_written_as_a_person_writes_them() {
+    let mut doc = chain(1);
+    doc["nodes"][3]["params"] = json!({"size": {"equity_fraction": 0}});
+    doc["settings"] = json!({"initial_cash": 1e308});
+    let v = validate(&doc);
+    let text: Vec<String> = v.problems.iter().map(ToString::to_string).collect();
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("buy:") && t.ends_with("must be greater than 0, got 0")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter().any(|t| t.contains("settings.initial_cash")
+            && t.contains("at most 1e12")
+            && t.ends_with("got 1e308")),
+        "{text:?}"
+    );
+    assert!(text.iter().all(|t| t.len() < 200), "{text:?}");
+}
+
+#[test]
+fn the_run_hash_does_not_depend_on_the_order_of_the_lists() {
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sma_crossover.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut shuffled = doc.clone();
+    shuffled["nodes"].as_array_mut().unwrap().reverse();
+    shuffled["edges"].as_array_mut().unwrap().reverse();
+    shuffled["parameters"].as_array_mut().unwrap().reverse();
+    let bars = random_walk(&SynthConfig::default()).unwrap();
+    let run = |d: &Value| {
+        let v = validate(d);
+        assert!(v.is_valid(), "{:?}", v.problems);
+        backtest(&compile(&v.graph, &BTreeMap::new()).unwrap(), &bars)
+    };
+    let (a, b) = (run(&doc), run(&shuffled));
+    assert_eq!(a.hash, b.hash);
+    assert_eq!(a.trades, b.trades);
+}
