@@ -77,7 +77,9 @@ pub use paper::{
     BarCommit, CommitOutcome, LeaseHolder, NewPaperRun, PaperBarRow, PaperEvent, PaperFillRow,
     PaperLease, StatusChange, FLOOD_LIMIT, FLOOD_WINDOW,
 };
-pub use quotas::{free_quota, QuotaWindow, FREE_PLAN_CODE};
+pub use quotas::{
+    free_quota, QuotaWindow, COHORT_SIZE, FREE_PLAN_CODE, METERED, TEMPLATES_PUBLISHED,
+};
 pub use research::{NewSweep, SweepRecord, SweepRow, SweepStatus, TrialCounts};
 pub use runs::{decimate_equity, MAX_EQUITY_POINTS};
 pub use store::{default_db_path, resolve_db_path, Durability, Store, StoreOptions, DB_ENV_VAR};

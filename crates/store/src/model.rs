@@ -328,7 +328,7 @@ pub struct SubscriptionPlan {
     pub stripe_customer_id: Option<String>,
     /// Plan code (`free`, `pro`, ...).
     pub plan_code: String,
-    /// Limits per metric, e.g. `{"backtests_per_day": 20}`.
+    /// Limits per metric, e.g. `{"templates_published": 3}`.
     pub quota: Value,
     /// Billing state.
     pub status: PlanStatus,

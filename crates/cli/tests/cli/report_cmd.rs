@@ -92,7 +92,11 @@ fn report_of_a_graph_backtested_now() {
     let html = read(&out);
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("sma_crossover"));
-    assert_eq!(html.matches("<svg").count(), 4, "three charts and the rules");
+    assert_eq!(
+        html.matches("<svg").count(),
+        4,
+        "three charts and the rules"
+    );
     assert!(html.contains("Strategy rules"));
     assert!(html.contains("<td>fast</td><td>5</td>"));
 }
