@@ -49,6 +49,10 @@
 //!   address for [`remote`]; the password lives in the OS keyring, never here.
 //! * `sweeps`, `sweep_rows` and `research_trials` (local only,
 //!   `migrations/local/0004_research.sql`): stored parameter sweeps and the trial ledger.
+//! * Educators (`migrations/local/0006_educators.sql`): the role `compliance` is now
+//!   `reviewer`, and `template_shares.audience_scope` also takes `cohort` and `organisation`
+//!   (templates the shared server shows this user; cohorts, reviews and clone counts are the
+//!   server's, see `migrations/README.md`).
 //!
 //! The remote (PostgreSQL) schema's own departures are listed in `migrations/README.md`.
 
