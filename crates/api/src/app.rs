@@ -128,15 +128,16 @@ fn user_dto(u: &stratagraph_store::User) -> User {
 pub async fn profile_get(ctx: &Ctx) -> ApiResult<Profile> {
     let user = ctx.store.get_user(ctx.user_id).await?;
     let plan = ctx.store.current_plan(ctx.user_id).await?;
-    let quota = ctx.store.effective_quota(ctx.user_id).await?;
+    // A meter only for what exists and is limited: keys of earlier plans that metered local
+    // computation (e.g. `backtests_per_day`) count nothing and are not shown.
     let mut usage = Vec::new();
-    if let Some(map) = quota.as_object() {
-        for metric in map.keys() {
-            let s = ctx.store.quota_status(ctx.user_id, metric).await?;
+    for metric in stratagraph_store::METERED {
+        let s = ctx.store.quota_status(ctx.user_id, metric).await?;
+        if let Some(limit) = s.limit {
             usage.push(QuotaUsage {
                 metric: s.metric,
                 used: s.used,
-                limit: s.limit,
+                limit: Some(limit),
                 resets_at: s.resets_at.map(time_text),
             });
         }

@@ -121,10 +121,8 @@ impl IpcError {
 /// Human names of quota metrics, for messages.
 fn metric_words(metric: &str) -> &str {
     match metric {
-        "backtests_per_day" => "backtests per day",
-        "sweep_combinations" => "sweep combinations",
-        "active_paper_runs" => "active paper-trading runs",
         "templates_published" => "published templates",
+        "cohort_size" => "members per cohort",
         other => other,
     }
 }

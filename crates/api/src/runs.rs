@@ -21,9 +21,6 @@ use crate::dto::{
 use crate::error::{ApiResult, ErrorCode, IpcError};
 use crate::{app, datasets, parse_uuid, time_text, Ctx};
 
-/// The quota metric a backtest counts against.
-pub const BACKTEST_METRIC: &str = "backtests_per_day";
-
 /// Progress units of a run (`done` goes 0..=`PROGRESS_TOTAL`).
 const PROGRESS_TOTAL: u64 = 1000;
 
@@ -165,7 +162,7 @@ pub async fn run_backtest(
         .map_err(|e| IpcError::invalid(format!("The graph cannot be read: {e}")))?;
     let plan = stratagraph_engine::compile::compile(&graph, &req.params)?;
 
-    ctx.store.consume(ctx.user_id, BACKTEST_METRIC, 1).await?;
+    // Local computation is never metered: no quota is counted or checked here.
     let parameters = json!({
         "params": plan.params,
         "datasetId": dataset.id,

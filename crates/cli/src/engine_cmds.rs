@@ -63,8 +63,7 @@ pub struct BacktestArgs {
     #[arg(long)]
     pub json: bool,
     /// Record the run in the database (`--db`) against the LATEST saved version of this
-    /// strategy (id or slug), after taking one unit of the `backtests_per_day` quota. The
-    /// graph file must equal that version (layout aside); otherwise the run is refused, so a
+    /// strategy (id or slug); local runs are never metered. The graph file must equal that version (layout aside); otherwise the run is refused, so a
     /// stored run always describes a stored graph: save the file first with
     /// `stratagraph strategy save STRATEGY GRAPH.json`.
     #[arg(long, value_name = "ID_OR_SLUG")]

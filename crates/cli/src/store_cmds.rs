@@ -29,9 +29,6 @@ use uuid::Uuid;
 
 use crate::engine_cmds::{self, print_json, print_problems, write_stdout, BacktestArgs};
 
-/// The quota metric a recorded backtest takes one unit of.
-const BACKTEST_QUOTA: &str = "backtests_per_day";
-
 /// `stratagraph strategy ...`.
 #[derive(Subcommand)]
 pub enum StrategyCmd {
@@ -173,26 +170,6 @@ where
         ));
     }
     with_store(rt, db, job)
-}
-
-/// Checks a sweep of `n` combinations against the plan's `sweep_combinations` quota when a
-/// store is in use (`--db` or `STRATAGRAPH_DB`); without one there is no plan to check.
-///
-/// # Errors
-/// A one-line quota message naming the limit, or a store error.
-pub fn check_sweep_quota(db: Option<&Path>, n: usize) -> Result<(), String> {
-    if db.is_none() && std::env::var_os("STRATAGRAPH_DB").is_none() {
-        return Ok(());
-    }
-    let rt = runtime()?;
-    with_store(&rt, db, |store| async move {
-        let me = store.ensure_profile().await.map_err(store_err)?;
-        store
-            .check_limit(me.id, "sweep_combinations", n as u64)
-            .await
-            .map(|_| ())
-            .map_err(store_err)
-    })
 }
 
 /// Runs `stratagraph strategy ...`.
@@ -521,15 +498,15 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 
 /// `stratagraph backtest ... --save ID_OR_SLUG`.
 ///
-/// Order: the graph, parameters and data are read and checked first (a typo costs no
-/// quota); then the file's graph must equal the strategy's latest saved version; then one
-/// `backtests_per_day` unit is taken; then the run is recorded queued → running → completed
-/// (or failed, with the error) and its id printed.
+/// Order: the graph, parameters and data are read and checked first; then the file's graph
+/// must equal the strategy's latest saved version; then the run is recorded queued → running
+/// → completed (or failed, with the error) and its id printed. Local backtests are never
+/// metered.
 ///
 /// # Errors
 ///
-/// A one-line message for bad input, a graph that differs from the saved version, an
-/// exhausted quota (with the limit and the reset time) and store errors.
+/// A one-line message for bad input, a graph that differs from the saved version and store
+/// errors.
 pub fn backtest_saved(db: Option<&Path>, a: &BacktestArgs, key: &str) -> Result<ExitCode, String> {
     let prepared = engine_cmds::prepare_backtest(a)?;
     let bars = engine_cmds::load_bars(&a.data)?;
@@ -594,10 +571,6 @@ impl SavedRun<'_> {
                 a.graph.display()
             ));
         }
-        store
-            .consume(me.id, BACKTEST_QUOTA, 1)
-            .await
-            .map_err(store_err)?;
         let run = store
             .create_run(latest.id, Some(me.id), parameters)
             .await

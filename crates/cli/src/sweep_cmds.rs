@@ -19,7 +19,6 @@ use stratagraph_engine::walkforward::{self, WalkForwardSpec};
 use crate::engine_cmds::{
     load_bars, read_json, result_json, trade_json, valid_graph, write_stdout, write_summary,
 };
-use crate::store_cmds::check_sweep_quota;
 
 /// The parameter space, shared by `sweep` and `walkforward`.
 #[derive(Args)]
@@ -121,12 +120,11 @@ fn bar(total: usize, json: bool, unit: &str) -> ProgressBar {
 }
 
 /// Runs `stratagraph sweep`.
-pub fn sweep(db: Option<&Path>, a: &SweepArgs) -> Result<ExitCode, String> {
+pub fn sweep(a: &SweepArgs) -> Result<ExitCode, String> {
     let graph = load_graph(&a.space.graph)?;
     let spec = spec(&a.space)?;
     let combos = sweep::combinations(&graph, &spec).map_err(|e| e.to_string())?;
     sweep::check_metric(&a.sort).map_err(|e| e.to_string())?;
-    check_sweep_quota(db, combos.len())?;
     let bars = load_bars(&a.space.data)?;
     let pb = bar(combos.len(), a.space.json, "combinations");
     let never = AtomicBool::new(false);
@@ -226,7 +224,7 @@ pub fn sweep(db: Option<&Path>, a: &SweepArgs) -> Result<ExitCode, String> {
 }
 
 /// Runs `stratagraph walkforward`.
-pub fn walkforward(db: Option<&Path>, a: &WalkForwardArgs) -> Result<ExitCode, String> {
+pub fn walkforward(a: &WalkForwardArgs) -> Result<ExitCode, String> {
     let graph = load_graph(&a.space.graph)?;
     let spec = WalkForwardSpec {
         sweep: spec(&a.space)?,
@@ -235,9 +233,9 @@ pub fn walkforward(db: Option<&Path>, a: &WalkForwardArgs) -> Result<ExitCode, S
         anchored: a.anchored,
         metric: a.metric.clone(),
     };
-    let combos = sweep::combinations(&graph, &spec.sweep).map_err(|e| e.to_string())?;
+    // The grid is checked before the data is read.
+    sweep::combinations(&graph, &spec.sweep).map_err(|e| e.to_string())?;
     sweep::check_metric(&a.metric).map_err(|e| e.to_string())?;
-    check_sweep_quota(db, combos.len())?;
     let bars = load_bars(&a.space.data)?;
     let windows =
         walkforward::windows(bars.len(), a.train, a.test, a.anchored).map_err(|e| e.to_string())?;

@@ -208,7 +208,7 @@ pub fn sync(db: Option<&Path>, cmd: &SyncCmd) -> Result<ExitCode, String> {
 
 // provision ----------------------------------------------------------------------------------
 
-const USER_ROLES: [&str; 4] = ["trader", "educator", "compliance", "admin"];
+const USER_ROLES: [&str; 4] = ["trader", "educator", "reviewer", "admin"];
 
 fn provision(db: Option<&Path>, a: &ProvisionArgs) -> Result<ExitCode, String> {
     if !a.password_stdin {

@@ -28,7 +28,7 @@ pub enum StoreError {
     /// A quota would be exceeded; nothing was counted.
     #[error("quota exceeded for {metric}: limit {limit}")]
     QuotaExceeded {
-        /// The quota metric, e.g. `backtests_per_day`.
+        /// The quota metric, e.g. `templates_published`.
         metric: String,
         /// The plan's limit for this metric.
         limit: i64,

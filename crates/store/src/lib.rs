@@ -52,6 +52,10 @@
 //!   address for [`remote`]; the password lives in the OS keyring, never here.
 //! * `sweeps`, `sweep_rows` and `research_trials` (local only,
 //!   `migrations/local/0004_research.sql`): stored parameter sweeps and the trial ledger.
+//! * Educators (`migrations/local/0006_educators.sql`): the role `compliance` is now
+//!   `reviewer`, and `template_shares.audience_scope` also takes `cohort` and `organisation`
+//!   (templates the shared server shows this user; cohorts, reviews and clone counts are the
+//!   server's, see `migrations/README.md`).
 //!
 //! The remote (PostgreSQL) schema's own departures are listed in `migrations/README.md`.
 
@@ -80,7 +84,9 @@ pub use paper::{
     BarCommit, CommitOutcome, LeaseHolder, NewPaperRun, PaperBarRow, PaperEvent, PaperFillRow,
     PaperLease, StatusChange, FLOOD_LIMIT, FLOOD_WINDOW,
 };
-pub use quotas::{free_quota, QuotaWindow, FREE_PLAN_CODE};
+pub use quotas::{
+    free_quota, QuotaWindow, COHORT_SIZE, FREE_PLAN_CODE, METERED, TEMPLATES_PUBLISHED,
+};
 pub use research::{NewSweep, SweepRecord, SweepRow, SweepStatus, TrialCounts};
 pub use runs::{decimate_equity, MAX_EQUITY_POINTS};
 pub use store::{default_db_path, resolve_db_path, Durability, Store, StoreOptions, DB_ENV_VAR};

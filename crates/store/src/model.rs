@@ -64,8 +64,8 @@ db_enum! {
         Trader = "trader",
         /// Publishes templates for students.
         Educator = "educator",
-        /// Reviews what educators publish.
-        Compliance = "compliance",
+        /// Reviews what educators publish (approves or rejects templates).
+        Reviewer = "reviewer",
         /// Administers the installation.
         Admin = "admin",
     }
@@ -247,6 +247,10 @@ db_enum! {
         Students = "students",
         /// Everyone.
         Public = "public",
+        /// The members of one of the educator's cohorts (server-side).
+        Cohort = "cohort",
+        /// Every user of the shared server.
+        Organisation = "organisation",
     }
 }
 
@@ -328,7 +332,7 @@ pub struct SubscriptionPlan {
     pub stripe_customer_id: Option<String>,
     /// Plan code (`free`, `pro`, ...).
     pub plan_code: String,
-    /// Limits per metric, e.g. `{"backtests_per_day": 20}`.
+    /// Limits per metric, e.g. `{"templates_published": 3}`.
     pub quota: Value,
     /// Billing state.
     pub status: PlanStatus,

@@ -1,5 +1,14 @@
 //! Plans and quotas: the plan in force, and atomic consumption of its limits.
 //!
+//! # What is metered
+//!
+//! Only what uses the shared server: templates published ([`METERED`]) and the size of a
+//! cohort. Local computation (backtests, sweeps, walk-forward, charts) is never metered and
+//! never refused: a plan's quota may still carry keys of earlier releases (such as
+//! `backtests_per_day`); nothing counts or checks them, and Settings shows no meter for them.
+//! On the server the check and the count are one statement (`sg_consume`); the embedded store
+//! keeps the same atomic count, and mirrors the server's usage rows for display.
+//!
 //! # Metrics and windows
 //!
 //! A plan's `quota` is a JSON object of metric → limit. How a metric is counted follows from
@@ -7,10 +16,10 @@
 //!
 //! | metric | window | use |
 //! |---|---|---|
-//! | `*_per_day` (e.g. `backtests_per_day`) | UTC calendar day | [`Store::consume`] |
+//! | `*_per_day` (e.g. `clones_per_day`) | UTC calendar day | [`Store::consume`] |
 //! | `*_per_month` | UTC calendar month | [`Store::consume`] |
-//! | `sweep_combinations`, `*_per_request` | none: a size limit per request | [`Store::check_limit`] |
-//! | anything else (`active_paper_runs`, `templates_published`) | none: a standing count | [`Store::consume`] / [`Store::release`] |
+//! | `cohort_size`, `*_per_request` | none: a size limit per request | [`Store::check_limit`] |
+//! | anything else (`templates_published`) | none: a standing count | [`Store::consume`] / [`Store::release`] |
 //!
 //! A metric missing from the plan's quota (or set to `null`) is unlimited: nothing is
 //! counted and every request passes. A plan whose status is not `active` or `trialing` falls
@@ -29,13 +38,19 @@ use crate::Store;
 /// Plan code of the free plan every profile starts with.
 pub const FREE_PLAN_CODE: &str = "free";
 
-/// The free plan's limits.
+/// Templates an educator may have published at once (a standing count).
+pub const TEMPLATES_PUBLISHED: &str = "templates_published";
+/// Members a cohort may have (a size limit, checked when members are added).
+pub const COHORT_SIZE: &str = "cohort_size";
+/// The counted metrics that exist: the only ones Settings shows a meter for (a cohort's size
+/// is a limit per cohort, not a count of the user's).
+pub const METERED: &[&str] = &[TEMPLATES_PUBLISHED];
+
+/// The free plan's limits (the server's `sg_consume` falls back to the same).
 pub fn free_quota() -> Value {
     json!({
-        "backtests_per_day": 20,
-        "sweep_combinations": 200,
-        "active_paper_runs": 1,
-        "templates_published": 0
+        TEMPLATES_PUBLISHED: 3,
+        COHORT_SIZE: 30
     })
 }
 
@@ -64,7 +79,7 @@ impl QuotaWindow {
             Self::Day
         } else if metric.ends_with("_per_month") {
             Self::Month
-        } else if metric == "sweep_combinations" || metric.ends_with("_per_request") {
+        } else if metric == COHORT_SIZE || metric.ends_with("_per_request") {
             Self::PerRequest
         } else {
             Self::Standing
@@ -350,7 +365,7 @@ impl Store {
         self.quota_status(user_id, metric).await
     }
 
-    /// Checks a per-request size (e.g. `sweep_combinations`) against the plan; nothing is
+    /// Checks a per-request size (e.g. `cohort_size`) against the plan; nothing is
     /// counted. Returns the limit state with `used = n`.
     ///
     /// # Errors

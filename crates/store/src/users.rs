@@ -18,7 +18,8 @@ pub(crate) fn user_from_row(row: &SqliteRow) -> Result<User> {
     let roles = row
         .string_list("roles")?
         .iter()
-        .map(|r| stored_enum::<Role>("roles", r))
+        // Servers before remote schema 7 called the reviewer role `compliance`.
+        .map(|r| stored_enum::<Role>("roles", if r == "compliance" { "reviewer" } else { r }))
         .collect::<Result<Vec<_>>>()?;
     Ok(User {
         id: row.id("id")?,

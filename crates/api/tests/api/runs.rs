@@ -1,9 +1,12 @@
-//! Backtest runs: run, store, list, get, compare, cancel, quota, node values.
+//! Backtest runs: run, store, list, get, compare, cancel, never metered, node values.
 
 use std::collections::BTreeMap;
 
 use stratagraph_api::runs::{self, RunRequest};
 use stratagraph_api::{app, datasets, ErrorCode};
+
+use serde_json::json;
+use stratagraph_store::{NewPlan, PlanStatus};
 
 use crate::{fresh, recorder};
 
@@ -173,14 +176,10 @@ async fn bad_run_requests_are_refused_before_counting() {
         runs::run_backtest(&ctx, r, sink).await.unwrap_err().code,
         ErrorCode::NotFound
     );
-    let p = app::profile_get(&ctx).await.unwrap();
-    let used = p
-        .usage
-        .iter()
-        .find(|u| u.metric == "backtests_per_day")
-        .unwrap()
-        .used;
-    assert_eq!(used, 0, "refused requests are not counted");
+    assert!(
+        runs::list(&ctx, None).await.unwrap().is_empty(),
+        "nothing recorded"
+    );
     assert_eq!(
         runs::job_cancel(&ctx, " ").unwrap_err().code,
         ErrorCode::Invalid
@@ -189,29 +188,33 @@ async fn bad_run_requests_are_refused_before_counting() {
 }
 
 #[tokio::test]
-async fn quota_exceeded_says_the_limit_and_reset_time() {
-    let (_dir, ctx, clock) = fresh().await;
-    for _ in 0..20 {
-        let (_, sink) = recorder();
-        runs::run_backtest(&ctx, request(&ctx, &[]), sink)
-            .await
-            .unwrap();
-    }
-    let (_, sink) = recorder();
-    let e = runs::run_backtest(&ctx, request(&ctx, &[]), sink)
-        .await
-        .unwrap_err();
-    assert_eq!(e.code, ErrorCode::QuotaExceeded);
-    assert_eq!(e.limit, Some(20));
-    assert_eq!(e.resets_at.as_deref(), Some("2026-03-03T00:00:00+00:00"));
-    assert!(e.message.contains("20 backtests per day"), "{}", e.message);
-    assert!(e.message.contains("2026-03-03 00:00 UTC"), "{}", e.message);
-    // A new day resets the window.
-    clock.advance(chrono::Duration::days(1));
-    let (_, sink) = recorder();
-    runs::run_backtest(&ctx, request(&ctx, &[]), sink)
+async fn five_hundred_local_backtests_are_never_refused_even_on_a_plan_that_metered_them() {
+    let (_dir, ctx, _) = fresh().await;
+    // A plan from a release that limited local backtests to 20 a day: its key counts nothing.
+    let me = ctx.store().ensure_profile().await.unwrap();
+    ctx.store()
+        .create_plan(&NewPlan {
+            user_id: me.id,
+            plan_code: "legacy".into(),
+            quota: json!({"backtests_per_day": 20, "sweep_combinations": 10}),
+            status: PlanStatus::Active,
+            stripe_customer_id: None,
+            renewal_at: None,
+        })
         .await
         .unwrap();
+    for i in 0..500 {
+        let (_, sink) = recorder();
+        let r = runs::run_backtest(&ctx, request(&ctx, &[]), sink).await;
+        assert!(r.is_ok(), "backtest {i} refused: {:?}", r.err());
+    }
+    assert_eq!(runs::list(&ctx, None).await.unwrap().len(), 500);
+    let p = app::profile_get(&ctx).await.unwrap();
+    assert!(
+        p.usage.iter().all(|u| u.metric != "backtests_per_day"),
+        "no meter for local computation: {:?}",
+        p.usage
+    );
 }
 
 #[tokio::test]

@@ -249,10 +249,13 @@ async fn profile_settings_and_catalog() {
     let (_dir, ctx, _) = fresh().await;
     let p = app::profile_get(&ctx).await.unwrap();
     assert_eq!(p.user.roles, vec!["trader"]);
-    assert!(p
+    // Meters only for what uses the shared server, with real numbers.
+    let meters: Vec<_> = p
         .usage
         .iter()
-        .any(|u| u.metric == "backtests_per_day" && u.limit == Some(20)));
+        .map(|u| (u.metric.as_str(), u.used, u.limit))
+        .collect();
+    assert_eq!(meters, vec![("templates_published", 0, Some(3))]);
     let u = app::profile_update(&ctx, "Ada", "ada@example.com")
         .await
         .unwrap();

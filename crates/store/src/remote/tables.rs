@@ -364,8 +364,11 @@ pub(crate) static TABLES: &[Table] = &[
         ],
         remote_key: "id",
         has_updated_at: false,
+        // Reviews, their automatic checks and decisions are written on the server only
+        // (`sg_publish_template`, `sg_review_decide`); devices push their own audit events.
         push_allowed: "(i.created_by = (SELECT sg_current_user_id()) \
-                       OR sg_user_has_role((SELECT sg_current_user_id()), 'compliance'))",
+                       AND i.event_type NOT IN ('template_review', 'automatic_check', \
+                       'review_decision'))",
         remote: "compliance_events",
         foreign: "t.created_by IS NULL OR t.created_by <> ?1",
     },

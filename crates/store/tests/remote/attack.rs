@@ -20,6 +20,7 @@ struct Secrets {
     run: Uuid,
     template: Uuid,
     paper: Uuid,
+    cohort: Uuid,
 }
 
 /// Everything that identifies alice's rows as text: the marker and her ids.
@@ -32,17 +33,20 @@ fn needles(s: &Secrets) -> Vec<String> {
         s.run.to_string(),
         s.template.to_string(),
         s.paper.to_string(),
+        s.cohort.to_string(),
     ]
 }
 
 /// Alice's data: a private strategy and version, runs over eleven chunks (inserted by her
 /// own role, so chunks are created by a user's insert), a notification, a private template,
-/// a compliance event, a paper run with a fill, a closed trade and an event. Bob gets a little
-/// data of his own.
+/// a compliance event, a paper run with a fill, a closed trade and an event, a cohort with a
+/// member, a cohort template under review and a clone by her student. Bob gets a little data
+/// of his own.
 async fn seed(db: &TestDb, alice_role: &str, alice: Uuid, bob: Uuid) -> Secrets {
     let marker = format!("alice-secret-{}", random_suffix());
     let (strategy, version, template) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
     let paper = Uuid::now_v7();
+    let (cohort, cohort_template, student) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
     psql(
         &db.name,
         &format!(
@@ -69,12 +73,26 @@ async fn seed(db: &TestDb, alice_role: &str, alice: Uuid, bob: Uuid) -> Secrets 
              INSERT INTO paper_trades (id, run_id, seq, trade, pnl, exit_time) VALUES \
                ('{}', '{paper}', 0, '{{\"m\": \"{marker}\"}}', 12.5, 1700000060000); \
              INSERT INTO paper_events (id, run_id, kind, message) VALUES \
-               ('{}', '{paper}', 'gap', '{marker}');",
+               ('{}', '{paper}', 'gap', '{marker}'); \
+             INSERT INTO users (id, email, display_name, roles, plan_tier) VALUES \
+               ('{student}', '{marker}@example.com', '{marker}', ARRAY['trader'], 'free'); \
+             INSERT INTO cohorts (id, educator_id, name) VALUES ('{cohort}', '{alice}', '{marker}'); \
+             INSERT INTO cohort_members (cohort_id, user_id) VALUES ('{cohort}', '{student}'); \
+             INSERT INTO template_shares (id, strategy_version_id, educator_id, audience_scope, \
+               cohort_id, metadata, approved_hash) VALUES ('{cohort_template}', '{version}', \
+               '{alice}', 'cohort', '{cohort}', '{{\"title\": \"{marker}\"}}', 'h'); \
+             INSERT INTO compliance_events (id, entity_type, entity_id, event_type, payload, \
+               status, created_by) VALUES ('{}', 'template_share', '{cohort_template}', \
+               'template_review', '{{\"m\": \"{marker}\"}}', 'open', '{alice}'); \
+             INSERT INTO template_clones (template_id, user_id, strategy_id, \
+               strategy_version_id) VALUES ('{cohort_template}', '{student}', '{}', '{version}');",
             Uuid::now_v7(),
             random_suffix(),
             Uuid::now_v7(),
             Uuid::now_v7(),
             Uuid::new_v4(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
             Uuid::now_v7(),
             Uuid::now_v7(),
             Uuid::now_v7(),
@@ -109,6 +127,7 @@ async fn seed(db: &TestDb, alice_role: &str, alice: Uuid, bob: Uuid) -> Secrets 
         run,
         template,
         paper,
+        cohort,
     }
 }
 
@@ -127,6 +146,9 @@ fn alice_digest(db: &TestDb, s: &Secrets) -> String {
         "notifications",
         "template_shares",
         "compliance_events",
+        "cohorts",
+        "cohort_members",
+        "template_clones",
     ];
     let parts: Vec<String> = tables
         .iter()
@@ -320,18 +342,30 @@ async fn bob_finds_nothing_of_alice_through_any_relation_or_function() {
     .unwrap();
     let reviewed = [
         "sg_audience_includes",
+        "sg_clone_template",
+        "sg_cohort_add",
+        "sg_cohort_create",
         "sg_consume",
         "sg_educator_visible",
+        "sg_grant_role",
+        "sg_in_cohort",
+        "sg_leads_cohort",
         "sg_owns_strategy",
         "sg_owns_version",
+        "sg_publish_template",
         "sg_record_tombstone",
+        "sg_review_decide",
         "sg_run_visible",
         "sg_strategy_shared",
+        "sg_template_of",
+        "sg_template_reaches",
         "sg_touch_template",
         "sg_touch_tombstones",
         "sg_user_has_role",
         "sg_users_access_changed",
         "sg_version_shared",
+        "sg_withdraw_template",
+        "sg_under_review",
     ];
     for f in &definer {
         assert!(
@@ -339,11 +373,13 @@ async fn bob_finds_nothing_of_alice_through_any_relation_or_function() {
             "unreviewed SECURITY DEFINER function reachable by users: {f}"
         );
     }
-    let (a, s, v, r) = (
+    let (a, s, v, r, t, c) = (
         secrets.alice,
         secrets.strategy,
         secrets.version,
         secrets.run,
+        secrets.template,
+        secrets.cohort,
     );
     for call in [
         format!("sg_user_has_role('{a}', 'educator')"),
@@ -354,6 +390,11 @@ async fn bob_finds_nothing_of_alice_through_any_relation_or_function() {
         format!("sg_strategy_shared('{s}', '{a}')"),
         format!("sg_educator_visible('{a}', '{a}')"),
         format!("sg_run_visible('{r}', '{a}')"),
+        format!("sg_template_reaches('{t}', '{a}')"),
+        format!("sg_template_of('{t}', '{a}')"),
+        format!("sg_leads_cohort('{c}', '{a}')"),
+        format!("sg_in_cohort('{c}', '{a}')"),
+        format!("sg_under_review(NULL, '{v}', '{a}')"),
     ] {
         let answer: bool = sqlx::query_scalar(&format!("SELECT {call}"))
             .fetch_one(&pb)
@@ -368,6 +409,25 @@ async fn bob_finds_nothing_of_alice_through_any_relation_or_function() {
     .fetch_all(&pb)
     .await
     .is_err());
+    // The educator and reviewer functions refuse bob (a trader) on alice's rows.
+    let (n1, n2) = (Uuid::now_v7(), Uuid::now_v7());
+    for call in [
+        format!("sg_cohort_add('{c}', '{b}')", b = bob),
+        format!("sg_cohort_create('{n1}', 'x')"),
+        format!("sg_publish_template('{t}', '{v}', 'x', '', 'public', NULL, NULL)"),
+        format!("sg_withdraw_template('{t}')"),
+        format!("sg_clone_template('{t}', '{n1}', '{n2}')"),
+        format!("sg_grant_role('{bob}', 'admin', true)"),
+        "sg_review_decide((SELECT id FROM compliance_events LIMIT 1), true, 'x')".to_owned(),
+    ] {
+        assert!(
+            sqlx::query(&format!("SELECT {call}"))
+                .fetch_all(&pb)
+                .await
+                .is_err(),
+            "bob may call {call}"
+        );
+    }
     for trigger_fn in [
         "sg_record_tombstone",
         "sg_touch_template",

@@ -10,6 +10,7 @@ mod bad_input;
 mod common;
 mod converge;
 mod details;
+mod educators;
 mod faults;
 mod keyring;
 mod migrate;

@@ -19,7 +19,7 @@ async fn a_cannot_see_or_alter_b_private_rows() {
     let db = TestDb::migrated().await;
     let (role_a, a) = db.provision(&["trader"]);
     let (_role_b, b) = db.provision(&["trader", "educator"]);
-    let (role_c, _c) = db.provision(&["compliance"]);
+    let (role_c, _c) = db.provision(&["reviewer"]);
     let (s, v, r, n, u, ce) = (
         uuid::Uuid::now_v7(),
         uuid::Uuid::now_v7(),
@@ -45,8 +45,8 @@ async fn a_cannot_see_or_alter_b_private_rows() {
            VALUES ('{n}', '{b}', 'backtest_done', '{{}}', 'in_app'); \
          INSERT INTO plan_usage (id, user_id, metric, window_start, window_end, used, plan_limit) \
            VALUES ('{u}', '{b}', 'backtests_per_day', now(), now() + interval '1 day', 3, 20); \
-         INSERT INTO template_shares (id, strategy_version_id, educator_id, audience_scope, metadata) \
-           VALUES ('{tpl}', '{v2}', '{b}', 'public', '{{}}'); \
+         INSERT INTO template_shares (id, strategy_version_id, educator_id, audience_scope, metadata, approved_hash) \
+           VALUES ('{tpl}', '{v2}', '{b}', 'public', '{{}}', 'approved'); \
          INSERT INTO compliance_events (id, entity_type, entity_id, event_type, payload, status, created_by) \
            VALUES ('{ce}', 'template_share', '{tpl}', 'publish', '{{}}', 'open', '{b}');"
     ));
@@ -137,7 +137,7 @@ async fn a_cannot_see_or_alter_b_private_rows() {
         .await,
         Ok(1)
     );
-    // Compliance users read compliance events, and only those.
+    // Reviewers read compliance events, and only those.
     let pc = db.role_pool(&role_c).await;
     assert_eq!(count(&pc, "compliance_events").await, 1);
     assert_eq!(count(&pc, "notifications").await, 0);

@@ -103,6 +103,17 @@ async fn a_share_made_after_a_pull_arrives_and_an_unshare_takes_it_away() {
         .await
         .unwrap();
     sa.sync(None).await.unwrap();
+    // Shared from a device, the template reaches its audience once approved (as a reviewer's
+    // decision does; here the owner's SQL stands for it).
+    psql(
+        &db.name,
+        &format!(
+            "UPDATE template_shares t SET approved_hash = encode(sha256(convert_to( \
+             v.graph_json::text, 'UTF8')), 'hex'), approved_at = now() \
+             FROM strategy_versions v WHERE t.id = '{}' AND v.id = t.strategy_version_id",
+            tpl.id
+        ),
+    );
     let report = sb.sync(None).await.unwrap();
     assert_eq!(report.waiting, 0);
     assert!(b.ids("strategies").await.contains(&s.id.to_string()));
@@ -275,7 +286,7 @@ async fn devices_converge_to_what_the_server_shows_through_shares_unshares_and_r
     let db = TestDb::migrated().await;
     let (alice_role, alice) = db.provision(&["trader", "educator"]);
     let (bob_role, bob) = db.provision(&["trader"]);
-    let (carol_role, carol) = db.provision(&["compliance"]);
+    let (carol_role, carol) = db.provision(&["reviewer"]);
     let a = device_as(&db, &alice_role, alice).await;
     let b1 = device_as(&db, &bob_role, bob).await;
     let b2 = device_as(&db, &bob_role, bob).await;
@@ -362,6 +373,14 @@ async fn devices_converge_to_what_the_server_shows_through_shares_unshares_and_r
                 .execute(&mut a.raw().await)
                 .await
                 .unwrap();
+                // A reviewer approves one of the templates on the server.
+                psql(
+                    &db.name,
+                    "UPDATE template_shares t SET approved_hash = encode(sha256(convert_to( \
+                     v.graph_json::text, 'UTF8')), 'hex'), approved_at = now() \
+                     FROM strategy_versions v WHERE v.id = t.strategy_version_id \
+                     AND t.id = (SELECT id FROM template_shares ORDER BY random() LIMIT 1)",
+                );
             }
             6 => {
                 let dev = if rng.below(2) == 0 { &b1 } else { &b2 };

@@ -11,9 +11,20 @@ use crate::common::env;
 async fn daily_quota_counts_refuses_and_resets_at_midnight_utc() {
     let env = env().await;
     let me = env.profile().await;
+    env.store
+        .create_plan(&NewPlan {
+            user_id: me.id,
+            plan_code: "daily".into(),
+            quota: json!({"clones_per_day": 20}),
+            status: PlanStatus::Active,
+            stripe_customer_id: None,
+            renewal_at: None,
+        })
+        .await
+        .unwrap();
     let st = env
         .store
-        .consume(me.id, "backtests_per_day", 15)
+        .consume(me.id, "clones_per_day", 15)
         .await
         .unwrap();
     assert_eq!((st.used, st.limit, st.remaining), (15, Some(20), Some(5)));
@@ -21,7 +32,7 @@ async fn daily_quota_counts_refuses_and_resets_at_midnight_utc() {
     assert_eq!(st.resets_at, Some(midnight));
     let e = env
         .store
-        .consume(me.id, "backtests_per_day", 6)
+        .consume(me.id, "clones_per_day", 6)
         .await
         .unwrap_err();
     match e {
@@ -32,36 +43,28 @@ async fn daily_quota_counts_refuses_and_resets_at_midnight_utc() {
         } => {
             assert_eq!(
                 (metric.as_str(), limit, resets_at),
-                ("backtests_per_day", 20, Some(midnight))
+                ("clones_per_day", 20, Some(midnight))
             );
         }
         other => panic!("{other:?}"),
     }
     assert_eq!(
         env.store
-            .consume(me.id, "backtests_per_day", 5)
+            .consume(me.id, "clones_per_day", 5)
             .await
             .unwrap()
             .remaining,
         Some(0)
     );
-    assert!(env
-        .store
-        .consume(me.id, "backtests_per_day", 1)
-        .await
-        .is_err());
-    let e = env.store.consume(me.id, "backtests_per_day", 21).await;
+    assert!(env.store.consume(me.id, "clones_per_day", 1).await.is_err());
+    let e = env.store.consume(me.id, "clones_per_day", 21).await;
     assert!(matches!(e, Err(StoreError::QuotaExceeded { .. })));
     env.clock.set(midnight);
-    let st = env
-        .store
-        .consume(me.id, "backtests_per_day", 1)
-        .await
-        .unwrap();
+    let st = env.store.consume(me.id, "clones_per_day", 1).await.unwrap();
     assert_eq!((st.used, st.remaining), (1, Some(19)));
     assert_eq!(
         env.store
-            .quota_status(me.id, "backtests_per_day")
+            .quota_status(me.id, "clones_per_day")
             .await
             .unwrap()
             .used,
@@ -77,7 +80,7 @@ async fn monthly_standing_unlimited_and_per_request_metrics() {
         .create_plan(&NewPlan {
             user_id: me.id,
             plan_code: "pro".into(),
-            quota: json!({"exports_per_month": 2, "active_paper_runs": 2, "sweep_combinations": 1000, "templates_published": null}),
+            quota: json!({"exports_per_month": 2, "active_paper_runs": 2, "cohort_size": 1000, "templates_published": null}),
             status: PlanStatus::Active,
             stripe_customer_id: Some("cus_1".into()),
             renewal_at: None,
@@ -172,16 +175,13 @@ async fn monthly_standing_unlimited_and_per_request_metrics() {
 
     assert_eq!(
         env.store
-            .check_limit(me.id, "sweep_combinations", 1000)
+            .check_limit(me.id, "cohort_size", 1000)
             .await
             .unwrap()
             .remaining,
         Some(0)
     );
-    let e = env
-        .store
-        .check_limit(me.id, "sweep_combinations", 1001)
-        .await;
+    let e = env.store.check_limit(me.id, "cohort_size", 1001).await;
     assert!(
         matches!(
             e,
@@ -193,15 +193,15 @@ async fn monthly_standing_unlimited_and_per_request_metrics() {
         ),
         "{e:?}"
     );
-    let e = env.store.consume(me.id, "sweep_combinations", 1).await;
+    let e = env.store.consume(me.id, "cohort_size", 1).await;
     assert!(matches!(e, Err(StoreError::Invalid { .. })), "{e:?}");
-    let e = env.store.consume(me.id, "backtests_per_day", 0).await;
+    let e = env.store.consume(me.id, "templates_published", 0).await;
     assert!(matches!(e, Err(StoreError::Invalid { .. })), "{e:?}");
     let e = env.store.consume(me.id, "Bad Metric", 1).await;
     assert!(matches!(e, Err(StoreError::Invalid { .. })), "{e:?}");
     let e = env
         .store
-        .consume(Uuid::now_v7(), "backtests_per_day", 1)
+        .consume(Uuid::now_v7(), "templates_published", 1)
         .await;
     assert!(
         matches!(e, Err(StoreError::NotFound { entity: "user", .. })),
@@ -230,7 +230,7 @@ async fn inactive_plans_fall_back_to_free_quotas() {
         .create_plan(&NewPlan {
             user_id: me.id,
             plan_code: "pro".into(),
-            quota: json!({"backtests_per_day": 500}),
+            quota: json!({"templates_published": 500}),
             status: PlanStatus::Active,
             stripe_customer_id: None,
             renewal_at: None,
@@ -239,7 +239,7 @@ async fn inactive_plans_fall_back_to_free_quotas() {
         .unwrap();
     assert_eq!(
         env.store
-            .consume(me.id, "backtests_per_day", 30)
+            .consume(me.id, "templates_published", 30)
             .await
             .unwrap()
             .limit,
@@ -251,11 +251,11 @@ async fn inactive_plans_fall_back_to_free_quotas() {
         .unwrap();
     let e = env
         .store
-        .consume(me.id, "backtests_per_day", 1)
+        .consume(me.id, "templates_published", 1)
         .await
         .unwrap_err();
     assert!(
-        matches!(e, StoreError::QuotaExceeded { limit: 20, .. }),
+        matches!(e, StoreError::QuotaExceeded { limit: 3, .. }),
         "{e:?}"
     );
     assert!(matches!(
@@ -274,7 +274,7 @@ async fn fifty_concurrent_consumers_of_a_limit_of_ten_get_exactly_ten() {
         .create_plan(&NewPlan {
             user_id: me.id,
             plan_code: "race".into(),
-            quota: json!({"backtests_per_day": 10}),
+            quota: json!({"templates_published": 10}),
             status: PlanStatus::Active,
             stripe_customer_id: None,
             renewal_at: None,
@@ -288,7 +288,7 @@ async fn fifty_concurrent_consumers_of_a_limit_of_ten_get_exactly_ten() {
             let barrier = barrier.clone();
             tokio::spawn(async move {
                 barrier.wait().await;
-                store.consume(me.id, "backtests_per_day", 1).await
+                store.consume(me.id, "templates_published", 1).await
             })
         })
         .collect();
@@ -303,7 +303,7 @@ async fn fifty_concurrent_consumers_of_a_limit_of_ten_get_exactly_ten() {
     assert_eq!((ok, exceeded), (10, 40));
     assert_eq!(
         env.store
-            .quota_status(me.id, "backtests_per_day")
+            .quota_status(me.id, "templates_published")
             .await
             .unwrap()
             .used,

@@ -1,6 +1,7 @@
 //! The local profile and other users.
 
 use chrono::Duration;
+use serde_json::json;
 use stratagraph_store::{NewUser, ProfileUpdate, Role, StoreError};
 use uuid::Uuid;
 
@@ -15,7 +16,10 @@ async fn profile_is_created_once_with_a_free_plan_and_touched_on_each_call() {
     assert_eq!(first.last_active_at, Some(first.created_at));
     let plan = env.store.current_plan(first.id).await.unwrap().unwrap();
     assert_eq!(plan.plan_code, "free");
-    assert_eq!(plan.quota["backtests_per_day"], 20);
+    assert_eq!(
+        plan.quota,
+        json!({"templates_published": 3, "cohort_size": 30})
+    );
 
     env.clock.advance(Duration::hours(3));
     let again = env.reopen().await.ensure_profile().await.unwrap();

@@ -1,5 +1,5 @@
 // The run panel in the editor: dataset, parameter values, Run with progress and cancel,
-// quota errors, and the headline of the latest result.
+// and the headline of the latest result. Local runs are never metered.
 
 import { useEffect } from 'react';
 import { useApp } from '../../shared/app';
@@ -8,7 +8,7 @@ import { NumberInput } from '../../shared/fields';
 import { fmtDate, fmtMetric, METRICS } from '../../shared/format';
 import type { RunHost } from '../../shared/runHost';
 import { Chart } from './Chart';
-import { useRuns, type QuotaNotice } from './store';
+import { useRuns } from './store';
 
 /** Runs the editor's strategy: saves first when needed, then backtests the saved version. */
 export async function runFromEditor(host: RunHost): Promise<void> {
@@ -18,27 +18,6 @@ export async function runFromEditor(host: RunHost): Promise<void> {
   if (done) useApp.getState().notify('Backtest finished');
 }
 
-export function QuotaBanner({ quota, onClose }: { quota: QuotaNotice; onClose: () => void }) {
-  return (
-    <div
-      className="banner error"
-      style={{ borderRadius: 6, display: 'block' }}
-      data-testid="error-banner"
-    >
-      <b>Quota reached.</b> {quota.message}
-      {quota.limit !== undefined && quota.limit !== null && (
-        <div>
-          Limit: {quota.used ?? '?'} / {quota.limit} {quota.metric?.replace(/_/g, ' ')}
-          {quota.resetsAt ? ` — resets ${new Date(quota.resetsAt).toLocaleString()}` : ''}
-        </div>
-      )}
-      <button className="btn small" style={{ marginTop: 4 }} onClick={onClose}>
-        Dismiss
-      </button>
-    </div>
-  );
-}
-
 export function RunPanel({ host }: { host: RunHost }) {
   const datasets = useDatasets((s) => s.list);
   const datasetId = useDatasets((s) => s.selectedId);
@@ -46,10 +25,9 @@ export function RunPanel({ host }: { host: RunHost }) {
   const progress = useRuns((s) => s.progress);
   const jobId = useRuns((s) => s.jobId);
   const current = useRuns((s) => s.current);
-  const quota = useRuns((s) => s.quota);
   const values = useRuns((s) => s.paramValues);
   const parameters = host.parameters;
-  const { setParamValue, cancel, clearQuota } = useRuns.getState();
+  const { setParamValue, cancel } = useRuns.getState();
   const { select: setDataset, refresh: loadDatasets } = useDatasets.getState();
   useEffect(() => {
     void loadDatasets();
@@ -123,7 +101,6 @@ export function RunPanel({ host }: { host: RunHost }) {
           </div>
         </div>
       )}
-      {quota && <QuotaBanner quota={quota} onClose={clearQuota} />}
       {current && !running && (
         <div className="card" data-testid="run-result" style={{ padding: 8 }}>
           <div className="row" style={{ marginBottom: 6 }}>

@@ -1,3 +1,5 @@
+// The runs store: a run follows progress, keeps its result and reports backend errors.
+
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 const backend = vi.hoisted(() => ({ error: null as unknown, progress: [] as unknown[] }));
@@ -10,13 +12,6 @@ vi.mock('../../ipc', () => ({
       return { id: 'r1', version: 2, metrics: { total_return_pct: 5 }, trades: [] };
     },
     runsList: async () => [],
-    profileGet: async () => ({
-      user: {},
-      plan: null,
-      usage: [
-        { metric: 'backtests_per_day', used: 50, limit: 50, resetsAt: '2030-01-01T00:00:00Z' },
-      ],
-    }),
     jobCancel: async () => true,
   },
   dialogs: {},
@@ -28,7 +23,7 @@ const { useDatasets } = await import('../../shared/datasets');
 beforeEach(() => {
   backend.error = null;
   useDatasets.setState({ selectedId: 'd1' });
-  useRuns.setState({ running: false, current: null, quota: null });
+  useRuns.setState({ running: false, current: null, error: null });
 });
 
 describe('runs store', () => {
@@ -40,29 +35,10 @@ describe('runs store', () => {
     expect(useRuns.getState().progress).toMatchObject({ done: 1, total: 2 });
   });
 
-  it('turns a quota error into a notice with limit and reset time', async () => {
-    backend.error = {
-      code: 'quota_exceeded',
-      message: 'backtests_per_day: 50 of 50 used',
-      limit: 50,
-      resetsAt: '2030-01-01T00:00:00Z',
-    };
+  it('shows an error the backend reports and keeps no result', async () => {
+    backend.error = { code: 'storage', message: 'disk full' };
     expect(await useRuns.getState().run('s1', 2)).toBeNull();
-    expect(useRuns.getState().quota).toEqual({
-      message: 'backtests_per_day: 50 of 50 used',
-      limit: 50,
-      resetsAt: '2030-01-01T00:00:00Z',
-    });
-  });
-
-  it('falls back to the profile usage when the error has no limit', async () => {
-    backend.error = { code: 'quota_exceeded', message: 'quota reached' };
-    await useRuns.getState().run('s1', 2);
-    expect(useRuns.getState().quota).toMatchObject({
-      limit: 50,
-      used: 50,
-      metric: 'backtests_per_day',
-      resetsAt: '2030-01-01T00:00:00Z',
-    });
+    expect(useRuns.getState().error).toBe('disk full');
+    expect(useRuns.getState().running).toBe(false);
   });
 });

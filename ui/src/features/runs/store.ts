@@ -1,27 +1,11 @@
 // Backtest runs: the running job (progress, cancel), the latest result,
-// run history, two-run comparison and quota errors.
+// run history and two-run comparison. Local runs are never metered.
 
 import { create } from 'zustand';
 import { api } from '../../ipc';
 import { useApp } from '../../shared/app';
 import { useDatasets } from '../../shared/datasets';
-import type {
-  IpcError,
-  Progress,
-  QuotaUsage,
-  RunCompare,
-  RunDetail,
-  RunSummary,
-} from '../../ipc/types';
-
-/** A quota error, with the limit and reset time when the profile tells them. */
-export interface QuotaNotice {
-  message: string;
-  metric?: string;
-  limit?: number | null;
-  used?: number;
-  resetsAt?: string | null;
-}
+import type { IpcError, Progress, RunCompare, RunDetail, RunSummary } from '../../ipc/types';
 
 interface RunsState {
   paramValues: Record<string, number>;
@@ -31,7 +15,6 @@ interface RunsState {
   current: RunDetail | null;
   history: RunSummary[];
   compare: { a: string; b: string; data: RunCompare } | null;
-  quota: QuotaNotice | null;
   error: string | null;
 
   setParamValue: (name: string, v: number) => void;
@@ -42,35 +25,6 @@ interface RunsState {
   openRun: (runId: string) => Promise<void>;
   deleteRun: (runId: string) => Promise<void>;
   compareRuns: (a: string, b: string) => Promise<void>;
-  clearQuota: () => void;
-}
-
-export function pickQuota(usage: QuotaUsage[]): QuotaUsage | undefined {
-  return (
-    usage.find(
-      (u) => /backtest/i.test(u.metric) && u.limit !== null && u.used >= (u.limit ?? Infinity),
-    ) ?? usage.find((u) => /backtest/i.test(u.metric))
-  );
-}
-
-async function quotaNotice(err: IpcError): Promise<QuotaNotice> {
-  if (err.limit !== undefined || err.resetsAt !== undefined) {
-    return { message: err.message, limit: err.limit ?? null, resetsAt: err.resetsAt ?? null };
-  }
-  try {
-    const q = pickQuota((await api.profileGet()).usage);
-    return q
-      ? {
-          message: err.message,
-          metric: q.metric,
-          limit: q.limit,
-          used: q.used,
-          resetsAt: q.resetsAt,
-        }
-      : { message: err.message };
-  } catch {
-    return { message: err.message };
-  }
 }
 
 export const useRuns = create<RunsState>()((set, get) => ({
@@ -81,7 +35,6 @@ export const useRuns = create<RunsState>()((set, get) => ({
   current: null,
   history: [],
   compare: null,
-  quota: null,
   error: null,
 
   setParamValue: (name, v) => set({ paramValues: { ...get().paramValues, [name]: v } }),
@@ -97,7 +50,6 @@ export const useRuns = create<RunsState>()((set, get) => ({
       progress: { jobId: '', done: 0, total: 1, stage: 'starting' },
       jobId: null,
       error: null,
-      quota: null,
     });
     try {
       const detail = await api.runBacktest(
@@ -109,8 +61,7 @@ export const useRuns = create<RunsState>()((set, get) => ({
       return detail;
     } catch (e) {
       const err = e as IpcError;
-      if (err.code === 'quota_exceeded') set({ quota: await quotaNotice(err) });
-      else if (err.code === 'cancelled') useApp.getState().notify('Run cancelled');
+      if (err.code === 'cancelled') useApp.getState().notify('Run cancelled');
       else {
         set({ error: err.message });
         useApp.getState().fail(e);
@@ -170,6 +121,4 @@ export const useRuns = create<RunsState>()((set, get) => ({
       useApp.getState().fail(e);
     }
   },
-
-  clearQuota: () => set({ quota: null }),
 }));

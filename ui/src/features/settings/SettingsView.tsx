@@ -107,7 +107,13 @@ export function SettingsView() {
               </div>
             );
           })}
-          {profile && !profile.usage.length && <div className="muted">No limits on this plan.</div>}
+          {profile && !profile.usage.length && (
+            <div className="muted">Nothing on this plan is limited.</div>
+          )}
+          <div className="muted" style={{ fontSize: 11 }} data-testid="local-unmetered">
+            Backtests, sweeps, walk-forward and charts run on this computer and are never limited.
+            The plan limits only what uses the shared server.
+          </div>
         </div>
         <div className="card">
           <h3 style={{ marginBottom: 10 }}>Appearance</h3>
