@@ -35,6 +35,8 @@ pub struct RunDriver {
     store: Store,
     cfg: DriverConfig,
     run_id: Uuid,
+    /// This installation's device id: the run is driven only while it names this device.
+    here: Uuid,
     name: String,
     token: String,
     plan: Plan,
@@ -145,7 +147,7 @@ impl RunDriver {
                 }
             }
         };
-        match Self::prepare(store, &run, cfg, lease.token.clone()).await {
+        match Self::prepare(store, &run, cfg, lease.token.clone(), here).await {
             Ok(d) => Ok(d),
             Err(e) => {
                 let reason = e.to_string();
@@ -166,6 +168,7 @@ impl RunDriver {
         run: &PaperTradeRun,
         cfg: &DriverConfig,
         token: String,
+        here: Uuid,
     ) -> PaperResult<Self> {
         let version = store.get_version(run.strategy_version_id).await?;
         let plan = build_plan(&version.graph_json, run)?;
@@ -200,6 +203,7 @@ impl RunDriver {
             store: store.clone(),
             cfg: cfg.clone(),
             run_id: run.id,
+            here,
             name: run.name.clone(),
             token,
             interval: feed.interval_ms(),
@@ -271,7 +275,7 @@ impl RunDriver {
         if run.status != PaperRunStatus::Running {
             return Ok(Self::ended(run.status));
         }
-        if run.driver_device != Some(self.store.device_id().await?) {
+        if run.driver_device != Some(self.here) {
             return Err(PaperError::Conflict(driven_elsewhere(self.run_id)));
         }
         let now = self.store.now().timestamp_millis();
