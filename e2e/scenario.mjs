@@ -409,6 +409,27 @@ async function main() {
     await shot('03-results');
   });
 
+  await step('charts: zoom re-renders, a trade jumps the price chart', async () => {
+    const src = (kind) => browser.execute((k) =>
+      document.querySelector(`[data-testid="chart-${k}"] img`)?.getAttribute('src') ?? '', kind);
+    const before = await src('price');
+    const rows = await all('trade-row');
+    await browser.execute((r) => r.scrollIntoView({ block: 'center' }), rows[0]);
+    await (await rows[0].$('td:nth-child(2)')).click();
+    await until(async () => (await (await el('chart-price')).getText()).includes('trade #1'), 'price chart titled for trade #1');
+    await until(async () => (await src('price')) !== before && (await chartLoaded('price')), 'price chart re-rendered for the trade');
+    const eq = await src('equity');
+    // Typing into a date field depends on the locale: set it as the browser would.
+    await browser.execute(() => {
+      const input = document.querySelector('[data-testid="chart-equity"] input[type="date"]');
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(input, '2016-01-01');
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await until(async () => (await src('equity')) !== eq && (await chartLoaded('equity')), 'equity chart re-rendered for the zoom');
+    await noErrorBanner();
+    await shot('03b-results-zoomed');
+  });
+
   await step('results: buy and hold, indicators over the price, crosshair, trade tooltips', async () => {
     // The equity chart draws buy and hold with a legend naming both lines.
     const svgText = (kind) => browser.execute((k) => {
@@ -447,10 +468,8 @@ async function main() {
     }
     console.log(`     crosshair: ${readout.replace(/\n/g, ' ')}`);
     await shot('03a-results-crosshair');
-    // A trade marker on the price chart (zoomed to trade #1) shows the trade when pointed at.
-    const rows = await all('trade-row');
-    await browser.execute((r) => r.scrollIntoView({ block: 'center' }), rows[0]);
-    await (await rows[0].$('td:nth-child(2)')).click();
+    // A trade marker on the price chart (zoomed to trade #1 by the step before) shows the
+    // trade when pointed at.
     await until(async () => (await count('trade-marker')) > 0 &&
       (await browser.execute(() => !!document.querySelector('[data-testid="trade-marker"][data-trade="1"]'))),
     'trade #1 marked on the price chart', 20_000);
@@ -467,27 +486,6 @@ async function main() {
     if (!tip.includes('Trade #1') || !tip.includes('Entry') || !tip.includes('P&L')) throw new Error(`trade tooltip: ${tip}`);
     console.log(`     trade tooltip: ${tip.replace(/\n/g, ' | ')}`);
     await shot('03d-results-trade-tooltip');
-  });
-
-  await step('charts: zoom re-renders, a trade jumps the price chart', async () => {
-    const src = (kind) => browser.execute((k) =>
-      document.querySelector(`[data-testid="chart-${k}"] img`)?.getAttribute('src') ?? '', kind);
-    const before = await src('price');
-    const rows = await all('trade-row');
-    await browser.execute((r) => r.scrollIntoView({ block: 'center' }), rows[0]);
-    await (await rows[0].$('td:nth-child(2)')).click();
-    await until(async () => (await (await el('chart-price')).getText()).includes('trade #1'), 'price chart titled for trade #1');
-    await until(async () => (await src('price')) !== before && (await chartLoaded('price')), 'price chart re-rendered for the trade');
-    const eq = await src('equity');
-    // Typing into a date field depends on the locale: set it as the browser would.
-    await browser.execute(() => {
-      const input = document.querySelector('[data-testid="chart-equity"] input[type="date"]');
-      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(input, '2016-01-01');
-      input.dispatchEvent(new Event('input', { bubbles: true }));
-    });
-    await until(async () => (await src('equity')) !== eq && (await chartLoaded('equity')), 'equity chart re-rendered for the zoom');
-    await noErrorBanner();
-    await shot('03b-results-zoomed');
   });
 
   await step('why did this trade fire: wire values in the editor', async () => {
@@ -524,7 +522,8 @@ async function main() {
     await click('save-button');
     await (await waitFor('save-note')).setValue('e2e: 5 bps slippage');
     await click('save-confirm');
-    await until(async () => (await (await el('editor-title')).getText()).includes('v3'), 'version 3 shown');
+    await click('tab-versions');
+    await until(async () => (await count('version-row')) === 3, 'three versions listed');
     await runBacktestFromEditor(2);
     // Each history row says what the run was charged.
     const costs = await texts('run-row-costs');
@@ -541,8 +540,10 @@ async function main() {
     }), 'the overlaid equity chart');
     // The graph diff of v2 → v3: one setting changed.
     await until(async () => (await count('graph-diff-row')) > 0, 'the graph diff listed', 15_000);
-    const diff = await texts('graph-diff-row');
-    if (diff.length !== 1 || !/changed\s+setting\s+slippage_bps\s+0\s+5/.test(diff[0])) {
+    const diff = await browser.execute(() =>
+      [...document.querySelectorAll('[data-testid="graph-diff-row"]')].map((r) =>
+        [...r.querySelectorAll('td')].map((td) => td.textContent.trim()).join('|')));
+    if (diff.length !== 1 || diff[0] !== 'changed|setting|slippage_bps|0|5') {
       throw new Error(`graph diff: ${JSON.stringify(diff)}`);
     }
     await noErrorBanner();
