@@ -9,7 +9,10 @@
 // figures (cold start, idle memory, a 500-node graph, validation round trip, a 1,000,000-bar
 // backtest, a 10,000-combination sweep of it), printed and saved to figures.json. Research
 // (issue 13): a sweep of the example with its heatmap and a cell run in full, a walk-forward,
-// a Monte Carlo with the deflated Sharpe ratio and trial count. Timings are reported, never asserted.
+// a Monte Carlo with the deflated Sharpe ratio and trial count; the result views' buy-and-hold
+// legend, indicator overlays and panes, crosshair, trade tooltips, dated "why" view, costs in
+// the history and the graph diff in a comparison; the Problems list never pushing the graph out
+// of view. Timings are reported, never asserted.
 // Prints "N passed, N failed" and exits non-zero on any failure.
 import { remote } from 'webdriverio';
 import { execFileSync } from 'node:child_process';
@@ -340,6 +343,18 @@ async function main() {
   });
 
   await step('breaking an edge marks the node and lists the problem', async () => {
+    // Nodes outside the canvas (none after the first fit; checked again once problems show).
+    const outside = () => browser.execute(() => {
+      const pane = document.querySelector('.react-flow').getBoundingClientRect();
+      return [...document.querySelectorAll('.react-flow__node')]
+        .filter((n) => {
+          const r = n.getBoundingClientRect();
+          return r.bottom > pane.bottom + 1 || r.top < pane.top - 1;
+        })
+        .map((n) => n.getAttribute('data-id'))
+        .join(',');
+    });
+    const before = await outside();
     await clickEdge('golden_cross:out->buy:when');
     await browser.keys('Delete');
     const node = await el('node-buy');
@@ -349,6 +364,10 @@ async function main() {
     if (!items.some((t) => t.includes('buy'))) {
       throw new Error(`problems do not name the buy node: ${JSON.stringify(items)}`);
     }
+    // The list does not hide the graph: the nodes in view before are still in view.
+    await browser.pause(300);
+    const after = await outside();
+    if (after !== before) throw new Error(`nodes pushed out of the canvas by the problems list: "${after}" (before: "${before}")`);
     await shot('02-editor-broken-edge');
   });
 
@@ -411,6 +430,64 @@ async function main() {
     await shot('03b-results-zoomed');
   });
 
+  await step('results: buy and hold, indicators over the price, crosshair, trade tooltips', async () => {
+    // The equity chart draws buy and hold with a legend naming both lines.
+    const svgText = (kind) => browser.execute((k) => {
+      const src = document.querySelector(`[data-testid="chart-${k}"] img`)?.getAttribute('src') ?? '';
+      const i = src.indexOf(',');
+      return src.slice(0, i).endsWith(';base64') ? atob(src.slice(i + 1)) : decodeURIComponent(src.slice(i + 1));
+    }, kind);
+    const eq = await svgText('equity');
+    if (!eq.includes('Buy and hold') || !eq.includes('Strategy')) throw new Error('no buy-and-hold legend on the equity chart');
+    // The example's two moving averages are offered and drawn over the price by default.
+    await waitFor('indicator-picker', 20_000);
+    const keys = await browser.execute(() =>
+      [...document.querySelectorAll('[data-testid="indicator-place"]')].map((s) => `${s.dataset.key}=${s.value}`));
+    if (keys.join(' ') !== 'fast.out=overlay slow.out=overlay') throw new Error(`indicators offered: ${keys}`);
+    await until(async () => /fast[\s\S]*slow/.test(await svgText('price')), 'fast and slow in the price legend', 20_000);
+    // Moving one to a pane draws it below the price.
+    await browser.execute(() => {
+      const sel = document.querySelector('[data-testid="indicator-place"][data-key="slow.out"]');
+      Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set.call(sel, 'pane');
+      sel.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await until(() => chartLoaded('indicator'), 'the slow SMA drawn in a pane', 20_000);
+    // The crosshair reads out the bar under the mouse.
+    const layer = await el('chart-layer');
+    await browser.execute((e) => e.scrollIntoView({ block: 'center' }), layer);
+    const box = await browser.execute((e) => {
+      const r = e.getBoundingClientRect();
+      return { x: Math.round(r.left + r.width / 2), y: Math.round(r.top + r.height / 2) };
+    }, layer);
+    await browser.action('pointer', { parameters: { pointerType: 'mouse' } })
+      .move({ x: box.x, y: box.y, origin: 'viewport' }).perform();
+    await waitFor('crosshair-readout');
+    const readout = await (await el('crosshair-readout')).getText();
+    if (!/\d{4}-\d{2}-\d{2}/.test(readout) || !readout.includes('Equity') || !readout.includes('Buy and hold')) {
+      throw new Error(`crosshair read-out: ${readout}`);
+    }
+    console.log(`     crosshair: ${readout.replace(/\n/g, ' ')}`);
+    await shot('03a-results-crosshair');
+    // A trade marker on the price chart (zoomed to trade #1 by the step before) shows the
+    // trade when pointed at.
+    await until(async () => (await count('trade-marker')) > 0 &&
+      (await browser.execute(() => !!document.querySelector('[data-testid="trade-marker"][data-trade="1"]'))),
+    'trade #1 marked on the price chart', 20_000);
+    const marker = await browser.$('[data-testid="trade-marker"][data-trade="1"][data-at="entry"]');
+    await browser.execute((e) => e.scrollIntoView({ block: 'center' }), marker);
+    const mp = await browser.execute((e) => {
+      const r = e.getBoundingClientRect();
+      return { x: Math.round(r.left + r.width / 2), y: Math.round(r.top + r.height / 2) };
+    }, marker);
+    await browser.action('pointer', { parameters: { pointerType: 'mouse' } })
+      .move({ x: mp.x, y: mp.y, origin: 'viewport' }).perform();
+    await waitFor('trade-tip');
+    const tip = await (await el('trade-tip')).getText();
+    if (!tip.includes('Trade #1') || !tip.includes('Entry') || !tip.includes('P&L')) throw new Error(`trade tooltip: ${tip}`);
+    console.log(`     trade tooltip: ${tip.replace(/\n/g, ' | ')}`);
+    await shot('03d-results-trade-tooltip');
+  });
+
   await step('why did this trade fire: wire values in the editor', async () => {
     const buttons = await all('trade-explain');
     await browser.execute((b) => b.scrollIntoView({ block: 'center' }), buttons[0]);
@@ -425,6 +502,10 @@ async function main() {
     if (!numbers.some((t) => /^-?[\d,]+(\.\d+)?$/.test(t))) throw new Error(`no number on a wire: ${numbers}`);
     console.log(`     wire values at the signal bar: ${numbers.join(' | ')}`);
     const bar = await (await el('explain-bar')).getText();
+    await until(async () => /^\d{4}-\d{2}-\d{2}/.test(await (await el('explain-date')).getText()), 'the bar shown by its date');
+    const trade = await (await el('explain-trade')).getText();
+    if (!/trade #1 \((long|short), entered \d{4}-\d{2}-\d{2}/.test(trade)) throw new Error(`the trade is not dated: ${trade}`);
+    console.log(`     ${trade} · at ${await (await el('explain-date')).getText()} (bar ${bar})`);
     await shot('03c-why-did-this-trade-fire');
     await click('explain-next');
     await until(async () => (await (await el('explain-bar')).getText()) === String(Number(bar) + 1), 'the stepper moves one bar');
@@ -433,8 +514,22 @@ async function main() {
     await waitFor('results-view');
   });
 
-  await step('a second run, then compare the two from the history', async () => {
+  await step('a second run with costs, then compare the two from the history', async () => {
+    // Version 3 charges 5 bps of slippage.
+    await click('nav-editor');
+    await click('tab-settings');
+    await typeOver('setting-slippage', 5);
+    await click('save-button');
+    await (await waitFor('save-note')).setValue('e2e: 5 bps slippage');
+    await click('save-confirm');
+    await click('tab-versions');
+    await until(async () => (await count('version-row')) === 3, 'three versions listed');
     await runBacktestFromEditor(2);
+    // Each history row says what the run was charged.
+    const costs = await texts('run-row-costs');
+    if (costs[0] !== 'commission 0% · slippage 5 bps' || costs[1] !== 'no costs') {
+      throw new Error(`history costs: ${JSON.stringify(costs)}`);
+    }
     const rows = await all('run-row');
     for (const r of rows.slice(0, 2)) await (await r.$('input[type="checkbox"]')).click();
     await click('runs-compare');
@@ -443,6 +538,14 @@ async function main() {
       const img = document.querySelector('[data-testid="compare-chart"]');
       return !!img && img.complete && img.naturalWidth > 0;
     }), 'the overlaid equity chart');
+    // The graph diff of v2 → v3: one setting changed.
+    await until(async () => (await count('graph-diff-row')) > 0, 'the graph diff listed', 15_000);
+    const diff = await browser.execute(() =>
+      [...document.querySelectorAll('[data-testid="graph-diff-row"]')].map((r) =>
+        [...r.querySelectorAll('td')].map((td) => td.textContent.trim()).join('|')));
+    if (diff.length !== 1 || diff[0] !== 'changed|setting|slippage_bps|0|5') {
+      throw new Error(`graph diff: ${JSON.stringify(diff)}`);
+    }
     await noErrorBanner();
     await shot('04-compare');
   });
@@ -509,7 +612,7 @@ async function main() {
     await ((await open.isExisting()) ? open : browser.$('button=Edit')).click();
     await waitFor('node-fast', 20_000);
     await click('tab-versions');
-    await until(async () => (await count('version-row')) === 2, 'two versions after restart');
+    await until(async () => (await count('version-row')) === 3, 'three versions after restart');
     await shot('05-after-restart');
     // The paper run resumed by itself and caught up on what it missed while closed.
     await click('nav-paper');

@@ -24,6 +24,7 @@ import { HelpOverlay, SaveDialog } from './Overlays';
 import { DND_MIME, Palette } from './Palette';
 import { ParametersPanel, SettingsPanel } from './Panels';
 import { ProblemsPanel } from './Problems';
+import { keepInView } from './viewport';
 import { useSession } from './session';
 import { DiffCanvas, DiffSummary, VersionCanvas } from './StaticCanvas';
 import { useExplain } from './explain';
@@ -542,8 +543,26 @@ function CanvasHost(props: {
   readOnly: boolean;
   onReady: (rf: ReactFlowInstance<SgNode, SgEdge>) => void;
 }) {
+  // When the canvas gets shorter or taller (the Problems list opening or closing below it),
+  // the graph is rescaled so what was in view stays in view.
+  const box = useRef<HTMLDivElement>(null);
+  const rf = useReactFlow<SgNode, SgEdge>();
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    let last = { w: el.clientWidth, h: el.clientHeight };
+    const ro = new ResizeObserver(() => {
+      const now = { w: el.clientWidth, h: el.clientHeight };
+      if (now.w === last.w && now.h !== last.h && last.h > 0) {
+        void rf.setViewport(keepInView(rf.getViewport(), now.w, last.h, now.h));
+      }
+      last = now;
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [rf]);
   return (
-    <div style={{ flex: 1, position: 'relative' }}>
+    <div ref={box} style={{ flex: 1, position: 'relative' }}>
       <div style={{ position: 'absolute', inset: 0, display: 'flex' }}>
         <div style={{ flex: 1, position: 'relative' }}>
           <Canvas {...props} />

@@ -113,6 +113,7 @@ export function SettingsPanel({ readOnly }: { readOnly: boolean }) {
         step={0.0005}
         disabled={readOnly}
         onChange={(v) => setSettings({ commission: v })}
+        testId="setting-commission"
       />
       <label>Slippage (bps)</label>
       <NumberInput
@@ -120,6 +121,7 @@ export function SettingsPanel({ readOnly }: { readOnly: boolean }) {
         min={0}
         disabled={readOnly}
         onChange={(v) => setSettings({ slippage_bps: v })}
+        testId="setting-slippage"
       />
       <label>Fractional units</label>
       <input

@@ -4,7 +4,7 @@
 import { Background, Controls, ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import { useMemo } from 'react';
 import { CanvasMiniMap } from './CanvasMiniMap';
-import { diffGraphs, type GraphDiff } from './diff';
+import { diffGraphs, type GraphDiff } from '../../shared/graphDiff';
 import {
   edgeId,
   toFlow,

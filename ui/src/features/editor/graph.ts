@@ -2,64 +2,15 @@
 // Flow nodes and edges. Unknown fields of the document, its nodes and its edges are kept.
 
 import type { Edge, Node, XYPosition } from '@xyflow/react';
-import type { ParamValue } from '../../ipc/types';
+import {
+  edgeId,
+  type GraphDoc,
+  type GraphEdge,
+  type GraphMeta,
+  type GraphNode,
+} from '../../shared/graphDoc';
 
-export interface GraphNode {
-  id: string;
-  kind: string;
-  params: Record<string, ParamValue>;
-  ui?: { x: number; y: number; [key: string]: unknown };
-  [key: string]: unknown;
-}
-
-export interface GraphEdge {
-  from: string;
-  from_port: string;
-  to: string;
-  to_port: string;
-  [key: string]: unknown;
-}
-
-export interface ParamDecl {
-  name: string;
-  type: 'int' | 'float';
-  default: number;
-  min?: number;
-  max?: number;
-  [key: string]: unknown;
-}
-
-export interface GraphSettings {
-  initial_cash: number;
-  commission: number;
-  slippage_bps: number;
-  fractional: boolean;
-  [key: string]: unknown;
-}
-
-/** Everything of the document that is not nodes or edges (parameters, settings, unknown keys). */
-export interface GraphMeta {
-  schema: number;
-  parameters: ParamDecl[];
-  settings: GraphSettings;
-  [key: string]: unknown;
-}
-
-export interface GraphDoc extends GraphMeta {
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-}
-
-export const DEFAULT_SETTINGS: GraphSettings = {
-  initial_cash: 10000,
-  commission: 0,
-  slippage_bps: 0,
-  fractional: false,
-};
-
-export function emptyGraph(): GraphDoc {
-  return { schema: 1, nodes: [], edges: [], parameters: [], settings: { ...DEFAULT_SETTINGS } };
-}
+export * from '../../shared/graphDoc';
 
 /** Data carried by every React Flow node: the document node itself (minus nothing). */
 export interface SgNodeData extends Record<string, unknown> {
@@ -77,30 +28,6 @@ export interface SgEdgeData extends Record<string, unknown> {
 }
 
 export type SgEdge = Edge<SgEdgeData>;
-
-export function edgeId(e: {
-  from: string;
-  from_port: string;
-  to: string;
-  to_port: string;
-}): string {
-  return `${e.from}:${e.from_port}->${e.to}:${e.to_port}`;
-}
-
-/** Reads an unknown JSON value as a graph document, filling the fields the editor needs. */
-export function parseGraph(json: unknown): GraphDoc {
-  const base =
-    json && typeof json === 'object' && !Array.isArray(json) ? (json as GraphDoc) : emptyGraph();
-  return {
-    ...base,
-    schema: typeof base.schema === 'number' ? base.schema : 1,
-    nodes: Array.isArray(base.nodes) ? base.nodes : [],
-    edges: Array.isArray(base.edges) ? base.edges : [],
-    parameters: Array.isArray(base.parameters) ? base.parameters : [],
-    settings:
-      base.settings && typeof base.settings === 'object' ? base.settings : { ...DEFAULT_SETTINGS },
-  };
-}
 
 function placeholderPosition(i: number): XYPosition {
   return { x: 240 * (i % 5), y: 160 * Math.floor(i / 5) };

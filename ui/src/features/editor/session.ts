@@ -6,7 +6,7 @@ import { create } from 'zustand';
 import { useApp } from '../../shared/app';
 import { api } from '../../ipc';
 import type { IpcError, VersionSummary } from '../../ipc/types';
-import { jsonEqual } from './diff';
+import { jsonEqual } from '../../shared/graphDiff';
 import { parseGraph, type GraphDoc } from './graph';
 import { useEditor } from './store';
 

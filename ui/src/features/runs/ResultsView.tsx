@@ -21,6 +21,8 @@ import {
 } from '../../shared/format';
 import { useRuns } from './store';
 import { svgDataUrl } from '../../shared/svg';
+import { diffGraphs, diffRows, type DiffRow } from '../../shared/graphDiff';
+import { parseGraph } from '../../shared/graphDoc';
 import { sortTrades, tradeWindow, type TradeKey } from './trades';
 
 const TRADE_COLS: [TradeKey, string, boolean][] = [
@@ -389,11 +391,75 @@ function IdentityDiff({ a, b }: { a: RunDetail; b: RunDetail }) {
           ))}
         </tbody>
       </table>
-      {a.version !== b.version && (
-        <div className="muted" style={{ padding: '4px 8px', fontSize: 12 }}>
-          The graph changed between v{a.version} and v{b.version}: the editor's Versions tab shows
-          the difference.
+    </div>
+  );
+}
+
+/** What changed in the strategy's graph between the two runs' versions: nodes, their
+ * params, wires, parameters and settings, as added / removed / changed rows. */
+function GraphDiffCard({ a, b }: { a: RunDetail; b: RunDetail }) {
+  const [rows, setRows] = useState<DiffRow[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    Promise.all([api.versionGet(a.strategyId, a.version), api.versionGet(b.strategyId, b.version)])
+      .then(([va, vb]) => {
+        if (live) setRows(diffRows(diffGraphs(parseGraph(va.graph), parseGraph(vb.graph))));
+      })
+      .catch((e: unknown) => live && setError(toIpcError(e).message));
+    return () => {
+      live = false;
+    };
+  }, [a.strategyId, a.version, b.strategyId, b.version]);
+  const title =
+    a.strategyId === b.strategyId
+      ? `Graph changes, v${a.version} → v${b.version}`
+      : `Graph changes, ${a.strategyTitle} v${a.version} → ${b.strategyTitle} v${b.version}`;
+  return (
+    <div className="card" style={{ padding: 0 }} data-testid="compare-graph-diff">
+      <div className="row" style={{ padding: '6px 8px' }}>
+        <b className="grow">{title}</b>
+        {rows && (
+          <span className="muted" data-testid="graph-diff-count">
+            {rows.length ? `${rows.length} change${rows.length === 1 ? '' : 's'}` : 'no change'}
+          </span>
+        )}
+      </div>
+      {error ? (
+        <div className="muted" style={{ padding: 8 }}>
+          The versions could not be read: {error}
         </div>
+      ) : !rows ? (
+        <div className="muted" style={{ padding: 8 }}>
+          Reading both versions…
+        </div>
+      ) : rows.length === 0 ? (
+        <div className="muted" style={{ padding: 8 }}>
+          Both runs used the same graph: only their parameters, data or costs differ.
+        </div>
+      ) : (
+        <table className="table">
+          <thead>
+            <tr>
+              <th>Change</th>
+              <th>What</th>
+              <th>Name</th>
+              <th className="num">A</th>
+              <th className="num">B</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r, i) => (
+              <tr key={i} data-testid="graph-diff-row" data-change={r.change} data-what={r.what}>
+                <td className={`diff-${r.change}`}>{r.change}</td>
+                <td>{r.what}</td>
+                <td className="mono">{r.name}</td>
+                <td className="num mono">{r.before}</td>
+                <td className="num mono">{r.after}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
     </div>
   );
@@ -429,6 +495,7 @@ function CompareView() {
           )}
         </div>
         <IdentityDiff a={compare.data.a} b={compare.data.b} />
+        <GraphDiffCard a={compare.data.a} b={compare.data.b} />
         <div className="card" style={{ padding: 0 }}>
           <table className="table">
             <thead>

@@ -1,8 +1,8 @@
 // Diff of two graph versions, matched by node id: added, removed and changed nodes (kind or
 // params differ; position never counts) and added or removed edges by their 4-tuple.
 
-import type { GraphDoc, GraphEdge, GraphNode } from './graph';
-import { edgeId } from './graph';
+import type { GraphDoc, GraphEdge, GraphNode } from './graphDoc';
+import { edgeId } from './graphDoc';
 
 export interface ParamChange {
   key: string;
@@ -99,4 +99,68 @@ export function isEmptyDiff(d: GraphDiff): boolean {
     !d.removedEdges.length &&
     !d.changedMeta.length
   );
+}
+
+/** One line of a diff as a table shows it. */
+export interface DiffRow {
+  change: 'added' | 'removed' | 'changed';
+  what: 'node' | 'edge' | 'node param' | 'parameter' | 'setting';
+  name: string;
+  before: string;
+  after: string;
+}
+
+/** A value in a diff: a parameter binding as `$name`, numbers and text as they are. */
+export function diffValue(v: unknown): string {
+  if (v === undefined) return '—';
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    const p = (v as { $param?: unknown }).$param;
+    if (typeof p === 'string' && Object.keys(v).length === 1) return `$${p}`;
+  }
+  return JSON.stringify(v);
+}
+
+const edgeName = (e: GraphEdge) => `${e.from}.${e.from_port} → ${e.to}.${e.to_port}`;
+
+/** The diff as table rows: nodes, their params, edges, then parameters and settings. */
+export function diffRows(d: GraphDiff): DiffRow[] {
+  const rows: DiffRow[] = [];
+  for (const n of d.addedNodes)
+    rows.push({ change: 'added', what: 'node', name: n.id, before: '—', after: n.kind });
+  for (const n of d.removedNodes)
+    rows.push({ change: 'removed', what: 'node', name: n.id, before: n.kind, after: '—' });
+  for (const c of d.changedNodes) {
+    if (c.kindBefore !== c.kindAfter)
+      rows.push({
+        change: 'changed',
+        what: 'node',
+        name: c.id,
+        before: c.kindBefore,
+        after: c.kindAfter,
+      });
+    for (const p of c.params)
+      rows.push({
+        change: 'changed',
+        what: 'node param',
+        name: `${c.id}.${p.key}`,
+        before: diffValue(p.before),
+        after: diffValue(p.after),
+      });
+  }
+  for (const e of d.addedEdges)
+    rows.push({ change: 'added', what: 'edge', name: edgeName(e), before: '—', after: 'wired' });
+  for (const e of d.removedEdges)
+    rows.push({ change: 'removed', what: 'edge', name: edgeName(e), before: 'wired', after: '—' });
+  for (const m of d.changedMeta) {
+    const [kind, ...name] = m.key.split(' ');
+    rows.push({
+      change: m.before === undefined ? 'added' : m.after === undefined ? 'removed' : 'changed',
+      what: kind === 'setting' ? 'setting' : 'parameter',
+      name: name.join(' '),
+      before: diffValue(m.before),
+      after: diffValue(m.after),
+    });
+  }
+  return rows;
 }
