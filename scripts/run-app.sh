@@ -5,6 +5,9 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+# The same build directory as scripts/test.sh, so running the app after the tests (or the
+# other way round) does not compile everything a second time.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/stratagraph/target}"
 bash scripts/setup-system.sh
 if [[ ! -d ui/node_modules ]]; then
   npm --prefix ui ci --no-audit --no-fund

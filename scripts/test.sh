@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 step() { printf '\n==> [%ss] %s\n' "$(( $(date +%s) - start ))" "$*"; }
 
-# Build outside the clone when none is set, so repeated CI runs in fresh clones stay warm.
+# Build outside the clone when none is set, so repeated CI runs in fresh clones stay warm;
+# scripts/run-app.sh uses the same directory, so the README's two commands build once.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/stratagraph/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 

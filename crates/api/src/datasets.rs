@@ -24,7 +24,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use chrono::SecondsFormat;
-use stratagraph_engine::import::import_csv;
+use stratagraph_engine::import::{import_csv, sniff_path, FileLayout};
 use stratagraph_engine::{Bars, CanonicalError};
 use uuid::Uuid;
 
@@ -290,6 +290,36 @@ fn role_of(name: &str, index: usize) -> Option<&'static str> {
     }
 }
 
+/// Column names of a Binance kline dump, which has no header row.
+const BINANCE_NAMES: [&str; 12] = [
+    "open_time",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "close_time",
+    "quote_volume",
+    "trades",
+    "taker_buy_base_volume",
+    "taker_buy_quote_volume",
+    "ignore",
+];
+
+/// The role of a MetaTrader export column: `<DATE>` and `<TIME>` together make the time;
+/// `<TICKVOL>` is the volume.
+fn metatrader_role(name: &str) -> Option<&'static str> {
+    match name.trim().to_ascii_uppercase().as_str() {
+        "<DATE>" | "<TIME>" => Some("time"),
+        "<OPEN>" => Some("open"),
+        "<HIGH>" => Some("high"),
+        "<LOW>" => Some("low"),
+        "<CLOSE>" => Some("close"),
+        "<TICKVOL>" => Some("volume"),
+        _ => None,
+    }
+}
+
 /// The first [`PREVIEW_ROWS`] rows of a CSV file and the role of each column.
 ///
 /// # Errors
@@ -301,21 +331,40 @@ pub fn preview(path: &str) -> ApiResult<DatasetPreview> {
     let file = std::fs::File::open(&path)
         .map_err(|e| IpcError::io(format!("Cannot open {}", path.display()), e))?;
     let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let detected =
+        sniff_path(&path).map_err(|e| IpcError::invalid(format!("Cannot read the file: {e}")))?;
+    let headerless = detected.layout == FileLayout::BinanceKlines;
     let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
+        .has_headers(!headerless)
+        .delimiter(detected.delimiter)
         .flexible(true)
         .from_reader(file);
-    let header = rdr
-        .headers()
-        .map_err(|e| IpcError::invalid(format!("Not a CSV file: {e}")))?
-        .clone();
+    let header: Vec<String> = if headerless {
+        BINANCE_NAMES.iter().map(|s| (*s).to_owned()).collect()
+    } else {
+        rdr.headers()
+            .map_err(|e| IpcError::invalid(format!("Not a CSV file: {e}")))?
+            .iter()
+            .map(str::to_owned)
+            .collect()
+    };
+    let mt = detected.layout == FileLayout::MetaTrader;
     let mut columns: Vec<PreviewColumn> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for (i, name) in header.iter().enumerate() {
+        let role = if mt {
+            metatrader_role(name)
+        } else if headerless {
+            ["time", "open", "high", "low", "close", "volume"]
+                .get(i)
+                .copied()
+        } else {
+            role_of(name, i)
+        };
         // The first column of a role wins; later duplicates (e.g. "Adj Close") are ignored.
-        let role = role_of(name, i).filter(|r| seen.insert(*r));
+        let role = role.filter(|r| seen.insert(*r) || (mt && *r == "time"));
         columns.push(PreviewColumn {
-            name: name.to_owned(),
+            name: name.clone(),
             role: role.map(str::to_owned),
         });
     }
@@ -339,6 +388,7 @@ pub fn preview(path: &str) -> ApiResult<DatasetPreview> {
         missing,
         bytes,
         suggested_name,
+        layout: detected.describe(),
     })
 }
 

@@ -383,6 +383,9 @@ pub struct DatasetPreview {
     pub bytes: u64,
     /// A name suggested from the file name.
     pub suggested_name: String,
+    /// The layout and delimiter recognised, in words (e.g. `Binance kline dump (no header,
+    /// 12 columns), comma-separated`).
+    pub layout: String,
 }
 
 /// Progress of a long job, streamed over a channel.

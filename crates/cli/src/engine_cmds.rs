@@ -512,10 +512,13 @@ pub fn data(c: &DataCmd) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         DataCmd::Inspect { file } => {
+            let detected =
+                import::sniff_path(file).map_err(|e| format!("{}: {e}", file.display()))?;
             let b = load_bars(file)?;
             let t = b.time();
             write_stdout(&format!(
-                "{} bars, {} to {}\n",
+                "layout: {}\n{} bars, {} to {}\n",
+                detected.describe(),
                 b.len(),
                 t.first().map(|&x| iso8601(x)).unwrap_or_default(),
                 t.last().map(|&x| iso8601(x)).unwrap_or_default()

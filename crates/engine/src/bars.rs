@@ -74,9 +74,13 @@ pub struct BarError {
     pub reason: String,
 }
 
+/// The highest price a bar may have. Units times price must stay exact to the cent next to
+/// cash of up to 1e12 (see `validate::MAX_CASH`); no traded instrument comes near it.
+pub const MAX_PRICE: f64 = 1e9;
+
 /// Checks one bar against the previous bar's time; returns the column at fault and why.
 ///
-/// Rules: finite positive prices, `high >= low`, high and low bracket open and close,
+/// Rules: finite positive prices up to [`MAX_PRICE`], `high >= low`, high and low bracket open and close,
 /// finite non-negative volume, time strictly after `prev_time`.
 pub fn check_bar(
     prev_time: Option<i64>,
@@ -105,6 +109,16 @@ pub fn check_bar(
         }
         if v <= 0.0 {
             return Err((col, format!("price must be positive, got {v}")));
+        }
+        if v > MAX_PRICE {
+            return Err((
+                col,
+                format!(
+                    "price {} is above the limit {}",
+                    crate::numfmt::human(v),
+                    crate::numfmt::human(MAX_PRICE)
+                ),
+            ));
         }
     }
     if !volume.is_finite() || volume < 0.0 {

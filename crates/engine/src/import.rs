@@ -2,7 +2,14 @@
 //!
 //! # Accepted input
 //!
-//! - A header row is required. Columns are found by name, trimmed and case-insensitively, with
+//! - Layouts ([`sniff`] tells them apart from the first line): a file with a header row;
+//!   a MetaTrader 4/5 history export (header `<DATE>`, `<TIME>`, `<OPEN>`, `<HIGH>`, `<LOW>`,
+//!   `<CLOSE>`, `<TICKVOL>`, `<VOL>`, `<SPREAD>`; dates `2024.01.02` and times in two columns,
+//!   `<TICKVOL>` as the volume since `<VOL>` is 0 for FX and CFDs, `<SPREAD>` ignored); a
+//!   Binance public kline dump (no header, 12 columns, open time in ms, or µs as in the 2025
+//!   spot dumps). The delimiter is whichever of comma, semicolon and tab the first line has
+//!   most of.
+//! - Otherwise a header row is required. Columns are found by name, trimmed and case-insensitively, with
 //!   spaces, `_` and `-` ignored: the time from `Date`, `Datetime`, `Time` or `Timestamp`
 //!   (optionally suffixed `UTC`, e.g. `timestamp_utc`, `Date Time`), or, when no column has such
 //!   a name, from an unnamed first column (the index `pandas.DataFrame.to_csv` writes). Prices
@@ -15,7 +22,9 @@
 //!   seconds, fractional seconds (digits beyond milliseconds are dropped) and an offset
 //!   (`Z`, `+02:00`, `+0200`, `+02`); without an offset a datetime is UTC. Integers are Unix
 //!   epoch times: `|v| >= 1e11` is milliseconds, smaller is seconds (so millisecond times before
-//!   1973-03-03 and second times after year 5138 are misread). RFC 2822 and `2024/01/31`
+//!   1973-03-03 and second times after year 5138 are misread). Eight-digit integers that are
+//!   valid `YYYYMMDD` dates (1900–2199) are dates; other integers from 0 to 99,999,999 (seconds
+//!   before 1973-03-03) are refused as row numbers (a pandas RangeIndex). RFC 2822 and `2024/01/31`
 //!   (optionally with ` HH:MM[:SS]`) are accepted through chrono. Day-first or month-first
 //!   forms (`31/01/2024`) are ambiguous and rejected.
 //! - UTF-8 BOM, CRLF line endings, quoted fields and blank lines are accepted. Rows with a
@@ -115,6 +124,103 @@ pub enum ImportError {
     Bars(#[from] BarError),
 }
 
+/// The file layouts the importer recognises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileLayout {
+    /// A header row naming the columns (`Date`, `Open`, `High`, `Low`, `Close`, `Volume`…).
+    Header,
+    /// A MetaTrader 4/5 history export: `<DATE>` and `<TIME>` in two columns, `<OPEN>` …
+    /// `<CLOSE>`, `<TICKVOL>`, `<VOL>`, `<SPREAD>`.
+    MetaTrader,
+    /// A Binance public kline dump: no header, 12 columns, open times in ms or µs.
+    BinanceKlines,
+}
+
+/// What [`sniff`] found at the start of a file: its layout and its field delimiter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Detected {
+    /// The layout.
+    pub layout: FileLayout,
+    /// The field delimiter: `,`, `;` or a tab.
+    pub delimiter: u8,
+}
+
+impl Detected {
+    /// In words, for `data inspect` and the import preview, e.g.
+    /// `MetaTrader history export (<DATE> and <TIME> columns), tab-separated`.
+    pub fn describe(&self) -> String {
+        let layout = match self.layout {
+            FileLayout::Header => "CSV with a header row",
+            FileLayout::MetaTrader => "MetaTrader history export (<DATE> and <TIME> columns)",
+            FileLayout::BinanceKlines => "Binance kline dump (no header, 12 columns)",
+        };
+        format!("{layout}, {}", delimiter_name(self.delimiter))
+    }
+}
+
+/// `comma-separated`, `semicolon-separated` or `tab-separated`.
+pub fn delimiter_name(d: u8) -> &'static str {
+    match d {
+        b';' => "semicolon-separated",
+        b'\t' => "tab-separated",
+        _ => "comma-separated",
+    }
+}
+
+/// Recognises the layout and delimiter from the first bytes of a file (its first line is
+/// enough). The delimiter is whichever of comma, semicolon and tab the first line has most
+/// of (comma when it has none).
+pub fn sniff(head: &[u8]) -> Detected {
+    let head = head.strip_prefix("\u{feff}".as_bytes()).unwrap_or(head);
+    let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    let first = first.strip_suffix(b"\r").unwrap_or(first);
+    let count = |d: u8| first.iter().filter(|&&b| b == d).count();
+    let delimiter = [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|&d| (count(d), d == b','))
+        .filter(|&d| count(d) > 0)
+        .unwrap_or(b',');
+    let fields: Vec<&[u8]> = first
+        .split(|&b| b == delimiter)
+        .map(|f| {
+            let f = f.trim_ascii();
+            f.strip_prefix(b"\"")
+                .and_then(|f| f.strip_suffix(b"\""))
+                .unwrap_or(f)
+        })
+        .collect();
+    let layout = if fields
+        .first()
+        .is_some_and(|f| f.eq_ignore_ascii_case(b"<date>"))
+    {
+        FileLayout::MetaTrader
+    } else if fields.len() == 12
+        && fields
+            .first()
+            .is_some_and(|f| matches!(f.len(), 13 | 16) && f.iter().all(u8::is_ascii_digit))
+    {
+        FileLayout::BinanceKlines
+    } else {
+        FileLayout::Header
+    };
+    Detected { layout, delimiter }
+}
+
+/// Reads the first bytes of a file and tells its layout and delimiter.
+///
+/// # Errors
+/// [`ImportError::Open`] or [`ImportError::Io`] when the file cannot be read.
+pub fn sniff_path(path: &Path) -> Result<Detected, ImportError> {
+    use std::io::BufRead as _;
+    let file = std::fs::File::open(path).map_err(|source| ImportError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut input = std::io::BufReader::with_capacity(1 << 16, file);
+    Ok(sniff(input.fill_buf()?))
+}
+
 /// Reads OHLCV bars from CSV (see the module docs for what is accepted).
 ///
 /// `total_bytes` is passed back in progress reports; `progress` is called every 65,536 rows
@@ -134,16 +240,26 @@ pub fn import_csv<R: Read>(
     if cancel.load(Ordering::Relaxed) {
         return Err(ImportError::Cancelled);
     }
+    use std::io::BufRead as _;
+    let mut input = std::io::BufReader::with_capacity(1 << 16, reader);
+    let detected = sniff(input.fill_buf()?);
+    let headerless = detected.layout == FileLayout::BinanceKlines;
     let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
+        .has_headers(!headerless)
+        .delimiter(detected.delimiter)
         .flexible(true)
         .buffer_capacity(1 << 16)
-        .from_reader(Terminated::new(reader));
-    let header = rdr.byte_headers().map_err(csv_error)?.clone();
-    if header.is_empty() || (header.len() == 1 && header[0].trim_ascii().is_empty()) {
-        return Err(ImportError::Empty);
-    }
-    let layout = Layout::from_header(&header)?;
+        .from_reader(Terminated::new(input));
+    let (layout, expected) = if headerless {
+        (Layout::binance(), BINANCE_COLUMNS.len())
+    } else {
+        let header = rdr.byte_headers().map_err(csv_error)?.clone();
+        if header.is_empty() || (header.len() == 1 && header[0].trim_ascii().is_empty()) {
+            return Err(ImportError::Empty);
+        }
+        let layout = Layout::from_header(&header, detected)?;
+        (layout, header.len())
+    };
 
     let cap = total_bytes.map_or(0, |b| (b / 48).min(1 << 24)) as usize;
     let mut time: Vec<i64> = Vec::with_capacity(cap);
@@ -151,7 +267,7 @@ pub fn import_csv<R: Read>(
     let mut rows: u64 = 0;
     let mut prev: Option<i64> = None;
     let mut record = csv::ByteRecord::new();
-    let expected = header.len();
+    let first_line = if headerless { 1 } else { 2 };
 
     loop {
         if rows % CANCEL_EVERY == 0 {
@@ -169,7 +285,7 @@ pub fn import_csv<R: Read>(
         if !rdr.read_byte_record(&mut record).map_err(csv_error)? {
             break;
         }
-        let line = || record_line(&rdr, &record);
+        let line = || record_line(&rdr, &record).max(first_line);
         if record.len() != expected {
             // A lone empty field is csv's view of a line holding only spaces; skip it.
             if record.len() == 1 && record[0].trim_ascii().is_empty() {
@@ -182,8 +298,17 @@ pub fn import_csv<R: Read>(
             });
         }
         let t_raw = &record[layout.time];
-        let t =
-            parse_time(t_raw).map_err(|reason| layout.row_error(line(), Column::Time, reason))?;
+        let t = match layout.time_of_day {
+            Some(j) => parse_date_and_time(t_raw, &record[j]),
+            None => parse_time(t_raw),
+        }
+        .map_err(|reason| layout.row_error(line(), Column::Time, reason))?;
+        // Binance's spot dumps switched to microseconds in 2025.
+        let t = if headerless && t >= BINANCE_MICROS {
+            t / 1000
+        } else {
+            t
+        };
         let mut v = [0.0f64; 5];
         for (k, slot) in v.iter_mut().enumerate() {
             if let Some(idx) = layout.values[k] {
@@ -278,9 +403,30 @@ const VALUE_COLUMNS: [Column; 5] = [
     Column::Volume,
 ];
 
+/// The columns of a Binance kline dump, in order (the names its documentation uses).
+const BINANCE_COLUMNS: [&str; 12] = [
+    "open_time",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "close_time",
+    "quote_volume",
+    "trades",
+    "taker_buy_base_volume",
+    "taker_buy_quote_volume",
+    "ignore",
+];
+
+/// Binance open times at or above this are microseconds (16 digits), below milliseconds.
+const BINANCE_MICROS: i64 = 1_000_000_000_000_000;
+
 /// Where each column sits in a row, and the header names for error messages.
 struct Layout {
     time: usize,
+    /// The separate time-of-day column of a MetaTrader export.
+    time_of_day: Option<usize>,
     /// Field index of open, high, low, close, volume; volume may be absent.
     values: [Option<usize>; 5],
     /// Header names as written (trimmed), indexed by field.
@@ -288,7 +434,17 @@ struct Layout {
 }
 
 impl Layout {
-    fn from_header(header: &csv::ByteRecord) -> Result<Layout, ImportError> {
+    fn binance() -> Layout {
+        Layout {
+            time: 0,
+            time_of_day: None,
+            values: [Some(1), Some(2), Some(3), Some(4), Some(5)],
+            names: BINANCE_COLUMNS.iter().map(|s| (*s).to_string()).collect(),
+        }
+    }
+
+    fn from_header(header: &csv::ByteRecord, detected: Detected) -> Result<Layout, ImportError> {
+        let mt = detected.layout == FileLayout::MetaTrader;
         let names: Vec<String> = header
             .iter()
             .map(|f| {
@@ -318,11 +474,12 @@ impl Layout {
         };
 
         let mut time_cols = Vec::new();
+        let mut time_of_day = None;
         let mut values: [Option<usize>; 5] = [None; 5];
         for (i, name) in names.iter().enumerate() {
             let norm: String = name
                 .chars()
-                .filter(|c| !matches!(c, ' ' | '_' | '-'))
+                .filter(|c| !matches!(c, ' ' | '_' | '-' | '<' | '>'))
                 .flat_map(char::to_lowercase)
                 .collect();
             let base = norm.strip_suffix("utc").unwrap_or(&norm);
@@ -331,9 +488,16 @@ impl Layout {
                 "high" => Some(1),
                 "low" => Some(2),
                 "close" => Some(3),
+                // MetaTrader: tick volume; its <VOL> (exchange volume) is 0 for FX and CFDs.
+                "tickvol" if mt => Some(4),
+                "vol" | "spread" if mt => None,
                 "volume" | "vol" => Some(4),
                 _ => None,
             };
+            if mt && norm == "time" {
+                time_of_day = Some(i);
+                continue;
+            }
             if let Some(k) = slot {
                 if let Some(first) = values[k] {
                     return Err(header_error(format!(
@@ -352,11 +516,11 @@ impl Layout {
             [i] => *i,
             [] if names.first().is_some_and(|n| n.is_empty()) => 0,
             [] => {
-                return Err(header_error(
+                return Err(header_error(format!(
                     "no time column (expected Date, Datetime, Time or Timestamp, or an unnamed \
-                     first column; the file must start with a header row)"
-                        .into(),
-                ))
+                     first column; the file must start with a header row; read as {})",
+                    delimiter_name(detected.delimiter)
+                )))
             }
             many => {
                 let list: Vec<String> = many.iter().map(|&i| format!("{:?}", names[i])).collect();
@@ -374,6 +538,7 @@ impl Layout {
         }
         Ok(Layout {
             time,
+            time_of_day,
             values,
             names,
         })
@@ -491,7 +656,7 @@ fn record_line<R: Read>(rdr: &csv::Reader<Terminated<R>>, record: &csv::ByteReco
     let terminator = u64::from(lf_style || ended_by_added_lf);
     end.line()
         .saturating_sub(newlines_in(record) + terminator)
-        .max(2)
+        .max(1)
 }
 
 #[cold]
@@ -545,6 +710,16 @@ fn parse_time(raw: &[u8]) -> Result<i64, String> {
             .ok()
             .and_then(|s| s.parse::<i64>().ok())
             .ok_or_else(out_of_range)?;
+        if let Some(ms) = yyyymmdd(t) {
+            return Ok(ms);
+        }
+        if (0..ROW_NUMBER_LIMIT).contains(&v) {
+            return Err(format!(
+                "{v} is not a time: as Unix seconds it would fall before 1973-03-03; a column \
+                 of row numbers 0, 1, 2… is a pandas RangeIndex (write the file with \
+                 index=False, or with the dates as the index)"
+            ));
+        }
         return if v.unsigned_abs() >= UNIX_MS_THRESHOLD as u64 {
             Ok(v)
         } else {
@@ -555,6 +730,38 @@ fn parse_time(raw: &[u8]) -> Result<i64, String> {
         .ok()
         .and_then(parse_time_chrono)
         .ok_or_else(|| format!("unparseable date/time: {}", show(raw)))
+}
+
+/// Non-negative integer times below this (Unix seconds before 1973-03-03) are refused as row
+/// numbers, unless they read as `YYYYMMDD` dates.
+const ROW_NUMBER_LIMIT: i64 = 100_000_000;
+
+/// An eight-digit integer that is a valid `YYYYMMDD` date in 1900–2199, as midnight UTC.
+fn yyyymmdd(t: &[u8]) -> Option<i64> {
+    if t.len() != 8 {
+        return None;
+    }
+    let (y, m, d) = (digits(t, 0, 4)?, digits(t, 4, 2)?, digits(t, 6, 2)?);
+    if !(1900..2200).contains(&y) || !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+        return None;
+    }
+    Some(days_from_civil(i64::from(y), m, d) * MS_PER_DAY)
+}
+
+/// A date and a time of day in two fields (MetaTrader's `<DATE>` and `<TIME>`).
+fn parse_date_and_time(date: &[u8], time: &[u8]) -> Result<i64, String> {
+    let (d, t) = (date.trim_ascii(), time.trim_ascii());
+    let mut joined = Vec::with_capacity(d.len() + t.len() + 1);
+    joined.extend_from_slice(d);
+    joined.push(b' ');
+    joined.extend_from_slice(t);
+    parse_iso_fast(&joined).ok_or_else(|| {
+        format!(
+            "unparseable date and time: {} {} (expected 2024.01.31 and 09:30[:00])",
+            show(date),
+            show(time)
+        )
+    })
 }
 
 /// Slow path for shapes the fast path does not take.
@@ -632,7 +839,8 @@ fn days_in_month(y: u32, m: u32) -> u32 {
 /// Fast path for `YYYY-MM-DD` optionally followed by `[T ]HH:MM[:SS[.f+]]` and an offset
 /// (`Z`, `±HH:MM`, `±HHMM`, `±HH`). `None` when the shape or a value does not fit.
 fn parse_iso_fast(b: &[u8]) -> Option<i64> {
-    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+    // `2024-01-31`, or MetaTrader's `2024.01.31`.
+    if b.len() < 10 || !matches!(b[4], b'-' | b'.') || b[7] != b[4] {
         return None;
     }
     let (y, m, d) = (digits(b, 0, 4)?, digits(b, 5, 2)?, digits(b, 8, 2)?);
@@ -1066,7 +1274,12 @@ mod tests {
             1_706_693_400_123,
             400_000_000_000_000,
         ];
-        let p = vec![1e-7, 0.1 + 0.2, 123_456_789.123_456_78, 1e21];
+        let p = vec![
+            1e-7,
+            0.1 + 0.2,
+            123_456_789.123_456_78,
+            999_999_999.999_999_9,
+        ];
         let v = vec![0.0, 1.5, 1e300, 7.0];
         let bars = Bars::new(t, p.clone(), p.clone(), p.clone(), p, v).unwrap();
         let mut out = Vec::new();

@@ -101,3 +101,68 @@ async fn a_damaged_dataset_file_is_an_error_not_a_panic() {
     let err = datasets::load(&ctx, &ds.id).unwrap_err();
     assert_eq!(err.code, ErrorCode::Io);
 }
+
+#[tokio::test]
+async fn binance_and_metatrader_files_preview_with_their_layout_and_import() {
+    let (dir, ctx, _) = fresh().await;
+    let binance = dir.path().join("BTCUSDT-1h-2024-01.csv");
+    std::fs::write(
+        &binance,
+        "1704153600000,42000.0,42100.0,41900.0,42050.0,12.5,1704157199999,525000.0,42,6.0,260000.0,0\n\
+         1704157200000,42050.0,42200.0,42000.0,42150.0,10.0,1704160799999,421000.0,40,5.0,210000.0,0\n",
+    )
+    .unwrap();
+    let p = datasets::preview(binance.to_str().unwrap()).unwrap();
+    assert_eq!(
+        p.layout,
+        "Binance kline dump (no header, 12 columns), comma-separated"
+    );
+    assert_eq!(p.rows.len(), 2, "the first line is data");
+    assert!(p.missing.is_empty(), "{:?}", p.missing);
+    let roles: Vec<_> = p.columns.iter().map(|c| c.role.clone()).collect();
+    assert_eq!(
+        roles[..6],
+        [
+            Some("time".into()),
+            Some("open".into()),
+            Some("high".into()),
+            Some("low".into()),
+            Some("close".into()),
+            Some("volume".into())
+        ]
+    );
+    let ds = datasets::import(&ctx, req(&binance), |_| {}).await.unwrap();
+    assert_eq!(ds.bars, 2);
+    assert!(ds.first.starts_with("2024-01-02"), "{}", ds.first);
+
+    let mt = dir.path().join("EURUSD_H1.csv");
+    std::fs::write(
+        &mt,
+        "<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>\n\
+         2024.01.02\t00:00:00\t1.10427\t1.10481\t1.10395\t1.10440\t2321\t0\t10\n",
+    )
+    .unwrap();
+    let p = datasets::preview(mt.to_str().unwrap()).unwrap();
+    assert_eq!(
+        p.layout,
+        "MetaTrader history export (<DATE> and <TIME> columns), tab-separated"
+    );
+    assert!(p.missing.is_empty(), "{:?}", p.missing);
+    let roles: Vec<_> = p.columns.iter().map(|c| c.role.as_deref()).collect();
+    assert_eq!(
+        roles,
+        [
+            Some("time"),
+            Some("time"),
+            Some("open"),
+            Some("high"),
+            Some("low"),
+            Some("close"),
+            Some("volume"),
+            None,
+            None
+        ]
+    );
+    let ds = datasets::import(&ctx, req(&mt), |_| {}).await.unwrap();
+    assert_eq!(ds.bars, 1);
+}

@@ -370,7 +370,7 @@ fn synthetic_data_feeds_a_backtest() {
     assert!(out.stderr.contains("300"), "{out:#?}");
     assert!(run(&["data", "inspect", csv])
         .ok()
-        .starts_with("300 bars, "));
+        .starts_with("layout: CSV with a header row, comma-separated\n300 bars, "));
     let doc = run(&["backtest", &sma_graph(), "--data", csv, "--json"]).json();
     assert_eq!(doc["equity"].as_array().unwrap().len(), 300);
 }
@@ -393,4 +393,26 @@ fn out_of_range_cash_is_a_number_refused_with_its_limits() {
             "{out:#?}"
         );
     }
+}
+
+#[test]
+fn data_inspect_names_the_layout_it_recognised() {
+    let dir = tempfile::tempdir().unwrap();
+    let mt = dir.path().join("mt5.csv");
+    fs::write(
+        &mt,
+        "<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>\n\
+         2024.01.02\t09:00:00\t1.1\t1.2\t1.0\t1.15\t100\t0\t3\n",
+    )
+    .unwrap();
+    assert_eq!(
+        run(&["data", "inspect", mt.to_str().unwrap()]).ok(),
+        "layout: MetaTrader history export (<DATE> and <TIME> columns), tab-separated\n\
+         1 bars, 2024-01-02T09:00:00Z to 2024-01-02T09:00:00Z\n"
+    );
+    let semi = dir.path().join("semi.csv");
+    fs::write(&semi, "Date;Open;High;Low;Close\n2024-01-02;1;2;1;2\n").unwrap();
+    assert!(run(&["data", "inspect", semi.to_str().unwrap()])
+        .ok()
+        .starts_with("layout: CSV with a header row, semicolon-separated\n1 bars"));
 }

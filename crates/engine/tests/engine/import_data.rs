@@ -90,3 +90,130 @@ fn a_bad_row_deep_in_a_large_file_is_found_and_nothing_is_returned() {
     assert!(e.starts_with("line 150001, column \"High\": "), "{e}");
     assert_eq!(reports, 2, "progress every 65,536 rows before the bad one");
 }
+
+mod layouts {
+    use stratagraph_engine::import::{
+        import_csv_path, import_csv_str, sniff, sniff_path, FileLayout, ImportError,
+    };
+
+    /// 2024-01-02 00:00 UTC in ms.
+    const JAN2: i64 = 1_704_153_600_000;
+    const HOUR: i64 = 3_600_000;
+
+    fn row_error(csv: &str) -> (u64, String, String) {
+        match import_csv_str(csv) {
+            Err(ImportError::Row {
+                line,
+                column,
+                reason,
+            }) => (line, column, reason),
+            other => panic!("expected a row error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn yyyymmdd_integer_dates_are_dates_not_1970_seconds() {
+        let b = import_csv_str("Date,Open,High,Low,Close\n20240102,1,2,1,2\n20240103,1,2,1,2\n")
+            .unwrap();
+        assert_eq!(b.time(), &[JAN2, JAN2 + 24 * HOUR]);
+    }
+
+    #[test]
+    fn a_pandas_range_index_is_refused_as_row_numbers() {
+        let (line, column, reason) = row_error(",Open,High,Low,Close\n0,1,2,1,2\n1,1,2,1,2\n");
+        assert_eq!((line, column.as_str()), (2, "(unnamed first column)"));
+        assert!(reason.contains("RangeIndex"), "{reason}");
+        assert!(reason.starts_with("0 is not a time"), "{reason}");
+    }
+
+    #[test]
+    fn semicolon_and_tab_files_are_read_and_their_delimiter_named() {
+        for (d, name) in [(";", "semicolon-separated"), ("\t", "tab-separated")] {
+            let csv = format!(
+                "Date{d}Open{d}High{d}Low{d}Close{d}Volume\n2024-01-02{d}1{d}2{d}1{d}2{d}5\n"
+            );
+            let b = import_csv_str(&csv).unwrap();
+            assert_eq!((b.time()[0], b.close()[0], b.volume()[0]), (JAN2, 2.0, 5.0));
+            let found = sniff(csv.as_bytes());
+            assert_eq!(found.layout, FileLayout::Header);
+            assert_eq!(found.describe(), format!("CSV with a header row, {name}"));
+        }
+        // A header the importer cannot use says how it split the line.
+        let err = import_csv_str("Day|Open|High|Low|Close\n2024-01-02|1|2|1|2\n").unwrap_err();
+        assert!(err.to_string().contains("read as comma-separated"), "{err}");
+    }
+
+    #[test]
+    fn metatrader_exports_with_date_and_time_columns_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("EURUSD_H1.csv");
+        std::fs::write(
+            &path,
+            "<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>\r\n\
+             2024.01.02\t00:00:00\t1.10427\t1.10481\t1.10395\t1.10440\t2321\t0\t10\r\n\
+             2024.01.02\t01:00:00\t1.10440\t1.10500\t1.10400\t1.10490\t1800\t0\t9\r\n",
+        )
+        .unwrap();
+        let found = sniff_path(&path).unwrap();
+        assert_eq!(found.layout, FileLayout::MetaTrader);
+        assert_eq!(
+            found.describe(),
+            "MetaTrader history export (<DATE> and <TIME> columns), tab-separated"
+        );
+        let b = import_csv_path(&path).unwrap();
+        assert_eq!(b.time(), &[JAN2, JAN2 + HOUR]);
+        assert_eq!(b.open(), &[1.10427, 1.10440]);
+        assert_eq!(b.volume(), &[2321.0, 1800.0]);
+        // A bad time names both the row and the <DATE> column.
+        let (line, column, reason) = row_error(
+            "<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>\n\
+             2024.01.02\t25:00:00\t1\t2\t1\t2\t1\t0\t1\n",
+        );
+        assert_eq!((line, column.as_str()), (2, "<DATE>"));
+        assert!(reason.contains("25:00:00"), "{reason}");
+    }
+
+    #[test]
+    fn binance_kline_dumps_in_milliseconds_and_microseconds_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, scale) in [
+            ("BTCUSDT-1h-2024-01.csv", 1),
+            ("BTCUSDT-1h-2025-01.csv", 1000),
+        ] {
+            let path = dir.path().join(name);
+            let row = |t: i64, o: f64| {
+                format!(
+                    "{},{o},{},{},{},12.5,{},1000.0,42,6.0,500.0,0\n",
+                    t * scale,
+                    o + 2.0,
+                    o - 1.0,
+                    o + 1.0,
+                    (t + HOUR - 1) * scale
+                )
+            };
+            std::fs::write(&path, row(JAN2, 42000.0) + &row(JAN2 + HOUR, 42001.0)).unwrap();
+            let found = sniff_path(&path).unwrap();
+            assert_eq!(found.layout, FileLayout::BinanceKlines, "{name}");
+            assert_eq!(
+                found.describe(),
+                "Binance kline dump (no header, 12 columns), comma-separated"
+            );
+            let b = import_csv_path(&path).unwrap();
+            assert_eq!(b.time(), &[JAN2, JAN2 + HOUR], "{name}");
+            assert_eq!(b.close(), &[42001.0, 42002.0]);
+            assert_eq!(b.volume(), &[12.5, 12.5]);
+        }
+        // The first line is data: an error on it is line 1, named by Binance's column name.
+        let bad = format!("{JAN2},x,2,1,2,1,{JAN2},1,1,1,1,0\n");
+        let (line, column, _) = row_error(&bad);
+        assert_eq!((line, column.as_str()), (1, "open"));
+    }
+
+    #[test]
+    fn prices_from_1e10_are_refused_with_the_limit() {
+        let (line, column, reason) =
+            row_error("Date,Open,High,Low,Close\n2024-01-02,1e10,1e10,1e10,1e10\n");
+        assert_eq!((line, column.as_str()), (2, "Open"));
+        assert_eq!(reason, "price 1e10 is above the limit 1e9");
+    }
+}

@@ -51,6 +51,9 @@ function ImportPanel() {
           ))}
         </select>
       </div>
+      <div className="muted" style={{ marginBottom: 8 }} data-testid="import-layout">
+        Recognised as {p.preview.layout}
+      </div>
       <h3 style={{ marginBottom: 4 }}>Detected columns</h3>
       <div style={{ marginBottom: 8 }}>
         {p.preview.columns.map((c) => (

@@ -24,4 +24,9 @@ bytes: number,
 /**
  * A name suggested from the file name.
  */
-suggestedName: string, };
+suggestedName: string, 
+/**
+ * The layout and delimiter recognised, in words (e.g. `Binance kline dump (no header,
+ * 12 columns), comma-separated`).
+ */
+layout: string, };
