@@ -123,9 +123,25 @@ async fn publish_list_and_clone() {
     );
     let e = env
         .store
-        .publish_template(Uuid::now_v7(), None, AudienceScope::Public, &json!({}))
+        .publish_template(
+            Uuid::now_v7(),
+            Some(teacher.id),
+            AudienceScope::Public,
+            &json!({}),
+        )
         .await;
     assert!(matches!(e, Err(StoreError::NotFound { .. })), "{e:?}");
+    // Only educators publish: a trader, or nobody, is refused.
+    for who in [Some(me.id), None] {
+        let e = env
+            .store
+            .publish_template(v.id, who, AudienceScope::Public, &json!({}))
+            .await;
+        assert!(
+            matches!(&e, Err(StoreError::Forbidden { reason }) if reason.contains("educator")),
+            "{e:?}"
+        );
+    }
     let e = env
         .store
         .publish_template(v.id, None, AudienceScope::Public, &json!([]))
