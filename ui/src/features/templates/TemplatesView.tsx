@@ -1,8 +1,9 @@
 // Templates: the gallery the shared server shows you (clone into your library) and your own
-// templates with their state and clone counts.
+// templates with their state and clone counts, and the form that publishes one.
 
 import { useEffect } from 'react';
 import type { TemplateItem } from '../../ipc/types';
+import { PublishForm } from './PublishForm';
 import { useTemplates } from './store';
 
 const STATE_WORDS: Record<string, string> = {
@@ -56,6 +57,7 @@ export function TemplatesView() {
           </li>
         ))}
       </ul>
+      <PublishForm />
       <h3>My templates</h3>
       {!loading && mine.length === 0 && <p className="muted">You have not published a template.</p>}
       <ul className="list" data-testid="templates-mine">
