@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 use stratagraph_api::dto::*;
-use stratagraph_api::{app, charts, datasets, indicators, paper, runs, strategies, sync, IpcError};
+use stratagraph_api::{
+    app, charts, datasets, educators, indicators, paper, runs, strategies, sync, IpcError,
+};
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -503,4 +505,93 @@ pub async fn notifications_mark_read(
     id: Option<String>,
 ) -> Res<paper::Inbox> {
     paper::mark_read(&*state.ctx().await?, id.as_deref()).await
+}
+
+/// `templatesList`.
+#[tauri::command]
+pub async fn templates_list(
+    state: State<'_, AppState>,
+    mine: bool,
+) -> Res<Vec<educators::TemplateItem>> {
+    educators::templates_list(&*state.ctx().await?, mine).await
+}
+
+/// `templateShow`.
+#[tauri::command]
+pub async fn template_show(
+    state: State<'_, AppState>,
+    id: String,
+) -> Res<educators::TemplateDetailItem> {
+    educators::template_show(&*state.ctx().await?, &id).await
+}
+
+/// `templatePublish`.
+#[tauri::command]
+pub async fn template_publish(
+    state: State<'_, AppState>,
+    input: educators::PublishInput,
+) -> Res<educators::PublishResult> {
+    educators::template_publish(&*state.ctx().await?, input).await
+}
+
+/// `templateClone`.
+#[tauri::command]
+pub async fn template_clone(state: State<'_, AppState>, id: String) -> Res<String> {
+    educators::template_clone(&*state.ctx().await?, &id).await
+}
+
+/// `templateWithdraw`.
+#[tauri::command]
+pub async fn template_withdraw(state: State<'_, AppState>, id: String) -> Res<()> {
+    educators::template_withdraw(&*state.ctx().await?, &id).await
+}
+
+/// `reviewQueue`.
+#[tauri::command]
+pub async fn review_queue(state: State<'_, AppState>) -> Res<Vec<educators::ReviewItem>> {
+    educators::review_queue(&*state.ctx().await?).await
+}
+
+/// `reviewDecide`.
+#[tauri::command]
+pub async fn review_decide(
+    state: State<'_, AppState>,
+    id: String,
+    approve: bool,
+    reason: String,
+) -> Res<()> {
+    educators::review_decide(&*state.ctx().await?, &id, approve, &reason).await
+}
+
+/// `cohortsList`.
+#[tauri::command]
+pub async fn cohorts_list(state: State<'_, AppState>) -> Res<Vec<educators::CohortItem>> {
+    educators::cohorts_list(&*state.ctx().await?).await
+}
+
+/// `cohortCreate`.
+#[tauri::command]
+pub async fn cohort_create(state: State<'_, AppState>, name: String) -> Res<String> {
+    educators::cohort_create(&*state.ctx().await?, &name).await
+}
+
+/// `cohortAdd`.
+#[tauri::command]
+pub async fn cohort_add(
+    state: State<'_, AppState>,
+    cohort: String,
+    members: Vec<String>,
+) -> Res<Vec<String>> {
+    educators::cohort_add(&*state.ctx().await?, &cohort, members).await
+}
+
+/// `adminGrant`.
+#[tauri::command]
+pub async fn admin_grant(
+    state: State<'_, AppState>,
+    user: String,
+    role: String,
+    revoke: bool,
+) -> Res<Vec<String>> {
+    educators::admin_grant(&*state.ctx().await?, &user, &role, revoke).await
 }

@@ -6,6 +6,10 @@ use std::path::PathBuf;
 use ts_rs::{Config, TS};
 
 use crate::dto::*;
+use crate::educators::{
+    CheckItem, CohortItem, PublishInput, PublishResult, ReviewItem, TemplateDetailItem,
+    TemplateItem,
+};
 use crate::error::{ErrorCode, IpcError};
 use crate::paper::{
     Inbox, InboxItem, PaperAlerts, PaperEventItem, PaperFill, PaperRunDetail, PaperRunSummary,
@@ -28,6 +32,13 @@ fn export_bindings() {
         };
     }
     export!(
+        TemplateItem,
+        CheckItem,
+        ReviewItem,
+        TemplateDetailItem,
+        PublishInput,
+        PublishResult,
+        CohortItem,
         PaperAlerts,
         PaperStartInput,
         PaperRunSummary,

@@ -25,6 +25,8 @@ pub enum ErrorCode {
     InvalidGraph,
     /// The user cancelled the job.
     Cancelled,
+    /// The user lacks the role the request needs (educator, reviewer, admin).
+    Forbidden,
     /// The local database failed (details are logged, not shown).
     Storage,
     /// A file could not be read or written; the message names it.
@@ -155,6 +157,7 @@ impl From<StoreError> for IpcError {
                 }
             }
             StoreError::Invalid { field, reason } => Self::invalid(format!("{field}: {reason}")),
+            StoreError::Forbidden { reason } => Self::new(ErrorCode::Forbidden, reason),
             StoreError::Storage(source) => {
                 eprintln!("stratagraph: storage error: {source}");
                 Self::new(ErrorCode::Storage, "An internal database error occurred")

@@ -22,6 +22,7 @@ pub mod app;
 pub mod charts;
 pub mod datasets;
 pub mod dto;
+pub mod educators;
 pub mod error;
 pub mod examples;
 mod files;

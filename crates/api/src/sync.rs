@@ -355,6 +355,28 @@ impl SyncRuntime {
     }
 }
 
+/// Connects to the configured server as this device's user (for the educator commands).
+///
+/// # Errors
+///
+/// `not_configured`, `auth`, `unreachable`, `remote`.
+pub(crate) async fn connect(ctx: &Ctx) -> ApiResult<Syncer> {
+    let config = ctx
+        .store
+        .remote_config()
+        .await?
+        .ok_or_else(|| sync_error(SyncError::NotConfigured))?;
+    let rt = &ctx.sync;
+    Syncer::connect(
+        &ctx.store,
+        &config,
+        rt.secrets.as_ref(),
+        SyncOptions::default(),
+    )
+    .await
+    .map_err(|e| rt.error(e))
+}
+
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -385,6 +407,8 @@ pub fn sync_error(e: SyncError) -> IpcError {
         SyncError::Auth { .. } | SyncError::MissingSecret(_) => ErrorCode::Auth,
         SyncError::Unreachable { .. } | SyncError::Interrupted(_) => ErrorCode::Unreachable,
         SyncError::Keyring(_) => ErrorCode::Keyring,
+        SyncError::Permission(_) => ErrorCode::Forbidden,
+        SyncError::Refused(_) => ErrorCode::Invalid,
         SyncError::QuotaExceeded { limit, .. } => {
             return IpcError {
                 limit: Some(*limit),

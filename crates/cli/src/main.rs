@@ -1,5 +1,6 @@
 //! `stratagraph`: the command line. Every job the app does, headless.
 
+mod edu_cmds;
 mod engine_cmds;
 mod paper_cmds;
 mod report_cmd;
@@ -64,6 +65,18 @@ enum Command {
     /// every running run of the database until stopped).
     #[command(subcommand)]
     Paper(paper_cmds::PaperCmd),
+    /// Templates on the shared server: publish (through a review), list, show, clone, withdraw.
+    #[command(subcommand)]
+    Template(edu_cmds::TemplateCmd),
+    /// Compliance reviews of templates: the queue, approve, reject (reviewers).
+    #[command(subcommand)]
+    Review(edu_cmds::ReviewCmd),
+    /// Cohorts of students: create, add members, list (educators).
+    #[command(subcommand)]
+    Cohort(edu_cmds::CohortCmd),
+    /// Administration on the shared server: grant roles.
+    #[command(subcommand)]
+    Admin(edu_cmds::AdminCmd),
 }
 
 fn main() -> ExitCode {
@@ -102,6 +115,10 @@ fn main() -> ExitCode {
         Command::Report(a) => report_cmd::report(cli.db.as_deref(), &a),
         Command::Sync(c) => sync_cmds::sync(cli.db.as_deref(), &c),
         Command::Paper(c) => paper_cmds::paper(cli.db.as_deref(), &c),
+        Command::Template(c) => edu_cmds::template(cli.db.as_deref(), &c),
+        Command::Review(c) => edu_cmds::review(cli.db.as_deref(), &c),
+        Command::Cohort(c) => edu_cmds::cohort(cli.db.as_deref(), &c),
+        Command::Admin(c) => edu_cmds::admin(cli.db.as_deref(), &c),
     };
     match result {
         Ok(code) => code,

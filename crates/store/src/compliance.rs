@@ -9,7 +9,7 @@ use crate::db::{id_text, json_text, require_object, RowExt, MAX_JSON_BYTES};
 use crate::error::{Result, StoreError};
 use crate::model::{
     Channel, ComplianceDecision, ComplianceEvent, ComplianceStatus, NewComplianceEvent,
-    NotificationType,
+    NotificationType, Role,
 };
 use crate::Store;
 
@@ -133,7 +133,8 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// `Invalid` for an empty reason; `NotFound`; `Conflict` when the event is not open.
+    /// `Invalid` for an empty reason; `Forbidden` unless `resolved_by` is a reviewer (or an
+    /// administrator); `NotFound`; `Conflict` when the event is not open.
     pub async fn resolve_compliance_event(
         &self,
         id: Uuid,
@@ -156,6 +157,13 @@ impl Store {
         });
         let now = self.now_text();
         let mut tx = self.write_tx().await?;
+        crate::users::require_role(
+            &mut *tx,
+            resolved_by,
+            &[Role::Reviewer],
+            "deciding a compliance event",
+        )
+        .await?;
         let row = sqlx::query(
             "UPDATE compliance_events SET status = ?, resolved_at = ?, \
              payload = json_set(payload, '$.resolution', json(?)) \

@@ -43,6 +43,12 @@ pub enum StoreError {
         /// Why it is not acceptable.
         reason: String,
     },
+    /// The user lacks the role the operation needs (e.g. only reviewers decide reviews).
+    #[error("forbidden: {reason}")]
+    Forbidden {
+        /// What is missing, in words.
+        reason: String,
+    },
     /// The database or the file system failed.
     #[error("an internal storage error occurred")]
     Storage(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
@@ -50,13 +56,14 @@ pub enum StoreError {
 
 impl StoreError {
     /// A stable machine-readable code for the IPC edge: `not_found`, `conflict`,
-    /// `quota_exceeded`, `invalid` or `storage`.
+    /// `quota_exceeded`, `invalid`, `forbidden` or `storage`.
     pub fn code(&self) -> &'static str {
         match self {
             Self::NotFound { .. } => "not_found",
             Self::Conflict { .. } => "conflict",
             Self::QuotaExceeded { .. } => "quota_exceeded",
             Self::Invalid { .. } => "invalid",
+            Self::Forbidden { .. } => "forbidden",
             Self::Storage(_) => "storage",
         }
     }

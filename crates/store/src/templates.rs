@@ -9,7 +9,7 @@ use crate::compliance::insert_event;
 use crate::db::{id_text, json_text, require_object, RowExt, MAX_JSON_BYTES};
 use crate::error::{Result, StoreError};
 use crate::model::{
-    AudienceScope, ClonedTemplate, ComplianceStatus, NewComplianceEvent, TemplateShare,
+    AudienceScope, ClonedTemplate, ComplianceStatus, NewComplianceEvent, Role, TemplateShare,
 };
 use crate::strategies::insert_strategy;
 use crate::versions::{fetch_version, insert_version};
@@ -42,13 +42,14 @@ async fn fetch_template<'e, E: Executor<'e, Database = Sqlite>>(
 impl Store {
     /// Publishes a version as a template for an audience, and opens the compliance event
     /// (`template_share` / `template_published`, status open) a reviewer decides on, in one
-    /// transaction. Counting `templates_published` against the plan is the caller's
-    /// [`Store::consume`].
+    /// transaction. The educator must hold the educator (or admin) role. On a shared server
+    /// such a row reaches nobody but its educator until a reviewer approves it there
+    /// (`stratagraph template publish` submits it for review; see `migrations/README.md`).
     ///
     /// # Errors
     ///
-    /// `Invalid` for metadata that is not a JSON object or is too large; `NotFound` for an
-    /// unknown version or educator.
+    /// `Invalid` for metadata that is not a JSON object or is too large; `Forbidden` without
+    /// an educator; `NotFound` for an unknown version or educator.
     pub async fn publish_template(
         &self,
         strategy_version_id: Uuid,
@@ -60,6 +61,13 @@ impl Store {
         let meta = json_text("metadata", metadata, MAX_JSON_BYTES)?;
         let now = self.now_text();
         let mut tx = self.write_tx().await?;
+        crate::users::require_role(
+            &mut *tx,
+            educator_id,
+            &[Role::Educator],
+            "publishing a template",
+        )
+        .await?;
         let row = sqlx::query(
             "INSERT INTO template_shares (id, strategy_version_id, educator_id, audience_scope, \
              metadata, clone_count, created_at) VALUES (?, ?, ?, ?, ?, 0, ?) RETURNING *",

@@ -233,3 +233,38 @@ impl Store {
         user_from_row(&row)
     }
 }
+
+/// The user `id` if they hold one of `roles` (an administrator holds every role).
+///
+/// # Errors
+///
+/// `Forbidden` naming `action` and the roles it needs; `NotFound` for an unknown user.
+pub(crate) async fn require_role<'e, E: Executor<'e, Database = Sqlite>>(
+    ex: E,
+    id: Option<Uuid>,
+    roles: &[Role],
+    action: &str,
+) -> Result<User> {
+    let needed = roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let Some(id) = id else {
+        return Err(StoreError::Forbidden {
+            reason: format!("{action} needs a user with the {needed} role"),
+        });
+    };
+    let user = fetch_user(ex, id).await?;
+    if user
+        .roles
+        .iter()
+        .any(|r| *r == Role::Admin || roles.contains(r))
+    {
+        Ok(user)
+    } else {
+        Err(StoreError::Forbidden {
+            reason: format!("{action} needs the {needed} role"),
+        })
+    }
+}

@@ -37,6 +37,12 @@ const DataView = lazy(() =>
 const PaperView = lazy(() =>
   import('../features/paper/PaperView').then((m) => ({ default: m.PaperView })),
 );
+const TemplatesView = lazy(() =>
+  import('../features/templates/TemplatesView').then((m) => ({ default: m.TemplatesView })),
+);
+const ReviewView = lazy(() =>
+  import('../features/templates/ReviewView').then((m) => ({ default: m.ReviewView })),
+);
 const InboxView = lazy(() =>
   import('../features/inbox/InboxView').then((m) => ({ default: m.InboxView })),
 );
@@ -71,6 +77,8 @@ const NAV: [View, string, string][] = [
   ['research', '◈', 'Research'],
   ['data', '▦', 'Data'],
   ['paper', '◎', 'Paper'],
+  ['templates', '❖', 'Templates'],
+  ['review', '✓', 'Review'],
   ['inbox', '✉', 'Inbox'],
 ];
 
@@ -249,6 +257,8 @@ export function App() {
           {view === 'research' && <ResearchView onRunCombination={runCombination} />}
           {view === 'data' && <DataView />}
           {view === 'paper' && <PaperView />}
+          {view === 'templates' && <TemplatesView />}
+          {view === 'review' && <ReviewView />}
           {view === 'inbox' && <InboxView />}
           {view === 'settings' && <SettingsView />}
         </Suspense>

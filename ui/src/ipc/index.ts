@@ -51,6 +51,12 @@ import type {
   VersionDetail,
   VersionSummary,
   Visibility,
+  TemplateItem,
+  TemplateDetailItem,
+  ReviewItem,
+  PublishInput,
+  PublishResult,
+  CohortItem,
 } from './generated';
 
 export type * from './generated';
@@ -281,6 +287,24 @@ export const api = {
   /** Marks one notification read, or all when `id` is omitted. */
   notificationsMarkRead: (id?: string) =>
     call<Inbox>('notifications_mark_read', { id: id ?? null }),
+  /** Templates the shared server shows you (`mine`: only yours). */
+  templatesList: (mine: boolean) => call<TemplateItem[]>('templates_list', { mine }),
+  templateShow: (id: string) => call<TemplateDetailItem>('template_show', { id }),
+  /** Pushes, then submits a version for review; returns the automatic checks. */
+  templatePublish: (input: PublishInput) => call<PublishResult>('template_publish', { input }),
+  /** Clones into your library (pulled at once); returns the new strategy's id. */
+  templateClone: (id: string) => call<string>('template_clone', { id }),
+  templateWithdraw: (id: string) => call<null>('template_withdraw', { id }),
+  /** Open reviews with their checks (reviewers). */
+  reviewQueue: () => call<ReviewItem[]>('review_queue'),
+  reviewDecide: (id: string, approve: boolean, reason: string) =>
+    call<null>('review_decide', { id, approve, reason }),
+  cohortsList: () => call<CohortItem[]>('cohorts_list'),
+  cohortCreate: (name: string) => call<string>('cohort_create', { name }),
+  cohortAdd: (cohort: string, members: string[]) =>
+    call<string[]>('cohort_add', { cohort, members }),
+  adminGrant: (user: string, role: string, revoke: boolean) =>
+    call<string[]>('admin_grant', { user, role, revoke }),
 };
 
 export type Api = typeof api;

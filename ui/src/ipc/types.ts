@@ -62,6 +62,13 @@ export interface NodeSpec {
 }
 
 export type {
+  CheckItem,
+  CohortItem,
+  PublishInput,
+  PublishResult,
+  ReviewItem,
+  TemplateDetailItem,
+  TemplateItem,
   AppInfo,
   AppSettings,
   AxisInput,

@@ -5,7 +5,16 @@ import { create } from 'zustand';
 import type { AppInfo, IpcError, NodeSpec, Theme } from '../ipc/types';
 
 export type View =
-  'library' | 'editor' | 'data' | 'runs' | 'research' | 'paper' | 'inbox' | 'settings';
+  | 'library'
+  | 'editor'
+  | 'data'
+  | 'runs'
+  | 'research'
+  | 'paper'
+  | 'templates'
+  | 'review'
+  | 'inbox'
+  | 'settings';
 
 export interface Notice {
   kind: 'info' | 'error';

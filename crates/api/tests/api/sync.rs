@@ -445,3 +445,187 @@ async fn unread_conflicts_are_listed_in_words_and_can_be_marked_read() {
     assert_eq!(st.unread_conflicts, 0);
     assert!(st.conflicts.is_empty());
 }
+
+/// A user of the test server with `roles`; returns (login role, user id, e-mail).
+fn provision(db: &TestDb, roles: &str) -> (String, String, String) {
+    let role = format!("sg_u_{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
+    let id = uuid::Uuid::now_v7().to_string();
+    let email = format!("{role}@example.com");
+    let out = Command::new("psql")
+        .args([
+            "-h",
+            HOST,
+            "-p",
+            &port().to_string(),
+            "-U",
+            "postgres",
+            "-d",
+            &db.name,
+        ])
+        .args(["-v", "ON_ERROR_STOP=1", "-qAtc"])
+        .arg(format!(
+            "SELECT sg_provision_user('{role}', 'pw-{role}', '{id}', '{email}', '{role}', \
+             ARRAY[{roles}]::text[])"
+        ))
+        .output()
+        .expect("psql runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (role, id, email)
+}
+
+/// A device signed in as `role` (trust authentication), synced once and reopened: the first
+/// sync moves the device's profile to the server's user, which a context takes at opening.
+async fn device_as(db: &TestDb, role: &str) -> (tempfile::TempDir, Arc<Ctx>) {
+    let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::new());
+    let (dir, ctx, clock) = device(secrets.clone()).await;
+    let mut input = db.input(None);
+    input.user = role.to_owned();
+    sync::configure(&ctx, input).await.unwrap();
+    let (_, sink) = recorder();
+    sync::sync_now(&ctx, sink).await.unwrap();
+    sync::shutdown(&ctx).await;
+    drop(ctx);
+    let ctx = Ctx::open_with_secrets(dir.path(), clock, secrets)
+        .await
+        .unwrap();
+    (dir, ctx)
+}
+
+#[tokio::test]
+async fn publish_shows_the_checks_a_reviewer_rejects_and_the_educator_is_told_why() {
+    use stratagraph_api::educators::{self, PublishInput};
+    use stratagraph_api::{app, runs};
+
+    let db = TestDb::migrated().await;
+    let (edu_role, _, _) = provision(&db, "'trader', 'educator'");
+    let (rev_role, _, _) = provision(&db, "'reviewer'");
+    let (st_role, st, st_email) = provision(&db, "'trader'");
+    let (_d1, edu) = device_as(&db, &edu_role).await;
+    let (_d2, rev) = device_as(&db, &rev_role).await;
+    let (_d3, student) = device_as(&db, &st_role).await;
+
+    // Roles hold: a student may not grant, create cohorts or see the review queue.
+    for e in [
+        educators::admin_grant(&student, &st, "admin", false)
+            .await
+            .unwrap_err(),
+        educators::cohort_create(&student, "Mine")
+            .await
+            .unwrap_err(),
+        educators::review_queue(&student).await.unwrap_err(),
+    ] {
+        assert_eq!(e.code, ErrorCode::Forbidden, "{}", e.message);
+    }
+    let cohort = educators::cohort_create(&edu, "Class A").await.unwrap();
+    assert_eq!(
+        educators::cohort_add(&edu, "Class A", vec![st_email.clone()])
+            .await
+            .unwrap(),
+        vec![st.clone()]
+    );
+    let cohorts = educators::cohorts_list(&student).await.unwrap();
+    assert_eq!(cohorts.len(), 1);
+    assert_eq!(
+        (cohorts[0].id.as_str(), cohorts[0].members),
+        (cohort.as_str(), 1)
+    );
+
+    // The example, backtested without costs: the publish result says which checks failed.
+    let info = app::app_info(&edu);
+    let strategy_id = info.example_strategy_id.clone().unwrap();
+    let (_, sink) = recorder();
+    runs::run_backtest(
+        &edu,
+        runs::RunRequest {
+            strategy_id: strategy_id.clone(),
+            version: 1,
+            dataset_id: info.sample_dataset_id.clone().unwrap(),
+            params: Default::default(),
+        },
+        sink,
+    )
+    .await
+    .unwrap();
+    let published = educators::template_publish(
+        &edu,
+        PublishInput {
+            strategy_id,
+            version: 1,
+            title: "Risk-free crossover".into(),
+            description: "A first lesson.".into(),
+            audience: "cohort".into(),
+            cohort: Some("Class A".into()),
+            template_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    let failed: Vec<&str> = published
+        .checks
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| c.check.as_str())
+        .collect();
+    assert!(failed.contains(&"costs_on"), "{failed:?}");
+    assert!(failed.contains(&"no_performance_promises"), "{failed:?}");
+    assert!(published
+        .checks
+        .iter()
+        .any(|c| c.check == "reference_run" && c.passed));
+
+    // The reviewer sees it in the queue with its checks; approval is refused, rejection
+    // goes through and reaches the educator's inbox after a sync.
+    let queue = educators::review_queue(&rev).await.unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0].id, published.review_id);
+    assert_eq!(queue[0].checks.len(), 5);
+    let e = educators::review_decide(&rev, &published.review_id, true, "fine")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Invalid, "{}", e.message);
+    educators::review_decide(
+        &rev,
+        &published.review_id,
+        false,
+        "No promises; switch costs on",
+    )
+    .await
+    .unwrap();
+    let (_, sink) = recorder();
+    sync::sync_now(&edu, sink).await.unwrap();
+    let inbox = edu
+        .store()
+        .list_notifications(edu.store().ensure_profile().await.unwrap().id, None)
+        .await
+        .unwrap();
+    assert!(
+        inbox
+            .iter()
+            .any(|n| n.kind == NotificationType::ComplianceDecision
+                && n.payload["reason"] == "No promises; switch costs on"),
+        "{inbox:?}"
+    );
+    // Never approved: the student sees nothing; the educator sees it as awaiting review.
+    assert!(educators::templates_list(&student, false)
+        .await
+        .unwrap()
+        .is_empty());
+    let mine = educators::templates_list(&edu, true).await.unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].state, "awaiting_review");
+    let e = educators::template_clone(&student, &published.template_id)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Invalid, "{}", e.message);
+    for ctx in [edu, rev, student] {
+        sync::shutdown(&ctx).await;
+    }
+    drop(db);
+    for role in [edu_role, rev_role, st_role] {
+        psql(&format!("DROP ROLE IF EXISTS {role}"));
+    }
+}

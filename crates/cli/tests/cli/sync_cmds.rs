@@ -566,3 +566,203 @@ echo "push rc=$?"
     );
     assert_eq!(grep_dir(dev.dir.path(), &password), Vec::<PathBuf>::new());
 }
+
+/// A user `sg_u_<random>` with `roles` on the test server; returns (role, user id, e-mail).
+fn provision(db: &mut TestDb, roles: &str) -> (String, String, String) {
+    let role = format!("sg_u_{}", suffix());
+    let id = uuid::Uuid::now_v7().to_string();
+    let email = format!("{role}@example.com");
+    psql(
+        &db.name,
+        &format!(
+            "SELECT sg_provision_user('{role}', 'pw-{role}', '{id}', '{email}', '{role}', \
+             ARRAY[{roles}]::text[])"
+        ),
+    );
+    db.roles.push(role.clone());
+    (role, id, email)
+}
+
+/// A device logged in as `role` (trust authentication: no password), synced once.
+fn device_as(db: &TestDb, role: &str) -> Device {
+    let dev = Device::new();
+    let port = port().to_string();
+    dev.run(&[
+        "sync",
+        "configure",
+        "--host",
+        HOST,
+        "--port",
+        &port,
+        "--database",
+        &db.name,
+        "--user",
+        role,
+        "--tls",
+        "disable",
+    ])
+    .ok();
+    dev.run(&["sync", "run"]).ok();
+    dev
+}
+
+#[test]
+fn educator_publishes_reviewer_approves_student_clones_outsider_sees_nothing() {
+    let mut db = TestDb::new();
+    let owner = Device::new();
+    owner.configure(&db.name, port(), &[]).ok();
+    owner.run(&["sync", "migrate"]).ok();
+    let (edu_role, _, edu_email) = provision(&mut db, "'trader'");
+    let (rev_role, _, _) = provision(&mut db, "'reviewer'");
+    let (s1_role, s1, s1_email) = provision(&mut db, "'trader'");
+    let (s2_role, s2, _) = provision(&mut db, "'trader'");
+    let (out_role, _, _) = provision(&mut db, "'trader'");
+    let edu = device_as(&db, &edu_role);
+    let rev = device_as(&db, &rev_role);
+    let st1 = device_as(&db, &s1_role);
+    let st2 = device_as(&db, &s2_role);
+    let outsider = device_as(&db, &out_role);
+
+    // Only an administrator (here the schema owner) grants the educator role.
+    let e = st1.run(&["admin", "grant", &edu_email, "educator"]);
+    assert!(
+        e.one_line_error().contains("only an administrator"),
+        "{e:#?}"
+    );
+    assert!(owner
+        .run(&["admin", "grant", &edu_email, "educator"])
+        .ok()
+        .contains("roles now: trader, educator"));
+
+    // The educator's lesson, backtested with costs (183 trades), and a cohort.
+    edu.run(&["strategy", "create", "--title", "Lesson"]).ok();
+    edu.run(&["strategy", "save", "lesson", &sma_graph()]).ok();
+    edu.run(&[
+        "backtest",
+        &sma_graph(),
+        "--data",
+        &super::sample_csv(),
+        "--param",
+        "fast=3",
+        "--param",
+        "slow=8",
+        "--commission",
+        "0.001",
+        "--save",
+        "lesson",
+    ])
+    .ok();
+    edu.run(&["cohort", "create", "Class A"]).ok();
+    let added = edu
+        .run(&["cohort", "add", "Class A", &s1_email, &s2])
+        .ok()
+        .to_owned();
+    assert!(added.contains(&s1) && added.contains(&s2), "{added}");
+    let e = outsider.run(&["cohort", "create", "Mine"]);
+    assert!(e.one_line_error().contains("educator role"), "{e:#?}");
+
+    let published = edu
+        .run(&[
+            "template",
+            "publish",
+            "lesson",
+            "--title",
+            "SMA crossover",
+            "--description",
+            "Two moving averages.",
+            "--audience",
+            "cohort",
+            "--cohort",
+            "Class A",
+            "--json",
+        ])
+        .json();
+    let checks = published["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 5);
+    assert!(checks.iter().all(|c| c["passed"] == true), "{checks:#?}");
+    let template = published["template_id"].as_str().unwrap().to_owned();
+    let review = published["review_id"].as_str().unwrap().to_owned();
+
+    // Before approval the students see nothing; the reviewer's queue holds it.
+    assert_eq!(
+        st1.run(&["template", "list", "--json"]).json(),
+        serde_json::json!([])
+    );
+    let queue = rev.run(&["review", "queue", "--json"]).json();
+    assert_eq!(queue[0]["id"], review.as_str());
+    let e = st1.run(&["review", "queue"]);
+    assert!(e.one_line_error().contains("reviewer role"), "{e:#?}");
+    assert!(rev
+        .run(&[
+            "review",
+            "approve",
+            &review,
+            "--reason",
+            "Costs on, 183 trades"
+        ])
+        .ok()
+        .contains("approved"));
+
+    // The students see it and one clones it into their library; the outsider sees nothing.
+    for st in [&st1, &st2] {
+        let list = st.run(&["template", "list", "--json"]).json();
+        assert_eq!(list.as_array().unwrap().len(), 1);
+        assert_eq!(list[0]["id"], template.as_str());
+    }
+    let cloned = st1.run(&["template", "clone", &template, "--json"]).json();
+    let strategy = cloned["strategy_id"].as_str().unwrap();
+    let mine = st1.run(&["strategy", "list", "--json"]).json();
+    assert!(
+        mine.as_array().unwrap().iter().any(|s| s["id"] == strategy),
+        "the clone is in the student's library: {mine:#?}"
+    );
+    assert_eq!(
+        outsider.run(&["template", "list", "--json"]).json(),
+        serde_json::json!([])
+    );
+    let e = outsider.run(&["template", "clone", &template]);
+    assert!(e.one_line_error().contains("no template"), "{e:#?}");
+
+    // The educator sees the clone count and who cloned.
+    let shown = edu.run(&["template", "show", &template, "--json"]).json();
+    assert_eq!(shown["template"]["clone_count"], 1);
+    assert_eq!(shown["cloned_by"], serde_json::json!([s1]));
+    assert_eq!(shown["reviews"][0]["status"], "approved");
+
+    // Withdrawn: the students' list is empty again.
+    edu.run(&["template", "withdraw", &template]).ok();
+    assert_eq!(
+        st2.run(&["template", "list", "--json"]).json(),
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn publishing_without_a_server_says_it_needs_one_and_does_nothing() {
+    let dev = Device::new();
+    dev.run(&["strategy", "create", "--title", "Offline"]).ok();
+    let e = dev.run(&[
+        "template",
+        "publish",
+        "offline",
+        "--title",
+        "Offline lesson",
+        "--audience",
+        "public",
+    ]);
+    assert!(
+        e.one_line_error()
+            .contains("publishing needs the shared server"),
+        "{e:#?}"
+    );
+    let e = dev.run(&[
+        "template",
+        "publish",
+        "offline",
+        "--title",
+        "x",
+        "--audience",
+        "friends",
+    ]);
+    assert!(e.one_line_error().contains("unknown audience"), "{e:#?}");
+}

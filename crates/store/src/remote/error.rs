@@ -78,6 +78,10 @@ pub enum SyncError {
     /// Another server error.
     #[error("the server reported an error")]
     Remote(#[source] sqlx::Error),
+    /// The server refused a request for a reason it names (an unknown cohort, a review
+    /// already decided, an invalid title ...).
+    #[error("the server refused: {0}")]
+    Refused(String),
     /// The local store failed.
     #[error(transparent)]
     Local(#[from] StoreError),
@@ -101,6 +105,7 @@ impl SyncError {
             Self::Interrupted(_) => "interrupted",
             Self::QuotaExceeded { .. } => "quota_exceeded",
             Self::Remote(_) => "remote",
+            Self::Refused(_) => "refused",
             Self::Local(e) => e.code(),
         }
     }

@@ -43,6 +43,7 @@
 
 mod config;
 mod details;
+mod educators;
 mod engine;
 mod error;
 mod provision;
@@ -52,6 +53,11 @@ mod secret;
 mod tables;
 
 pub use config::{RemoteConfig, SyncRecord, TlsMode};
+pub use educators::{
+    add_to_cohort, clone_template, create_cohort, decide_review, grant_role, list_cohorts,
+    list_templates, publish_template, review_queue, show_template, withdraw_template, Check,
+    CohortRow, Publish, Published, ReviewRow, TemplateDetail, TemplateRow,
+};
 pub use engine::{
     BackgroundSync, ProgressFn, Renumbered, SyncOptions, SyncPhase, SyncProgress, SyncReport,
     SyncStatus, Syncer,

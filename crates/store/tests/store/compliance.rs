@@ -2,7 +2,8 @@
 
 use serde_json::json;
 use stratagraph_store::{
-    ComplianceDecision, ComplianceStatus, NewComplianceEvent, NotificationType, StoreError,
+    ComplianceDecision, ComplianceStatus, NewComplianceEvent, NotificationType, ProfileUpdate,
+    Role, StoreError,
 };
 use uuid::Uuid;
 
@@ -58,6 +59,28 @@ async fn events_are_recorded_listed_and_resolved() {
         .resolve_compliance_event(open.id, ComplianceDecision::Reject, "  ", None)
         .await;
     assert!(matches!(e, Err(StoreError::Invalid { .. })), "{e:?}");
+    // Only reviewers (and administrators) decide: a trader, or nobody, is refused.
+    for who in [Some(me.id), None] {
+        let e = env
+            .store
+            .resolve_compliance_event(open.id, ComplianceDecision::Approve, "fine", who)
+            .await;
+        assert!(
+            matches!(&e, Err(StoreError::Forbidden { reason }) if reason.contains("reviewer")),
+            "{e:?}"
+        );
+    }
+    env.store
+        .update_profile(
+            me.id,
+            &ProfileUpdate {
+                email: None,
+                display_name: None,
+                roles: Some(vec![Role::Trader, Role::Reviewer]),
+            },
+        )
+        .await
+        .unwrap();
     let done = env
         .store
         .resolve_compliance_event(
@@ -77,7 +100,7 @@ async fn events_are_recorded_listed_and_resolved() {
     assert_eq!(inbox[0].kind, NotificationType::ComplianceDecision);
     let again = env
         .store
-        .resolve_compliance_event(open.id, ComplianceDecision::Approve, "ok", None)
+        .resolve_compliance_event(open.id, ComplianceDecision::Approve, "ok", Some(me.id))
         .await;
     assert!(
         matches!(again, Err(StoreError::Conflict { .. })),
@@ -85,7 +108,12 @@ async fn events_are_recorded_listed_and_resolved() {
     );
     let missing = env
         .store
-        .resolve_compliance_event(Uuid::now_v7(), ComplianceDecision::Approve, "ok", None)
+        .resolve_compliance_event(
+            Uuid::now_v7(),
+            ComplianceDecision::Approve,
+            "ok",
+            Some(me.id),
+        )
         .await;
     assert!(
         matches!(missing, Err(StoreError::NotFound { .. })),

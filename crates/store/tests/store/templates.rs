@@ -123,9 +123,25 @@ async fn publish_list_and_clone() {
     );
     let e = env
         .store
-        .publish_template(Uuid::now_v7(), None, AudienceScope::Public, &json!({}))
+        .publish_template(
+            Uuid::now_v7(),
+            Some(teacher.id),
+            AudienceScope::Public,
+            &json!({}),
+        )
         .await;
     assert!(matches!(e, Err(StoreError::NotFound { .. })), "{e:?}");
+    // Only educators publish: a trader, or nobody, is refused.
+    for who in [Some(me.id), None] {
+        let e = env
+            .store
+            .publish_template(v.id, who, AudienceScope::Public, &json!({}))
+            .await;
+        assert!(
+            matches!(&e, Err(StoreError::Forbidden { reason }) if reason.contains("educator")),
+            "{e:?}"
+        );
+    }
     let e = env
         .store
         .publish_template(v.id, None, AudienceScope::Public, &json!([]))
@@ -136,4 +152,95 @@ async fn publish_list_and_clone() {
         env.store.delete_template(t.id).await,
         Err(StoreError::NotFound { .. })
     ));
+}
+
+/// A database made by the release before local migration 0006 (migrations 1-5), holding a
+/// `compliance` user and a template, opens with the role renamed, the template kept, its
+/// outbox triggers working and the new audiences accepted.
+#[tokio::test]
+async fn a_database_from_before_0006_upgrades_roles_and_templates() {
+    use sqlx::{Connection, SqliteConnection};
+
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old-migrations");
+    std::fs::create_dir(&old).unwrap();
+    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/local");
+    for v in ["0001", "0002", "0003", "0004", "0005"] {
+        let f = std::fs::read_dir(&all)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(v))
+            .unwrap();
+        std::fs::copy(&f, old.join(f.file_name().unwrap())).unwrap();
+    }
+    let path = dir.path().join("stratagraph.db");
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let mut raw = SqliteConnection::connect(&url).await.unwrap();
+    sqlx::migrate::Migrator::new(old.as_path())
+        .await
+        .unwrap()
+        .run(&mut raw)
+        .await
+        .unwrap();
+    let (user, strategy, version, template) = (
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+    );
+    sqlx::raw_sql(&format!(
+        "INSERT INTO users (id, email, display_name, roles, plan_tier, created_at) VALUES \
+           ('{user}', 'r@example.com', 'R', '[\"trader\",\"compliance\"]', 'free', \
+            '2026-01-01T00:00:00.000000Z'); \
+         INSERT INTO strategies (id, owner_id, title, slug, status, visibility, tags, \
+           created_at, updated_at) VALUES ('{strategy}', '{user}', 'S', 's', 'draft', \
+           'private', '[]', '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z'); \
+         INSERT INTO strategy_versions (id, strategy_id, version, graph_json, created_at) \
+           VALUES ('{version}', '{strategy}', 1, '{{}}', '2026-01-01T00:00:00.000000Z'); \
+         INSERT INTO template_shares (id, strategy_version_id, educator_id, audience_scope, \
+           metadata, clone_count) VALUES ('{template}', '{version}', '{user}', 'students', \
+           '{{\"title\": \"kept\"}}', 4); \
+         DELETE FROM sync_outbox;"
+    ))
+    .execute(&mut raw)
+    .await
+    .unwrap();
+    raw.close().await.unwrap();
+
+    let store = stratagraph_store::Store::open(&path).await.unwrap();
+    let stored: String = sqlx::query_scalar("SELECT roles FROM users WHERE id = ?")
+        .bind(user.to_string())
+        .fetch_one(&mut SqliteConnection::connect(&url).await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(stored, r#"["trader","reviewer"]"#);
+    assert_eq!(
+        store.get_user(user).await.unwrap().roles,
+        vec![Role::Trader, Role::Reviewer]
+    );
+    let t = store.get_template(template).await.unwrap();
+    assert_eq!(
+        (t.audience_scope, t.clone_count),
+        (AudienceScope::Students, 4)
+    );
+    assert_eq!(
+        store.sync_status().await.unwrap().pending,
+        0,
+        "the upgrade queues nothing"
+    );
+    sqlx::query("UPDATE template_shares SET audience_scope = 'cohort' WHERE id = ?")
+        .bind(template.to_string())
+        .execute(&mut SqliteConnection::connect(&url).await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_template(template).await.unwrap().audience_scope,
+        AudienceScope::Cohort
+    );
+    assert_eq!(
+        store.sync_status().await.unwrap().pending,
+        1,
+        "changes are queued again"
+    );
+    store.close().await;
 }

@@ -3,4 +3,4 @@
 /**
  * What went wrong, for the UI to branch on (never on the message).
  */
-export type ErrorCode = "not_found" | "conflict" | "quota_exceeded" | "invalid" | "invalid_graph" | "cancelled" | "storage" | "io" | "not_configured" | "auth" | "unreachable" | "keyring" | "remote";
+export type ErrorCode = "not_found" | "conflict" | "quota_exceeded" | "invalid" | "invalid_graph" | "cancelled" | "forbidden" | "storage" | "io" | "not_configured" | "auth" | "unreachable" | "keyring" | "remote";

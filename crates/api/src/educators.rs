@@ -1,0 +1,413 @@
+//! Educators, reviewers and administrators on the shared server: templates (publish through a
+//! review, gallery, show, clone, withdraw), the review queue and decisions, cohorts, roles.
+//! Every call goes to the server's functions, which check the user's roles and decide what
+//! they may see (`stratagraph_store::remote` educators functions); nothing is filtered here.
+
+use serde::{Deserialize, Serialize};
+use stratagraph_store::remote::{self, Publish, ReviewRow, SyncResult, Syncer, TemplateRow};
+use ts_rs::TS;
+
+use crate::error::ApiResult;
+use crate::sync::{connect, sync_error};
+use crate::{parse_uuid, time_text, Ctx};
+
+/// A template the server shows this user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateItem {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// `public`, `organisation`, `cohort` (older: `students`, `private`).
+    pub audience: String,
+    /// The cohort's name, for a cohort template.
+    pub cohort: Option<String>,
+    /// The educator's user id.
+    pub educator_id: Option<String>,
+    /// The version the audience sees.
+    pub version_id: String,
+    /// Times cloned.
+    pub clone_count: i32,
+    /// `approved`, `awaiting_review` or `withdrawn`.
+    pub state: String,
+    /// Whether a review of it is open.
+    pub under_review: bool,
+}
+
+/// One automatic check of a submission.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckItem {
+    /// `reference_run`, `costs_on`, `min_trades`, `no_performance_promises`, `reproducible`.
+    pub check: String,
+    /// Passed?
+    pub passed: bool,
+    /// `error` (blocks approval) or `warning`.
+    pub severity: String,
+    /// What was found.
+    pub detail: String,
+}
+
+/// A review of a template.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewItem {
+    /// Review id.
+    pub id: String,
+    /// Template id.
+    pub template_id: String,
+    /// Title submitted.
+    pub title: String,
+    /// The educator's user id.
+    pub educator_id: Option<String>,
+    /// The version submitted.
+    pub version_id: Option<String>,
+    /// SHA-256 of the submitted graph.
+    pub content_hash: Option<String>,
+    /// The version the audience sees now (to diff against).
+    pub approved_version_id: Option<String>,
+    /// `open`, `approved`, `rejected`.
+    pub status: String,
+    /// The reviewer's reason.
+    pub reason: Option<String>,
+    /// Automatic checks.
+    pub checks: Vec<CheckItem>,
+    /// Submitted at, ISO 8601.
+    pub submitted_at: String,
+}
+
+/// `templateShow`: a template with its description, reviews and who cloned it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateDetailItem {
+    /// The template.
+    pub template: TemplateItem,
+    /// Description.
+    pub description: String,
+    /// Reviews, newest first.
+    pub reviews: Vec<ReviewItem>,
+    /// User ids of those who cloned it (its educator sees them).
+    pub cloned_by: Vec<String>,
+}
+
+/// `templatePublish` input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PublishInput {
+    /// Strategy id.
+    pub strategy_id: String,
+    /// Version number.
+    pub version: i32,
+    /// Title (no performance promises).
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// `public`, `organisation` or `cohort`.
+    pub audience: String,
+    /// Cohort id or name, for `cohort`.
+    pub cohort: Option<String>,
+    /// An existing template of yours to submit a new version of.
+    pub template_id: Option<String>,
+}
+
+/// `templatePublish` result: the template, its review and the automatic checks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PublishResult {
+    /// Template id.
+    pub template_id: String,
+    /// Review id.
+    pub review_id: String,
+    /// Automatic checks.
+    pub checks: Vec<CheckItem>,
+}
+
+/// A cohort.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CohortItem {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// The educator's user id.
+    pub educator_id: String,
+    /// Members you may see.
+    pub members: i64,
+}
+
+fn template_item(t: TemplateRow) -> TemplateItem {
+    let state = if t.withdrawn_at.is_some() {
+        "withdrawn"
+    } else if t.approved_hash.is_some() {
+        "approved"
+    } else {
+        "awaiting_review"
+    };
+    TemplateItem {
+        id: t.id.to_string(),
+        title: t.title,
+        audience: t.audience,
+        cohort: t.cohort,
+        educator_id: t.educator_id.map(|u| u.to_string()),
+        version_id: t.strategy_version_id.to_string(),
+        clone_count: t.clone_count,
+        state: state.to_owned(),
+        under_review: t.under_review,
+    }
+}
+
+fn check_item(c: remote::Check) -> CheckItem {
+    CheckItem {
+        check: c.check,
+        passed: c.passed,
+        severity: c.severity,
+        detail: c.detail,
+    }
+}
+
+fn review_item(r: ReviewRow) -> ReviewItem {
+    ReviewItem {
+        id: r.id.to_string(),
+        template_id: r.template_id.to_string(),
+        title: r.title,
+        educator_id: r.educator_id.map(|u| u.to_string()),
+        version_id: r.strategy_version_id.map(|u| u.to_string()),
+        content_hash: r.content_hash,
+        approved_version_id: r.approved_version_id.map(|u| u.to_string()),
+        status: r.status,
+        reason: r.reason,
+        checks: r.checks.into_iter().map(check_item).collect(),
+        submitted_at: time_text(r.submitted_at),
+    }
+}
+
+/// Connects, runs `job` on the server and closes the connection.
+async fn on_server<T, F, Fut>(ctx: &Ctx, job: F) -> ApiResult<T>
+where
+    F: FnOnce(Syncer) -> Fut,
+    Fut: std::future::Future<Output = (Syncer, SyncResult<T>)>,
+{
+    let syncer = connect(ctx).await?;
+    let (syncer, out) = job(syncer).await;
+    syncer.pool().close().await;
+    out.map_err(sync_error)
+}
+
+/// `templatesList`: the templates the server shows you (`mine`: only yours).
+///
+/// # Errors
+///
+/// `not_configured`, `auth`, `unreachable`, `remote`.
+pub async fn templates_list(ctx: &Ctx, mine: bool) -> ApiResult<Vec<TemplateItem>> {
+    let rows = on_server(ctx, |s| async move {
+        let r = remote::list_templates(s.pool(), mine).await;
+        (s, r)
+    })
+    .await?;
+    Ok(rows.into_iter().map(template_item).collect())
+}
+
+/// `templateShow`.
+///
+/// # Errors
+///
+/// `invalid` for a bad id or a template you may not see; connection errors.
+pub async fn template_show(ctx: &Ctx, id: &str) -> ApiResult<TemplateDetailItem> {
+    let id = parse_uuid("template", id)?;
+    let d = on_server(ctx, |s| async move {
+        let r = remote::show_template(s.pool(), id).await;
+        (s, r)
+    })
+    .await?;
+    Ok(TemplateDetailItem {
+        template: template_item(d.template),
+        description: d.description,
+        reviews: d.reviews.into_iter().map(review_item).collect(),
+        cloned_by: d.cloned_by.iter().map(ToString::to_string).collect(),
+    })
+}
+
+/// `templatePublish`: pushes this device's changes (the version and its runs), then submits
+/// the version for review; returns the automatic checks' results.
+///
+/// # Errors
+///
+/// `forbidden` without the educator role; `quota_exceeded`; `invalid` for a bad title,
+/// audience or cohort; `not_found` for an unknown strategy or version; connection errors
+/// (publishing needs the server).
+pub async fn template_publish(ctx: &Ctx, input: PublishInput) -> ApiResult<PublishResult> {
+    let strategy = parse_uuid("strategy", &input.strategy_id)?;
+    let template_id = input
+        .template_id
+        .as_deref()
+        .map(|t| parse_uuid("template", t))
+        .transpose()?;
+    let version = ctx.store.load_version(strategy, input.version).await?;
+    let publish = Publish {
+        template_id,
+        strategy_version_id: version.id,
+        title: input.title.trim().to_owned(),
+        description: input.description,
+        audience: input.audience,
+        cohort: input.cohort.filter(|c| !c.trim().is_empty()),
+        reference_run: None,
+    };
+    let p = on_server(ctx, |s| async move {
+        let r = match s.push(None).await {
+            Ok(_) => remote::publish_template(s.pool(), &publish).await,
+            Err(e) => Err(e),
+        };
+        (s, r)
+    })
+    .await?;
+    Ok(PublishResult {
+        template_id: p.template_id.to_string(),
+        review_id: p.review_id.to_string(),
+        checks: p.checks.into_iter().map(check_item).collect(),
+    })
+}
+
+/// `templateClone`: clones into your library on the server and pulls it here; returns the
+/// new strategy's id.
+///
+/// # Errors
+///
+/// `invalid` when you may not see the template; connection errors.
+pub async fn template_clone(ctx: &Ctx, id: &str) -> ApiResult<String> {
+    let id = parse_uuid("template", id)?;
+    let (strategy, _) = on_server(ctx, |s| async move {
+        let r = match remote::clone_template(s.pool(), id).await {
+            Ok(ids) => s.pull(None).await.map(|_| ids),
+            Err(e) => Err(e),
+        };
+        (s, r)
+    })
+    .await?;
+    Ok(strategy.to_string())
+}
+
+/// `templateWithdraw`.
+///
+/// # Errors
+///
+/// `invalid` when it is not yours; connection errors.
+pub async fn template_withdraw(ctx: &Ctx, id: &str) -> ApiResult<()> {
+    let id = parse_uuid("template", id)?;
+    on_server(ctx, |s| async move {
+        let r = remote::withdraw_template(s.pool(), id).await;
+        (s, r)
+    })
+    .await
+}
+
+/// `reviewQueue`: open reviews with their checks (reviewers).
+///
+/// # Errors
+///
+/// `forbidden` without the reviewer role; connection errors.
+pub async fn review_queue(ctx: &Ctx) -> ApiResult<Vec<ReviewItem>> {
+    let rows = on_server(ctx, |s| async move {
+        let r = remote::review_queue(s.pool()).await;
+        (s, r)
+    })
+    .await?;
+    Ok(rows.into_iter().map(review_item).collect())
+}
+
+/// `reviewDecide`: approve or reject with a reason (the educator is notified); pulls after.
+///
+/// # Errors
+///
+/// `forbidden` (not a reviewer, own template); `invalid` (empty reason, decided review,
+/// approval of failed checks); connection errors.
+pub async fn review_decide(ctx: &Ctx, id: &str, approve: bool, reason: &str) -> ApiResult<()> {
+    let id = parse_uuid("review", id)?;
+    let reason = reason.trim().to_owned();
+    on_server(ctx, |s| async move {
+        let r = match remote::decide_review(s.pool(), id, approve, &reason).await {
+            Ok(_) => s.pull(None).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        (s, r)
+    })
+    .await
+}
+
+/// `cohortsList`.
+///
+/// # Errors
+///
+/// Connection errors.
+pub async fn cohorts_list(ctx: &Ctx) -> ApiResult<Vec<CohortItem>> {
+    let rows = on_server(ctx, |s| async move {
+        let r = remote::list_cohorts(s.pool()).await;
+        (s, r)
+    })
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|c| CohortItem {
+            id: c.id.to_string(),
+            name: c.name,
+            educator_id: c.educator_id.to_string(),
+            members: c.members,
+        })
+        .collect())
+}
+
+/// `cohortCreate`: returns the new cohort's id.
+///
+/// # Errors
+///
+/// `forbidden` without the educator role; `invalid` for a bad or duplicate name.
+pub async fn cohort_create(ctx: &Ctx, name: &str) -> ApiResult<String> {
+    let name = name.to_owned();
+    let id = on_server(ctx, |s| async move {
+        let r = remote::create_cohort(s.pool(), &name).await;
+        (s, r)
+    })
+    .await?;
+    Ok(id.to_string())
+}
+
+/// `cohortAdd`: adds members (user ids or e-mail addresses); returns their user ids.
+///
+/// # Errors
+///
+/// `invalid` for an unknown cohort or member; `quota_exceeded` when the cohort is full.
+pub async fn cohort_add(ctx: &Ctx, cohort: &str, members: Vec<String>) -> ApiResult<Vec<String>> {
+    let cohort = cohort.to_owned();
+    let ids = on_server(ctx, |s| async move {
+        let mut ids = Vec::new();
+        for m in &members {
+            match remote::add_to_cohort(s.pool(), &cohort, m).await {
+                Ok(id) => ids.push(id.to_string()),
+                Err(e) => return (s, Err(e)),
+            }
+        }
+        (s, Ok(ids))
+    })
+    .await?;
+    Ok(ids)
+}
+
+/// `adminGrant`: grants (or with `revoke` takes away) a role; returns the user's roles.
+///
+/// # Errors
+///
+/// `forbidden` for non-administrators; `invalid` for an unknown role or user.
+pub async fn admin_grant(
+    ctx: &Ctx,
+    user: &str,
+    role: &str,
+    revoke: bool,
+) -> ApiResult<Vec<String>> {
+    let (user, role) = (user.to_owned(), role.to_owned());
+    on_server(ctx, |s| async move {
+        let r = remote::grant_role(s.pool(), &user, &role, !revoke).await;
+        (s, r)
+    })
+    .await
+}
