@@ -126,13 +126,13 @@ fn user_dto(u: &stratagraph_store::User) -> User {
 ///
 /// `storage`.
 pub async fn profile_get(ctx: &Ctx) -> ApiResult<Profile> {
-    let user = ctx.store.get_user(ctx.user_id).await?;
-    let plan = ctx.store.current_plan(ctx.user_id).await?;
+    let user = ctx.store.get_user(ctx.user_id().await?).await?;
+    let plan = ctx.store.current_plan(ctx.user_id().await?).await?;
     // A meter only for what exists and is limited: keys of earlier plans that metered local
     // computation (e.g. `backtests_per_day`) count nothing and are not shown.
     let mut usage = Vec::new();
     for metric in stratagraph_store::METERED {
-        let s = ctx.store.quota_status(ctx.user_id, metric).await?;
+        let s = ctx.store.quota_status(ctx.user_id().await?, metric).await?;
         if let Some(limit) = s.limit {
             usage.push(QuotaUsage {
                 metric: s.metric,
@@ -164,7 +164,10 @@ pub async fn profile_update(ctx: &Ctx, display_name: &str, email: &str) -> ApiRe
         display_name: Some(display_name.trim().to_owned()),
         roles: None,
     };
-    let user = ctx.store.update_profile(ctx.user_id, &update).await?;
+    let user = ctx
+        .store
+        .update_profile(ctx.user_id().await?, &update)
+        .await?;
     Ok(user_dto(&user))
 }
 

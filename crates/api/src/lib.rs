@@ -72,7 +72,6 @@ pub struct Ctx {
     pub(crate) store: Store,
     pub(crate) data_dir: PathBuf,
     pub(crate) jobs: JobRegistry,
-    pub(crate) user_id: Uuid,
     pub(crate) start: app::StartInfo,
     pub(crate) sync: sync::SyncRuntime,
     pub(crate) paper: paper::PaperRuntime,
@@ -82,7 +81,6 @@ impl std::fmt::Debug for Ctx {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Ctx")
             .field("data_dir", &self.data_dir)
-            .field("user_id", &self.user_id)
             .finish_non_exhaustive()
     }
 }
@@ -135,18 +133,26 @@ impl Ctx {
             .map_err(|e| IpcError::io(format!("Cannot create {}", data_dir.display()), e))?;
         let options = StoreOptions::new(data_dir.join("stratagraph.db")).with_clock(clock);
         let store = Store::open_with(options).await?;
-        let user = store.ensure_profile().await?;
+        store.ensure_profile().await?;
         let mut ctx = Self {
             store,
             data_dir,
             jobs: JobRegistry::default(),
-            user_id: user.id,
             start: app::StartInfo::default(),
             sync,
             paper: paper::PaperRuntime::default(),
         };
         ctx.start = app::first_start(&ctx).await?;
         Ok(Arc::new(ctx))
+    }
+
+    /// The local user commands act as, read at each call: a sync (in the foreground or the
+    /// background) may move the device to its account on the server.
+    pub(crate) async fn user_id(&self) -> ApiResult<Uuid> {
+        match self.store.profile_id().await? {
+            Some(id) => Ok(id),
+            None => Ok(self.store.ensure_profile().await?.id),
+        }
     }
 
     /// The store (for tests and tools).

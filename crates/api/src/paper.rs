@@ -475,10 +475,10 @@ fn inbox_item(n: Notification) -> InboxItem {
 ///
 /// `storage`.
 pub async fn inbox(ctx: &Ctx, limit: Option<u32>) -> ApiResult<Inbox> {
-    let unread = ctx.store.unread_count(ctx.user_id).await?;
+    let unread = ctx.store.unread_count(ctx.user_id().await?).await?;
     let items = ctx
         .store
-        .list_notifications(ctx.user_id, Some(limit.unwrap_or(200).min(1_000)))
+        .list_notifications(ctx.user_id().await?, Some(limit.unwrap_or(200).min(1_000)))
         .await?
         .into_iter()
         .map(inbox_item)
@@ -497,7 +497,7 @@ pub async fn mark_read(ctx: &Ctx, id: Option<&str>) -> ApiResult<Inbox> {
             ctx.store.mark_read(parse_id("id", id)?).await?;
         }
         None => {
-            ctx.store.mark_all_read(ctx.user_id).await?;
+            ctx.store.mark_all_read(ctx.user_id().await?).await?;
         }
     }
     inbox(ctx, None).await
@@ -512,7 +512,7 @@ pub async fn mark_read(ctx: &Ctx, id: Option<&str>) -> ApiResult<Inbox> {
 pub async fn since(ctx: &Ctx, after: &str) -> ApiResult<Vec<InboxItem>> {
     let mut items: Vec<InboxItem> = ctx
         .store
-        .list_notifications(ctx.user_id, Some(200))
+        .list_notifications(ctx.user_id().await?, Some(200))
         .await?
         .into_iter()
         .filter(|n| n.read_at.is_none() && n.created_at.to_rfc3339().as_str() > after)
@@ -530,7 +530,7 @@ pub async fn since(ctx: &Ctx, after: &str) -> ApiResult<Vec<InboxItem>> {
 pub async fn newest_notification_time(ctx: &Ctx) -> ApiResult<String> {
     Ok(ctx
         .store
-        .list_notifications(ctx.user_id, None)
+        .list_notifications(ctx.user_id().await?, None)
         .await?
         .iter()
         .map(|n| n.created_at.to_rfc3339())

@@ -652,7 +652,7 @@ pub async fn start(
         .store
         .save_sweep(&NewSweep {
             strategy_version_id: version.id,
-            requested_by: Some(ctx.user_id),
+            requested_by: Some(ctx.user_id().await?),
             dataset_id: dataset.id.clone(),
             data_hash: dataset.data_hash.clone(),
             spec: json!({
@@ -681,7 +681,7 @@ pub async fn start(
     let _ = ctx
         .store
         .create_notification(
-            ctx.user_id,
+            ctx.user_id().await?,
             NotificationType::SweepDone,
             &json!({
                 "sweepId": record.id.to_string(), "strategyId": strategy.id.to_string(),

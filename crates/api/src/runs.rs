@@ -176,7 +176,7 @@ pub async fn run_backtest(
     });
     let run = ctx
         .store
-        .create_run(version.id, Some(ctx.user_id), &parameters)
+        .create_run(version.id, Some(ctx.user_id().await?), &parameters)
         .await?;
     let job = ctx.jobs.start(run.id.to_string());
     let job_id = job.id().to_owned();
@@ -292,7 +292,7 @@ pub async fn run_backtest(
     let _ = ctx
         .store
         .create_notification(
-            ctx.user_id,
+            ctx.user_id().await?,
             NotificationType::BacktestDone,
             &json!({
                 "runId": run.id.to_string(),

@@ -92,7 +92,7 @@ pub async fn list(ctx: &Ctx, filter: StrategyFilter) -> ApiResult<Vec<StrategySu
     let rows = ctx
         .store
         .list_strategies(&StoreFilter {
-            owner_id: Some(ctx.user_id),
+            owner_id: Some(ctx.user_id().await?),
             search,
             tag,
             status: filter.status.map(store_status),
@@ -129,10 +129,13 @@ pub async fn create(ctx: &Ctx, title: &str, example: Option<&str>) -> ApiResult<
         }
         None => (examples::blank_graph(), "Blank strategy".to_owned()),
     };
-    let strategy = ctx.store.create_strategy(ctx.user_id, title.trim()).await?;
+    let strategy = ctx
+        .store
+        .create_strategy(ctx.user_id().await?, title.trim())
+        .await?;
     let version = match ctx
         .store
-        .save_version(strategy.id, &graph, Some(&note), Some(ctx.user_id))
+        .save_version(strategy.id, &graph, Some(&note), Some(ctx.user_id().await?))
         .await
     {
         Ok(v) => v,
@@ -166,7 +169,10 @@ pub async fn duplicate(ctx: &Ctx, id: &str) -> ApiResult<Strategy> {
     if title.chars().count() > 200 {
         title = source.title.clone();
     }
-    let copy = ctx.store.create_strategy(ctx.user_id, &title).await?;
+    let copy = ctx
+        .store
+        .create_strategy(ctx.user_id().await?, &title)
+        .await?;
     if !source.tags.is_empty() {
         ctx.store.set_tags(copy.id, &source.tags).await?;
     }
@@ -178,7 +184,7 @@ pub async fn duplicate(ctx: &Ctx, id: &str) -> ApiResult<Strategy> {
         None => (examples::blank_graph(), "Blank strategy".to_owned()),
     };
     ctx.store
-        .save_version(copy.id, &graph, Some(&note), Some(ctx.user_id))
+        .save_version(copy.id, &graph, Some(&note), Some(ctx.user_id().await?))
         .await?;
     Ok(strategy_dto(&ctx.store.get_strategy(copy.id).await?))
 }
@@ -322,7 +328,8 @@ pub async fn import(ctx: &Ctx, path: &str) -> ApiResult<Strategy> {
             "The file is neither an exported strategy nor a strategy graph (no \"nodes\" list)",
         ));
     }
-    let strategy = ctx.store.create_strategy(ctx.user_id, title.trim()).await?;
+    let user = ctx.user_id().await?;
+    let strategy = ctx.store.create_strategy(user, title.trim()).await?;
     let note = format!(
         "Imported from {}",
         path.file_name()
@@ -334,7 +341,7 @@ pub async fn import(ctx: &Ctx, path: &str) -> ApiResult<Strategy> {
             ctx.store.set_tags(strategy.id, &tags).await?;
         }
         ctx.store
-            .save_version(strategy.id, &graph, Some(&note), Some(ctx.user_id))
+            .save_version(strategy.id, &graph, Some(&note), Some(user))
             .await
     }
     .await;
@@ -410,7 +417,7 @@ pub async fn version_save(
     }
     let v = ctx
         .store
-        .save_version(id, graph, note.as_deref(), Some(ctx.user_id))
+        .save_version(id, graph, note.as_deref(), Some(ctx.user_id().await?))
         .await?;
     let _ = std::fs::remove_file(draft_path(ctx, id));
     Ok(version_summary(&v))

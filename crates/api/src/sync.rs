@@ -663,7 +663,10 @@ fn conflict_text(payload: &serde_json::Value, title: Option<&str>) -> String {
 }
 
 async fn conflicts(ctx: &Ctx) -> ApiResult<Vec<SyncConflict>> {
-    let list = ctx.store.list_notifications(ctx.user_id, None).await?;
+    let list = ctx
+        .store
+        .list_notifications(ctx.user_id().await?, None)
+        .await?;
     let mut out = Vec::new();
     for n in list
         .iter()
@@ -753,7 +756,10 @@ pub async fn status(ctx: &Ctx) -> ApiResult<SyncStatus> {
 ///
 /// `storage`.
 pub async fn conflicts_read(ctx: &Ctx) -> ApiResult<SyncStatus> {
-    let list = ctx.store.list_notifications(ctx.user_id, None).await?;
+    let list = ctx
+        .store
+        .list_notifications(ctx.user_id().await?, None)
+        .await?;
     for n in list
         .iter()
         .filter(|n| n.kind == NotificationType::SyncConflict && n.read_at.is_none())

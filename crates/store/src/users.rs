@@ -98,6 +98,24 @@ fn roles_json(roles: &[Role]) -> Result<String> {
 }
 
 impl Store {
+    /// This installation's profile user, if there is one yet (read only; a first sync may
+    /// change it to the account's user).
+    ///
+    /// # Errors
+    ///
+    /// `Storage` on database failure or a damaged id.
+    pub async fn profile_id(&self) -> Result<Option<Uuid>> {
+        let id: Option<String> =
+            sqlx::query_scalar("SELECT user_id FROM local_profile WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        id.map(|id| {
+            Uuid::parse_str(&id)
+                .map_err(|e| StoreError::invalid("local_profile.user_id", e.to_string()))
+        })
+        .transpose()
+    }
+
     /// Returns this installation's profile, creating it on the first call (e-mail
     /// `local@stratagraph.invalid`, display name "Local user", role trader, plan tier `free`,
     /// with an active free plan). Every call sets `last_active_at` to now.

@@ -477,21 +477,17 @@ fn provision(db: &TestDb, roles: &str) -> (String, String, String) {
     (role, id, email)
 }
 
-/// A device signed in as `role` (trust authentication), synced once and reopened: the first
-/// sync moves the device's profile to the server's user, which a context takes at opening.
+/// A device signed in as `role` (trust authentication) and synced once: the first sync moves
+/// the device's profile to the server's user, and the open context acts as that user from
+/// then on (its runs and templates are the account's).
 async fn device_as(db: &TestDb, role: &str) -> (tempfile::TempDir, Arc<Ctx>) {
     let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::new());
-    let (dir, ctx, clock) = device(secrets.clone()).await;
+    let (dir, ctx, _clock) = device(secrets.clone()).await;
     let mut input = db.input(None);
     input.user = role.to_owned();
     sync::configure(&ctx, input).await.unwrap();
     let (_, sink) = recorder();
     sync::sync_now(&ctx, sink).await.unwrap();
-    sync::shutdown(&ctx).await;
-    drop(ctx);
-    let ctx = Ctx::open_with_secrets(dir.path(), clock, secrets)
-        .await
-        .unwrap();
     (dir, ctx)
 }
 
