@@ -19,6 +19,19 @@ SELECT 1, lower(substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-4' || substr(h, 1
   || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(h, 18, 3) || '-' || substr(h, 21, 12))
 FROM (SELECT hex(randomblob(16)) AS h);
 
+-- A driven run is updated at every bar: its queued update replaces the one before, so the
+-- outbox holds one entry per run however long the device stays offline (the push reads the
+-- row's current state; an entry a push in flight already read is kept until that push ends,
+-- and the new one, queued after it, is sent next).
+DROP TRIGGER paper_trade_runs_outbox_update;
+CREATE TRIGGER paper_trade_runs_outbox_update AFTER UPDATE ON paper_trade_runs
+WHEN (SELECT applying_remote FROM sync_state WHERE id = 1) = 0
+BEGIN
+  DELETE FROM sync_outbox WHERE table_name = 'paper_trade_runs' AND row_id = NEW.id
+    AND op = 'update';
+  INSERT INTO sync_outbox (table_name, row_id, op) VALUES ('paper_trade_runs', NEW.id, 'update');
+END;
+
 ALTER TABLE paper_trade_runs ADD COLUMN driver_device TEXT
   CHECK (driver_device IS NULL OR length(driver_device) = 36);
 -- Runs made before this migration were made (and are driven) here. The update queues every

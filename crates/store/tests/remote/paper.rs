@@ -191,6 +191,18 @@ async fn a_paper_run_reaches_the_users_other_device_only_and_is_driven_where_it_
     );
 
     let (strategy, run) = paper_run(&a.store, alice).await;
+    // Every bar updates the run; its queued update replaces the one before.
+    let mut raw = a.raw().await;
+    let queued: Vec<String> = sqlx::query_scalar(
+        "SELECT op FROM sync_outbox WHERE table_name = 'paper_trade_runs' AND row_id = ? \
+         ORDER BY seq",
+    )
+    .bind(run.to_string())
+    .fetch_all(&mut raw)
+    .await
+    .unwrap();
+    assert_eq!(queued, ["insert", "update"]);
+    drop(raw);
     let pushed = sa.sync(None).await.unwrap();
     assert_eq!(pushed.not_taken, 0, "nothing refused: {pushed:?}");
     sb.sync(None).await.unwrap();
