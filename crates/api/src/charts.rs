@@ -2,6 +2,8 @@
 //! decimated equity curve, the full trade list and, for prices, the run's dataset): SVG for
 //! the UI, PNG/SVG files and one self-contained HTML report, written atomically.
 
+use std::sync::Arc;
+
 use stratagraph_engine::backtest::Trade as EngineTrade;
 use stratagraph_engine::metrics::Metrics;
 use stratagraph_engine::Bars;
@@ -163,7 +165,7 @@ struct Prepared {
     /// Buy-and-hold equity at the run's equity times.
     benchmark: Option<Vec<f64>>,
     /// `(label, values per bar)` over the prices, or the one series of a pane.
-    overlays: Vec<(String, Vec<f64>)>,
+    overlays: Vec<(String, Arc<Vec<f64>>)>,
     /// The pane's levels.
     levels: Vec<f64>,
 }
@@ -188,7 +190,8 @@ async fn draw(ctx: &Ctx, req: &ChartRequest, form: Form) -> ApiResult<Drawn> {
     } else {
         bars_file(ctx, &run)?
     };
-    // The graph is evaluated only when a node output is drawn.
+    // The graph is evaluated only when a node output is drawn, and not again for outputs
+    // the cache holds.
     let keys: Vec<String> = match kind {
         Kind::Price => req.indicators.clone(),
         Kind::Indicator => vec![req
@@ -200,11 +203,14 @@ async fn draw(ctx: &Ctx, req: &ChartRequest, form: Form) -> ApiResult<Drawn> {
             })?],
         _ => Vec::new(),
     };
-    let graph = if keys.is_empty() {
+    let cached = ctx.series.get(&req.run_id, &keys);
+    let graph = if keys.is_empty() || cached.is_some() {
         None
     } else {
         Some(indicators::run_graph(ctx, &req.run_id).await?)
     };
+    let cache = Arc::clone(&ctx.series);
+    let run_id = req.run_id.clone();
     tokio::task::spawn_blocking(move || {
         let bars = prices_in(file.as_deref())?;
         if kind == Kind::Indicator && bars.is_none() {
@@ -212,20 +218,21 @@ async fn draw(ctx: &Ctx, req: &ChartRequest, form: Form) -> ApiResult<Drawn> {
                 "The run's dataset was deleted: its indicators cannot be recomputed",
             ));
         }
-        let (overlays, levels) = match (&graph, &bars) {
-            (Some(g), Some(b)) => {
+        let drawn: Vec<indicators::Drawn> = match (cached, &graph, &bars) {
+            (Some(held), _, Some(_)) => held,
+            (None, Some(g), Some(b)) => {
                 let ev = indicators::evaluate(&g.plan, b)?;
-                let picked = indicators::picked(&g.plan, &ev, &keys)?;
-                let levels = match (kind, keys.first().and_then(|k| k.rsplit_once('.'))) {
-                    (Kind::Indicator, Some((node, port))) => {
-                        indicators::levels(&g.graph, &g.plan, &ev, node, port)
-                    }
-                    _ => Vec::new(),
-                };
-                (picked, levels)
+                let picked = indicators::picked(g, &ev, &keys)?;
+                cache.put(&run_id, &picked);
+                picked.into_iter().map(|(_, d)| d).collect()
             }
-            _ => (Vec::new(), Vec::new()),
+            _ => Vec::new(),
         };
+        let levels = match kind {
+            Kind::Indicator => drawn.first().map(|d| d.levels.clone()).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let overlays = drawn.into_iter().map(|d| (d.label, d.values)).collect();
         let benchmark = match (kind, &bars) {
             (Kind::Equity, Some(b)) => buy_and_hold(&s.times, &s.equity, b.time(), b.close()),
             _ => None,
@@ -276,7 +283,10 @@ fn render(p: &Prepared, form: Form, opts: &ChartOptions) -> ApiResult<Drawn> {
     let overlays: Vec<r::Overlay<'_>> = p
         .overlays
         .iter()
-        .map(|(label, values)| r::Overlay { label, values })
+        .map(|(label, values)| r::Overlay {
+            label,
+            values: values.as_slice(),
+        })
         .collect();
     let mut d = data(&p.s);
     d.prices = p.bars.as_ref().map(PriceSeries::from_bars);
@@ -391,7 +401,7 @@ fn view(
                     labels.extend(["Open", "High", "Low", "Close"].map(str::to_owned));
                 }
                 for (label, v) in &p.overlays {
-                    values.push(v);
+                    values.push(v.as_slice());
                     labels.push(label.clone());
                 }
                 column(b.time(), &values, &labels)

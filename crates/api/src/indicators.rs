@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 
 use stratagraph_engine::catalog::{node_spec, Category, PortType};
 use stratagraph_engine::compile::Plan;
@@ -24,6 +25,50 @@ pub(crate) struct RunGraph {
     pub graph: Graph,
     pub plan: Plan,
     pub bars_path: std::path::PathBuf,
+}
+
+/// A node output's values per bar and its levels, as drawn.
+#[derive(Debug, Clone)]
+pub(crate) struct Drawn {
+    /// Legend label.
+    pub label: String,
+    /// One value per bar.
+    pub values: Arc<Vec<f64>>,
+    /// The constants the strategy compares it with.
+    pub levels: Vec<f64>,
+}
+
+/// The node outputs drawn last, for one run at a time: zooming the price chart and its panes
+/// reuses them instead of evaluating the graph again (a run never changes; holding one run's
+/// few drawn series costs 8 bytes a bar each).
+#[derive(Debug, Default)]
+pub(crate) struct SeriesCache(Mutex<Option<(String, BTreeMap<String, Drawn>)>>);
+
+impl SeriesCache {
+    /// The outputs `keys` of `run`, when all of them are held.
+    pub(crate) fn get(&self, run: &str, keys: &[String]) -> Option<Vec<Drawn>> {
+        let held = self.0.lock().ok()?;
+        let (id, map) = held.as_ref()?;
+        if id != run {
+            return None;
+        }
+        keys.iter().map(|k| map.get(k).cloned()).collect()
+    }
+
+    /// Keeps `drawn` for `run` (forgetting another run's).
+    pub(crate) fn put(&self, run: &str, drawn: &[(String, Drawn)]) {
+        let Ok(mut held) = self.0.lock() else {
+            return;
+        };
+        if held.as_ref().is_none_or(|(id, _)| id != run) {
+            *held = Some((run.to_owned(), BTreeMap::new()));
+        }
+        if let Some((_, map)) = held.as_mut() {
+            for (k, d) in drawn {
+                map.insert(k.clone(), d.clone());
+            }
+        }
+    }
 }
 
 /// Loads the graph, plan and dataset path of `run_id`.
@@ -80,7 +125,7 @@ pub(crate) fn label(node: &str, port: &str) -> String {
 /// # Errors
 ///
 /// `invalid` when the graph has no such output.
-pub(crate) fn series(plan: &Plan, ev: &Evaluation<'_>, key: &str) -> ApiResult<Vec<f64>> {
+fn series(plan: &Plan, ev: &Evaluation<'_>, key: &str) -> ApiResult<Vec<f64>> {
     let (node, port) = key
         .rsplit_once('.')
         .ok_or_else(|| IpcError::invalid(format!("\"{key}\" is not a node output (node.port)")))?;
@@ -136,13 +181,7 @@ pub(crate) fn is_price_like(values: &[f64], low: &[f64], high: &[f64]) -> bool {
 
 /// The constants `node.port` is compared with: for each node it feeds, the values of that
 /// node's other inputs that never change (RSI against 30 and 70). Sorted, without repeats.
-pub(crate) fn levels(
-    graph: &Graph,
-    plan: &Plan,
-    ev: &Evaluation<'_>,
-    node: &str,
-    port: &str,
-) -> Vec<f64> {
+fn levels(graph: &Graph, plan: &Plan, ev: &Evaluation<'_>, node: &str, port: &str) -> Vec<f64> {
     let mut found: Vec<f64> = Vec::new();
     for e in graph
         .edges
@@ -218,31 +257,31 @@ pub async fn list(ctx: &Ctx, run_id: &str) -> ApiResult<Vec<IndicatorInfo>> {
     .unwrap_or_else(|e| Err(IpcError::io("The evaluation stopped unexpectedly", e)))
 }
 
-/// The requested outputs of an evaluation, as `(legend label, values)`.
+/// The requested outputs of an evaluation with their levels, once each, in the order asked.
 ///
 /// # Errors
 ///
 /// `invalid` for an output the graph does not have.
 pub(crate) fn picked(
-    plan: &Plan,
+    rg: &RunGraph,
     ev: &Evaluation<'_>,
     keys: &[String],
-) -> ApiResult<Vec<(String, Vec<f64>)>> {
-    let mut seen = BTreeMap::new();
+) -> ApiResult<Vec<(String, Drawn)>> {
+    let mut out: Vec<(String, Drawn)> = Vec::new();
     for k in keys {
-        if seen.contains_key(k) {
+        if out.iter().any(|(seen, _)| seen == k) {
             continue;
         }
-        let values = series(plan, ev, k)?;
+        let values = series(&rg.plan, ev, k)?;
         let (node, port) = k.rsplit_once('.').unwrap_or((k.as_str(), "out"));
-        seen.insert(k.clone(), (label(node, port), values));
-    }
-    // In the order asked, once each.
-    let mut out = Vec::new();
-    for k in keys {
-        if let Some(v) = seen.remove(k) {
-            out.push(v);
-        }
+        out.push((
+            k.clone(),
+            Drawn {
+                label: label(node, port),
+                values: Arc::new(values),
+                levels: levels(&rg.graph, &rg.plan, ev, node, port),
+            },
+        ));
     }
     Ok(out)
 }
@@ -250,6 +289,31 @@ pub(crate) fn picked(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cache_holds_one_run_and_answers_only_when_it_has_everything() {
+        let cache = SeriesCache::default();
+        let d = |v: f64| Drawn {
+            label: "x".into(),
+            values: Arc::new(vec![v]),
+            levels: vec![],
+        };
+        let keys = |k: &[&str]| k.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert!(cache.get("r1", &keys(&["a.out"])).is_none());
+        cache.put("r1", &[("a.out".into(), d(1.0))]);
+        cache.put("r1", &[("b.out".into(), d(2.0))]);
+        let both = cache.get("r1", &keys(&["b.out", "a.out"])).unwrap();
+        assert_eq!((both[0].values[0], both[1].values[0]), (2.0, 1.0));
+        assert!(cache.get("r1", &keys(&["a.out", "c.out"])).is_none());
+        assert!(cache.get("r2", &keys(&["a.out"])).is_none());
+        // Another run replaces the first.
+        cache.put("r2", &[("a.out".into(), d(3.0))]);
+        assert!(cache.get("r1", &keys(&["a.out"])).is_none());
+        assert_eq!(
+            cache.get("r2", &keys(&["a.out"])).unwrap()[0].values[0],
+            3.0
+        );
+    }
 
     #[test]
     fn constants_and_price_units_are_recognised() {

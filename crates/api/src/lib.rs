@@ -75,6 +75,7 @@ pub struct Ctx {
     pub(crate) start: app::StartInfo,
     pub(crate) sync: sync::SyncRuntime,
     pub(crate) paper: paper::PaperRuntime,
+    pub(crate) series: Arc<indicators::SeriesCache>,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -141,6 +142,7 @@ impl Ctx {
             start: app::StartInfo::default(),
             sync,
             paper: paper::PaperRuntime::default(),
+            series: Arc::default(),
         };
         ctx.start = app::first_start(&ctx).await?;
         Ok(Arc::new(ctx))
