@@ -5,12 +5,14 @@ use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
 
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 use stratagraph_engine::backtest::{self, BacktestResult, Trade};
 use stratagraph_engine::bars::iso8601;
 use stratagraph_engine::catalog::catalog as node_catalog;
+use stratagraph_engine::columnar::{import_columnar_path, Columnar};
 use stratagraph_engine::compile::{compile, CompileError, Plan};
 use stratagraph_engine::graph::Graph;
 use stratagraph_engine::numfmt::human;
@@ -44,8 +46,9 @@ pub struct ValidateArgs {
 pub struct BacktestArgs {
     /// The graph file (JSON).
     pub graph: PathBuf,
-    /// OHLCV CSV file.
-    #[arg(long, value_name = "FILE.csv")]
+    /// OHLCV file: CSV (header row, MetaTrader export or Binance kline dump), Parquet
+    /// (`.parquet`) or Arrow IPC (`.arrow`, `.feather`).
+    #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
     /// Set a strategy parameter (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
@@ -246,7 +249,11 @@ pub fn parse_params(pairs: &[String]) -> Result<BTreeMap<String, f64>, String> {
 
 /// Loads bars from a CSV file.
 pub fn load_bars(path: &Path) -> Result<Bars, String> {
-    import::import_csv_path(path).map_err(|e| format!("{}: {e}", path.display()))
+    match Columnar::of_path(path) {
+        Some(format) => import_columnar_path(path, format, &AtomicBool::new(false)),
+        None => import::import_csv_path(path),
+    }
+    .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// A backtest ready to run: the graph file as read and the plan compiled from it.
@@ -513,13 +520,17 @@ pub fn data(c: &DataCmd) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         DataCmd::Inspect { file } => {
-            let detected =
-                import::sniff_path(file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let layout = match Columnar::of_path(file) {
+                Some(format) => format.describe().to_string(),
+                None => import::sniff_path(file)
+                    .map_err(|e| format!("{}: {e}", file.display()))?
+                    .describe(),
+            };
             let b = load_bars(file)?;
             let t = b.time();
             write_stdout(&format!(
                 "layout: {}\n{} bars, {} to {}\n",
-                detected.describe(),
+                layout,
                 b.len(),
                 t.first().map(|&x| iso8601(x)).unwrap_or_default(),
                 t.last().map(|&x| iso8601(x)).unwrap_or_default()

@@ -26,8 +26,8 @@ use crate::store_cmds::check_sweep_quota;
 pub struct SpaceArgs {
     /// The graph file (JSON).
     graph: PathBuf,
-    /// OHLCV CSV file.
-    #[arg(long, value_name = "FILE.csv")]
+    /// OHLCV file: CSV, Parquet or Arrow IPC.
+    #[arg(long, value_name = "FILE")]
     data: PathBuf,
     /// A grid axis: NAME=START:STOP:STEP or NAME=A,B,C (repeatable).
     #[arg(long = "grid", value_name = "AXIS", required = true)]
