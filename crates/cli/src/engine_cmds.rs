@@ -65,6 +65,10 @@ pub struct BacktestArgs {
     /// Print one JSON document: metrics, trades, equity and hash.
     #[arg(long)]
     pub json: bool,
+    /// With `--json`: keep every Nth bar of the equity curve (and always the last); 0 leaves
+    /// the curve out. Metrics and the hash are computed from every bar either way.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub equity_every: usize,
     /// Record the run in the database (`--db`) against the LATEST saved version of this
     /// strategy (id or slug), after taking one unit of the `backtests_per_day` quota. The
     /// graph file must equal that version (layout aside); otherwise the run is refused, so a
@@ -333,13 +337,16 @@ pub fn trade_json(t: &Trade) -> Value {
 }
 
 /// The `--json` document of a backtest.
-pub fn result_json(r: &BacktestResult, bars: &Bars) -> Value {
-    let equity: Vec<Value> = bars
-        .time()
-        .iter()
-        .zip(&r.equity)
-        .map(|(&t, &e)| json!([iso8601(t), e]))
-        .collect();
+pub fn result_json(r: &BacktestResult, bars: &Bars, equity_every: usize) -> Value {
+    let n = r.equity.len().min(bars.len());
+    let equity: Vec<Value> = if equity_every == 0 {
+        Vec::new()
+    } else {
+        (0..n)
+            .filter(|i| i % equity_every == 0 || i + 1 == n)
+            .map(|i| json!([iso8601(bars.time()[i]), r.equity[i]]))
+            .collect()
+    };
     json!({
         "metrics": r.metrics,
         "trades": r.trades.iter().map(trade_json).collect::<Vec<_>>(),
@@ -395,7 +402,7 @@ pub fn print_result(
 ) -> Result<(), String> {
     let mut w = BufWriter::new(io::stdout().lock());
     let res = if a.json {
-        let mut doc = result_json(r, bars);
+        let mut doc = result_json(r, bars, a.equity_every);
         if let Some(map) = doc.as_object_mut() {
             if let Some(id) = run_id {
                 map.insert("run_id".to_string(), Value::String(id.to_string()));

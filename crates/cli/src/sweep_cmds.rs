@@ -151,7 +151,7 @@ pub fn sweep(db: Option<&Path>, a: &SweepArgs) -> Result<ExitCode, String> {
         details.push(sweep::rerun(&graph, &bars, row).map_err(|e| e.to_string())?);
     }
     if a.space.json {
-        let detail: Vec<Value> = details.iter().map(|r| result_json(r, &bars)).collect();
+        let detail: Vec<Value> = details.iter().map(|r| result_json(r, &bars, 1)).collect();
         let (pbo, pbo_note) = match &pbo {
             Ok(p) => {
                 let mut v = json!(p);

@@ -465,3 +465,37 @@ fn backtest_on_parquet_gives_the_same_result_as_on_the_same_bars_in_csv() {
     );
     assert!(!out.stderr.contains("panicked"));
 }
+
+#[test]
+fn equity_every_decimates_or_drops_the_curve_and_keeps_metrics_and_hash() {
+    let json = |every: &str| {
+        run(&[
+            "backtest",
+            &sma_graph(),
+            "--data",
+            &sample_csv(),
+            "--json",
+            "--equity-every",
+            every,
+        ])
+        .json()
+    };
+    let full = json("1");
+    let points = full["equity"].as_array().unwrap().clone();
+    let n = points.len();
+    let every100 = json("100");
+    let kept = every100["equity"].as_array().unwrap();
+    // Bars 0, 100, 200, … and the last.
+    assert_eq!(
+        kept.len(),
+        (n - 1) / 100 + 1 + usize::from((n - 1) % 100 != 0)
+    );
+    assert_eq!(kept[1], points[100]);
+    assert_eq!(kept.last(), points.last());
+    let none = json("0");
+    assert_eq!(none["equity"].as_array().unwrap().len(), 0);
+    for doc in [&every100, &none] {
+        assert_eq!(doc["hash"], full["hash"]);
+        assert_eq!(doc["metrics"], full["metrics"]);
+    }
+}
