@@ -24,6 +24,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use chrono::SecondsFormat;
+use stratagraph_engine::columnar::{import_columnar_path, preview_columnar_path, Columnar};
 use stratagraph_engine::import::{import_csv, sniff_path, FileLayout};
 use stratagraph_engine::{Bars, CanonicalError};
 use uuid::Uuid;
@@ -279,7 +280,9 @@ pub fn delete(ctx: &Ctx, id: &str) -> ApiResult<()> {
 fn role_of(name: &str, index: usize) -> Option<&'static str> {
     let n = name.trim().trim_matches('"').to_ascii_lowercase();
     match n.as_str() {
-        "date" | "time" | "datetime" | "timestamp" | "date_time" | "ts" => Some("time"),
+        "date" | "time" | "datetime" | "timestamp" | "date_time" | "ts" | "__index_level_0__" => {
+            Some("time")
+        }
         "" if index == 0 => Some("time"),
         "open" | "o" => Some("open"),
         "high" | "h" => Some("high"),
@@ -331,6 +334,38 @@ pub fn preview(path: &str) -> ApiResult<DatasetPreview> {
     let file = std::fs::File::open(&path)
         .map_err(|e| IpcError::io(format!("Cannot open {}", path.display()), e))?;
     let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let suggested_name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().replace(['_', '-'], " "))
+        .unwrap_or_default();
+    if let Some(format) = Columnar::of_path(&path) {
+        let (names, rows) = preview_columnar_path(&path, format, PREVIEW_ROWS)
+            .map_err(|e| IpcError::invalid(format!("Cannot read the file: {e}")))?;
+        let mut seen = std::collections::HashSet::new();
+        let columns: Vec<PreviewColumn> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| PreviewColumn {
+                name: name.clone(),
+                role: role_of(name, i)
+                    .filter(|r| seen.insert(*r))
+                    .map(str::to_owned),
+            })
+            .collect();
+        let missing = ["time", "open", "high", "low", "close"]
+            .into_iter()
+            .filter(|r| !seen.contains(r))
+            .map(str::to_owned)
+            .collect();
+        return Ok(DatasetPreview {
+            columns,
+            rows,
+            missing,
+            bytes,
+            suggested_name,
+            layout: format.describe().to_owned(),
+        });
+    }
     let detected =
         sniff_path(&path).map_err(|e| IpcError::invalid(format!("Cannot read the file: {e}")))?;
     let headerless = detected.layout == FileLayout::BinanceKlines;
@@ -378,10 +413,6 @@ pub fn preview(path: &str) -> ApiResult<DatasetPreview> {
         .filter(|r| !seen.contains(r))
         .map(str::to_owned)
         .collect();
-    let suggested_name = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().replace(['_', '-'], " "))
-        .unwrap_or_default();
     Ok(DatasetPreview {
         columns,
         rows,
@@ -449,7 +480,12 @@ pub async fn import(
     let flag: Arc<AtomicBool> = job.flag();
     let report = Arc::clone(&on_progress);
     let id_for_worker = job_id.clone();
+    let columnar = Columnar::of_path(&path);
     let bars = tokio::task::spawn_blocking(move || {
+        if let Some(format) = columnar {
+            // Columnar files load in one pass at memory speed; cancel is seen between batches.
+            return import_columnar_path(&path, format, &flag);
+        }
         let reader = std::io::BufReader::with_capacity(1 << 20, file);
         import_csv(
             reader,

@@ -5,12 +5,14 @@ use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
 
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 use stratagraph_engine::backtest::{self, BacktestResult, Trade};
 use stratagraph_engine::bars::iso8601;
 use stratagraph_engine::catalog::catalog as node_catalog;
+use stratagraph_engine::columnar::{import_columnar_path, Columnar};
 use stratagraph_engine::compile::{compile, CompileError, Plan};
 use stratagraph_engine::graph::Graph;
 use stratagraph_engine::numfmt::human;
@@ -44,8 +46,9 @@ pub struct ValidateArgs {
 pub struct BacktestArgs {
     /// The graph file (JSON).
     pub graph: PathBuf,
-    /// OHLCV CSV file.
-    #[arg(long, value_name = "FILE.csv")]
+    /// OHLCV file: CSV (header row, MetaTrader export or Binance kline dump), Parquet
+    /// (`.parquet`) or Arrow IPC (`.arrow`, `.feather`).
+    #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
     /// Set a strategy parameter (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
@@ -62,6 +65,10 @@ pub struct BacktestArgs {
     /// Print one JSON document: metrics, trades, equity and hash.
     #[arg(long)]
     pub json: bool,
+    /// With `--json`: keep every Nth bar of the equity curve (and always the last); 0 leaves
+    /// the curve out. Metrics and the hash are computed from every bar either way.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub equity_every: usize,
     /// Record the run in the database (`--db`) against the LATEST saved version of this
     /// strategy (id or slug); local runs are never metered. The graph file must equal that version (layout aside); otherwise the run is refused, so a
     /// stored run always describes a stored graph: save the file first with
@@ -245,7 +252,11 @@ pub fn parse_params(pairs: &[String]) -> Result<BTreeMap<String, f64>, String> {
 
 /// Loads bars from a CSV file.
 pub fn load_bars(path: &Path) -> Result<Bars, String> {
-    import::import_csv_path(path).map_err(|e| format!("{}: {e}", path.display()))
+    match Columnar::of_path(path) {
+        Some(format) => import_columnar_path(path, format, &AtomicBool::new(false)),
+        None => import::import_csv_path(path),
+    }
+    .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// A backtest ready to run: the graph file as read and the plan compiled from it.
@@ -325,13 +336,16 @@ pub fn trade_json(t: &Trade) -> Value {
 }
 
 /// The `--json` document of a backtest.
-pub fn result_json(r: &BacktestResult, bars: &Bars) -> Value {
-    let equity: Vec<Value> = bars
-        .time()
-        .iter()
-        .zip(&r.equity)
-        .map(|(&t, &e)| json!([iso8601(t), e]))
-        .collect();
+pub fn result_json(r: &BacktestResult, bars: &Bars, equity_every: usize) -> Value {
+    let n = r.equity.len().min(bars.len());
+    let equity: Vec<Value> = if equity_every == 0 {
+        Vec::new()
+    } else {
+        (0..n)
+            .filter(|i| i % equity_every == 0 || i + 1 == n)
+            .map(|i| json!([iso8601(bars.time()[i]), r.equity[i]]))
+            .collect()
+    };
     json!({
         "metrics": r.metrics,
         "trades": r.trades.iter().map(trade_json).collect::<Vec<_>>(),
@@ -387,7 +401,7 @@ pub fn print_result(
 ) -> Result<(), String> {
     let mut w = BufWriter::new(io::stdout().lock());
     let res = if a.json {
-        let mut doc = result_json(r, bars);
+        let mut doc = result_json(r, bars, a.equity_every);
         if let Some(map) = doc.as_object_mut() {
             if let Some(id) = run_id {
                 map.insert("run_id".to_string(), Value::String(id.to_string()));
@@ -512,13 +526,17 @@ pub fn data(c: &DataCmd) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         DataCmd::Inspect { file } => {
-            let detected =
-                import::sniff_path(file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let layout = match Columnar::of_path(file) {
+                Some(format) => format.describe().to_string(),
+                None => import::sniff_path(file)
+                    .map_err(|e| format!("{}: {e}", file.display()))?
+                    .describe(),
+            };
             let b = load_bars(file)?;
             let t = b.time();
             write_stdout(&format!(
                 "layout: {}\n{} bars, {} to {}\n",
-                detected.describe(),
+                layout,
                 b.len(),
                 t.first().map(|&x| iso8601(x)).unwrap_or_default(),
                 t.last().map(|&x| iso8601(x)).unwrap_or_default()

@@ -84,6 +84,7 @@ fn fresh_report(
         commission: None,
         slippage_bps: None,
         json: false,
+        equity_every: 1,
         save: None,
     };
     let (doc, r, bars) = engine_cmds::run_backtest(&args)?;

@@ -25,8 +25,8 @@ use crate::engine_cmds::{
 pub struct SpaceArgs {
     /// The graph file (JSON).
     graph: PathBuf,
-    /// OHLCV CSV file.
-    #[arg(long, value_name = "FILE.csv")]
+    /// OHLCV file: CSV, Parquet or Arrow IPC.
+    #[arg(long, value_name = "FILE")]
     data: PathBuf,
     /// A grid axis: NAME=START:STOP:STEP or NAME=A,B,C (repeatable).
     #[arg(long = "grid", value_name = "AXIS", required = true)]
@@ -149,7 +149,7 @@ pub fn sweep(a: &SweepArgs) -> Result<ExitCode, String> {
         details.push(sweep::rerun(&graph, &bars, row).map_err(|e| e.to_string())?);
     }
     if a.space.json {
-        let detail: Vec<Value> = details.iter().map(|r| result_json(r, &bars)).collect();
+        let detail: Vec<Value> = details.iter().map(|r| result_json(r, &bars, 1)).collect();
         let (pbo, pbo_note) = match &pbo {
             Ok(p) => {
                 let mut v = json!(p);

@@ -695,7 +695,7 @@ fn parse_number(raw: &[u8]) -> Result<f64, String> {
 }
 
 /// Parses a time field into UTC milliseconds since the Unix epoch.
-fn parse_time(raw: &[u8]) -> Result<i64, String> {
+pub(crate) fn parse_time(raw: &[u8]) -> Result<i64, String> {
     let t = raw.trim_ascii();
     if t.is_empty() {
         return Err("empty date/time".into());

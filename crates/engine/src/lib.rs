@@ -3,6 +3,7 @@
 //! No UI, no SQL, no Tauri.
 
 pub mod bars;
+pub mod columnar;
 pub mod import;
 pub mod indicators;
 pub mod synth;

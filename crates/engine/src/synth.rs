@@ -15,7 +15,7 @@
 //! - close = open × (1 + μ + σ z₂) — multiplicative returns, so prices are log-normal-ish;
 //! - high = max(open, close) × (1 + 0.5 σ |z₃|), low = min(open, close) × (1 − 0.5 σ |z₄|);
 //! - volume = round(1,000,000 × step / 1 day × (0.5 + u + 0.5 |z₂|)), busier on big moves;
-//! - every price is rounded to cents and kept within [0.01, 1e12]; high and low are widened
+//! - every price is rounded to cents and kept within [0.01, 1e8]; high and low are widened
 //!   after rounding if needed so they still bracket open and close.
 
 use crate::bars::{BarError, Bars};
@@ -33,7 +33,8 @@ const GAP: f64 = 0.2;
 const WICK: f64 = 0.5;
 const DAILY_VOLUME: f64 = 1_000_000.0;
 const MIN_PRICE: f64 = 0.01;
-const MAX_PRICE: f64 = 1e12;
+/// A tenth of the bars' limit (`bars::MAX_PRICE`), so wicks above a capped close stay valid.
+const MAX_PRICE: f64 = 1e8;
 /// √3, written out so no maths library is involved.
 const SQRT_3: f64 = 1.732_050_807_568_877_2;
 
@@ -72,7 +73,7 @@ pub enum SynthError {
     #[error("step must be at least 1 ms, got {0}")]
     Step(i64),
     /// The start price is not a usable price.
-    #[error("start price must be a finite number between 0.01 and 1e12, got {0}")]
+    #[error("start price must be a finite number between 0.01 and 1e8, got {0}")]
     StartPrice(f64),
     /// The last bar's time does not fit in an `i64`.
     #[error("{bars} bars of {step_ms} ms from {start_ms} run past the largest representable time")]
@@ -139,12 +140,12 @@ fn cents(x: f64) -> f64 {
 /// Generates `cfg.bars` bars of a seeded random walk (see the module docs for the model).
 ///
 /// Every bar satisfies [`crate::bars::check_bar`] by construction: times step by at least 1 ms
-/// without overflow (checked first), prices are finite and in [0.01, 1e12], high is at least
+/// without overflow (checked first), prices are finite and in [0.01, 1e8] (wicks may reach a little above), high is at least
 /// max(open, close) and low at most min(open, close), volumes are finite and non-negative.
 ///
 /// # Errors
 /// [`SynthError::Step`] when `step_ms < 1`, [`SynthError::StartPrice`] for a start price
-/// that is not finite or rounds outside [0.01, 1e12], [`SynthError::TimeOverflow`] when the
+/// that is not finite or rounds outside [0.01, 1e8], [`SynthError::TimeOverflow`] when the
 /// last time does not fit in an `i64`.
 pub fn random_walk(cfg: &SynthConfig) -> Result<Bars, SynthError> {
     if cfg.step_ms < 1 {
@@ -317,7 +318,7 @@ mod tests {
         };
         assert!(random_walk(&huge_step).is_ok());
         let high = SynthConfig {
-            start_price: 1e12,
+            start_price: 1e8,
             bars: 1000,
             ..Default::default()
         };

@@ -166,3 +166,50 @@ async fn binance_and_metatrader_files_preview_with_their_layout_and_import() {
     let ds = datasets::import(&ctx, req(&mt), |_| {}).await.unwrap();
     assert_eq!(ds.bars, 1);
 }
+
+#[tokio::test]
+async fn a_parquet_file_previews_and_imports_like_its_csv() {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch, TimestampMillisecondArray};
+
+    let (dir, ctx, _) = fresh().await;
+    let day = 86_400_000i64;
+    let t0 = 1_704_153_600_000i64;
+    let f = |v: [f64; 3]| Arc::new(Float64Array::from(v.to_vec())) as ArrayRef;
+    let batch = RecordBatch::try_from_iter([
+        (
+            "__index_level_0__",
+            Arc::new(TimestampMillisecondArray::from(vec![
+                t0,
+                t0 + day,
+                t0 + 2 * day,
+            ])) as ArrayRef,
+        ),
+        ("Open", f([10.0, 11.0, 12.0])),
+        ("High", f([11.0, 12.0, 13.0])),
+        ("Low", f([9.0, 10.0, 11.0])),
+        ("Close", f([10.5, 11.5, 12.5])),
+        ("Volume", f([100.0, 200.0, 300.0])),
+    ])
+    .unwrap();
+    let pq = dir.path().join("prices.parquet");
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&pq).unwrap(),
+        batch.schema(),
+        None,
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+
+    let p = datasets::preview(pq.to_str().unwrap()).unwrap();
+    assert_eq!(p.layout, "Parquet file");
+    assert!(p.missing.is_empty(), "{:?}", p.missing);
+    assert_eq!(p.rows.len(), 3);
+    let ds = datasets::import(&ctx, req(&pq), |_| {}).await.unwrap();
+    assert_eq!(ds.bars, 3);
+    assert!(ds.first.starts_with("2024-01-02"), "{}", ds.first);
+    let bars = datasets::load(&ctx, &ds.id).unwrap();
+    assert_eq!(bars.close(), &[10.5, 11.5, 12.5]);
+}

@@ -416,3 +416,86 @@ fn data_inspect_names_the_layout_it_recognised() {
         .ok()
         .starts_with("layout: CSV with a header row, semicolon-separated\n1 bars"));
 }
+
+#[test]
+fn backtest_on_parquet_gives_the_same_result_as_on_the_same_bars_in_csv() {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch, TimestampMillisecondArray};
+
+    let dir = tempfile::tempdir().unwrap();
+    let csv = sample_csv();
+    let bars = stratagraph_engine::import::import_csv_path(std::path::Path::new(&csv)).unwrap();
+    let f = |v: &[f64]| Arc::new(Float64Array::from(v.to_vec())) as ArrayRef;
+    let batch = RecordBatch::try_from_iter([
+        (
+            "Date",
+            Arc::new(TimestampMillisecondArray::from(bars.time().to_vec())) as ArrayRef,
+        ),
+        ("Open", f(bars.open())),
+        ("High", f(bars.high())),
+        ("Low", f(bars.low())),
+        ("Close", f(bars.close())),
+        ("Volume", f(bars.volume())),
+    ])
+    .unwrap();
+    let pq = dir.path().join("bars.parquet");
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(fs::File::create(&pq).unwrap(), batch.schema(), None)
+            .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let pq = pq.to_str().unwrap();
+    let json = |data: &str| run(&["backtest", &sma_graph(), "--data", data, "--json"]).json();
+    let (a, b) = (json(&csv), json(pq));
+    assert_eq!(a["hash"], b["hash"]);
+    assert_eq!(a["trades"], b["trades"]);
+    assert_eq!(a["metrics"], b["metrics"]);
+    assert!(run(&["data", "inspect", pq])
+        .ok()
+        .starts_with("layout: Parquet file\n"));
+    // A file that is not Parquet is a one-line error, never a panic.
+    let junk = dir.path().join("junk.parquet");
+    fs::write(&junk, "not parquet").unwrap();
+    let out = run(&["data", "inspect", junk.to_str().unwrap()]);
+    assert_eq!(out.code, 1, "{out:#?}");
+    assert!(
+        out.stderr.contains("not a readable Parquet file"),
+        "{out:#?}"
+    );
+    assert!(!out.stderr.contains("panicked"));
+}
+
+#[test]
+fn equity_every_decimates_or_drops_the_curve_and_keeps_metrics_and_hash() {
+    let json = |every: &str| {
+        run(&[
+            "backtest",
+            &sma_graph(),
+            "--data",
+            &sample_csv(),
+            "--json",
+            "--equity-every",
+            every,
+        ])
+        .json()
+    };
+    let full = json("1");
+    let points = full["equity"].as_array().unwrap().clone();
+    let n = points.len();
+    let every100 = json("100");
+    let kept = every100["equity"].as_array().unwrap();
+    // Bars 0, 100, 200, … and the last.
+    assert_eq!(
+        kept.len(),
+        (n - 1) / 100 + 1 + usize::from((n - 1) % 100 != 0)
+    );
+    assert_eq!(kept[1], points[100]);
+    assert_eq!(kept.last(), points.last());
+    let none = json("0");
+    assert_eq!(none["equity"].as_array().unwrap().len(), 0);
+    for doc in [&every100, &none] {
+        assert_eq!(doc["hash"], full["hash"]);
+        assert_eq!(doc["metrics"], full["metrics"]);
+    }
+}

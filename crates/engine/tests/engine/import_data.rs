@@ -217,3 +217,108 @@ mod layouts {
         assert_eq!(reason, "price 1e10 is above the limit 1e9");
     }
 }
+
+mod columnar {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, TimestampMillisecondArray};
+    use stratagraph_engine::backtest::backtest;
+    use stratagraph_engine::columnar::{import_columnar_path, Columnar};
+    use stratagraph_engine::compile::compile_json;
+    use stratagraph_engine::import::{import_csv_path, write_csv, ImportError};
+    use stratagraph_engine::synth::{random_walk, SynthConfig};
+    use stratagraph_engine::Bars;
+
+    fn batch(b: &Bars, time: ArrayRef) -> RecordBatch {
+        let f = |v: &[f64]| Arc::new(Float64Array::from(v.to_vec())) as ArrayRef;
+        RecordBatch::try_from_iter([
+            ("Date", time),
+            ("Open", f(b.open())),
+            ("High", f(b.high())),
+            ("Low", f(b.low())),
+            ("Close", f(b.close())),
+            ("Volume", f(b.volume())),
+        ])
+        .unwrap()
+    }
+
+    fn write_parquet(path: &std::path::Path, batch: &RecordBatch) {
+        let file = std::fs::File::create(path).unwrap();
+        let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+        w.write(batch).unwrap();
+        w.close().unwrap();
+    }
+
+    #[test]
+    fn parquet_and_arrow_ipc_give_the_same_bars_and_run_as_csv() {
+        let dir = tempfile::tempdir().unwrap();
+        let bars = random_walk(&SynthConfig::default()).unwrap();
+        let csv = dir.path().join("bars.csv");
+        write_csv(&bars, std::fs::File::create(&csv).unwrap()).unwrap();
+        let from_csv = import_csv_path(&csv).unwrap();
+
+        let ts = Arc::new(TimestampMillisecondArray::from(bars.time().to_vec())) as ArrayRef;
+        let b = batch(&bars, ts);
+        let pq = dir.path().join("bars.parquet");
+        write_parquet(&pq, &b);
+        let ipc = dir.path().join("bars.arrow");
+        let mut w = arrow_ipc::writer::FileWriter::try_new(
+            std::fs::File::create(&ipc).unwrap(),
+            &b.schema(),
+        )
+        .unwrap();
+        w.write(&b).unwrap();
+        w.finish().unwrap();
+
+        let never = AtomicBool::new(false);
+        let from_pq = import_columnar_path(&pq, Columnar::Parquet, &never).unwrap();
+        let from_ipc = import_columnar_path(&ipc, Columnar::ArrowIpc, &never).unwrap();
+        assert_eq!(from_pq, from_csv);
+        assert_eq!(from_ipc, from_csv);
+
+        let doc: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../../examples/sma_crossover.json"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let plan = compile_json(&doc, &Default::default()).unwrap();
+        let (a, b) = (backtest(&plan, &from_csv), backtest(&plan, &from_pq));
+        assert_eq!((a.hash, a.trades), (b.hash, b.trades));
+    }
+
+    #[test]
+    fn a_bad_row_in_parquet_names_the_row_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let bars = random_walk(&SynthConfig {
+            bars: 10,
+            ..SynthConfig::default()
+        })
+        .unwrap();
+        // Integer row numbers as times: refused like a CSV RangeIndex.
+        let rows = Arc::new(Int64Array::from((0..10).collect::<Vec<i64>>())) as ArrayRef;
+        let pq = dir.path().join("range.parquet");
+        write_parquet(&pq, &batch(&bars, rows));
+        match import_columnar_path(&pq, Columnar::Parquet, &AtomicBool::new(false)) {
+            Err(ImportError::Row {
+                line,
+                column,
+                reason,
+            }) => {
+                assert_eq!((line, column.as_str()), (1, "Date"));
+                assert!(reason.contains("RangeIndex"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // A file that is not Parquet is a clear error, not a panic.
+        let junk = dir.path().join("junk.parquet");
+        std::fs::write(&junk, "Date,Open\n").unwrap();
+        let err = import_columnar_path(&junk, Columnar::Parquet, &AtomicBool::new(false))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a readable Parquet file"), "{err}");
+    }
+}

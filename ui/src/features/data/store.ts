@@ -43,7 +43,15 @@ export const useData = create<DataState>()((set, get) => ({
   importing: false,
   progress: null,
   pickFile: async () => {
-    const path = await pickPath(() => dialogs.openFile('Import market data (CSV)', ['csv', 'txt']));
+    const path = await pickPath(() =>
+      dialogs.openFile('Import market data (CSV, Parquet, Arrow)', [
+        'csv',
+        'txt',
+        'parquet',
+        'arrow',
+        'feather',
+      ]),
+    );
     if (!path) return;
     try {
       const preview = await api.datasetPreview(path);
