@@ -10,6 +10,8 @@
 // backtest, a 10,000-combination sweep of it), printed and saved to figures.json. Research
 // (issue 13): a sweep of the example with its heatmap and a cell run in full, a walk-forward,
 // a Monte Carlo with the deflated Sharpe ratio and trial count. Timings are reported, never asserted.
+// With E2E_SCENARIO=first-start only the first start and one run are checked (the installed
+// Debian package's check, scripts/test-package.sh).
 // Prints "N passed, N failed" and exits non-zero on any failure.
 import { remote } from 'webdriverio';
 import { execFileSync } from 'node:child_process';
@@ -20,6 +22,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const APP = process.env.STRATAGRAPH_E2E_APP;
+// E2E_SCENARIO=first-start: only the start with the example graph on screen and one run.
+const FIRST_START_ONLY = process.env.E2E_SCENARIO === 'first-start';
 const OUT = process.env.E2E_ARTIFACTS ?? 'artifacts/e2e';
 mkdirSync(OUT, { recursive: true });
 
@@ -308,6 +312,22 @@ async function runBacktestFromEditor(expectedRuns) {
   await until(async () => (await count('run-row')) >= expectedRuns, `${expectedRuns} runs in the history`, 30_000);
 }
 
+/** Run in the editor gives a result: metrics, trades and the backend's charts. */
+async function runGivesResult(expectedRuns) {
+  const t = Date.now();
+  await runBacktestFromEditor(expectedRuns);
+  figures.runToResultsMs = Date.now() - t;
+  console.log(`     Run → results view: ${figures.runToResultsMs} ms`);
+  await waitFor('metric-cards');
+  await until(async () => (await count('trade-row')) > 0, 'trades in the table');
+  await waitFor('trades-table');
+  for (const kind of ['equity', 'drawdown', 'price']) {
+    await until(() => chartLoaded(kind), `the ${kind} chart drawn by the backend`, 20_000);
+  }
+  await noErrorBanner();
+  await shot('03-results');
+}
+
 async function main() {
   await step('app starts with its window', async () => {
     const t0 = await start();
@@ -338,6 +358,12 @@ async function main() {
     console.log(`     idle RSS after start: ${figures.idleRssMb} MB in ${rss.processes} processes (app + WebKit)`);
     saveFigures();
   });
+
+  // The installed package's check (scripts/test-package.sh): first start and one run only.
+  if (FIRST_START_ONLY) {
+    await step('Run gives a result', () => runGivesResult(1));
+    return;
+  }
 
   await step('breaking an edge marks the node and lists the problem', async () => {
     await clickEdge('golden_cross:out->buy:when');
@@ -375,20 +401,7 @@ async function main() {
     if (!rows.some((t) => t.includes('e2e: moved the fast SMA'))) throw new Error(`note missing: ${rows}`);
   });
 
-  await step('run a backtest: metrics and trades', async () => {
-    const t = Date.now();
-    await runBacktestFromEditor(1);
-    figures.runToResultsMs = Date.now() - t;
-    console.log(`     Run → results view: ${figures.runToResultsMs} ms`);
-    await waitFor('metric-cards');
-    await until(async () => (await count('trade-row')) > 0, 'trades in the table');
-    await waitFor('trades-table');
-    for (const kind of ['equity', 'drawdown', 'price']) {
-      await until(() => chartLoaded(kind), `the ${kind} chart drawn by the backend`, 20_000);
-    }
-    await noErrorBanner();
-    await shot('03-results');
-  });
+  await step('run a backtest: metrics and trades', () => runGivesResult(1));
 
   await step('charts: zoom re-renders, a trade jumps the price chart', async () => {
     const src = (kind) => browser.execute((k) =>
