@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what the test suite needs (idempotently) and runs all of it: the UI's checks,
-# formatting, lints, every Rust test (PostgreSQL included), the generated-bindings check and
-# the end-to-end suite on the real app. The README's test command; CI runs it (.ci/run).
+# formatting, lints, every Rust test (PostgreSQL included), the generated-bindings check,
+# the end-to-end suite on the real app and the Debian package installed in a fresh root.
+# The README's test command; CI runs it (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -71,5 +72,9 @@ bash scripts/check-bindings.sh
 
 step "end-to-end tests on the real app (Xvfb, tauri-driver)"
 bash e2e/run.sh
+
+# Root only (it makes a chroot); the step fails rather than skip when it cannot run.
+step "Debian package: release build, install in a fresh Debian 12 root, upgrade, e2e, purge"
+bash scripts/test-package.sh
 
 step "all checks passed"
