@@ -23,7 +23,10 @@ import { join } from 'node:path';
 
 const APP = process.env.STRATAGRAPH_E2E_APP;
 // E2E_SCENARIO=first-start: only the start with the example graph on screen and one run.
+// E2E_SCENARIO=upgraded: a later start (after a package upgrade): the example opens from the
+// library with its earlier runs, and Run gives a result.
 const FIRST_START_ONLY = process.env.E2E_SCENARIO === 'first-start';
+const UPGRADED_ONLY = process.env.E2E_SCENARIO === 'upgraded';
 const OUT = process.env.E2E_ARTIFACTS ?? 'artifacts/e2e';
 mkdirSync(OUT, { recursive: true });
 
@@ -334,6 +337,22 @@ async function main() {
     await until(async () => (await browser.getTitle()) === 'Stratagraph', 'window title is Stratagraph', 20_000);
     console.log(`     session + first page: ${Date.now() - t0} ms`);
   });
+
+  if (UPGRADED_ONLY) {
+    await step('after the upgrade: the earlier run, the example in the library, Run gives a result', async () => {
+      await click('nav-runs');
+      await until(async () => (await count('run-row')) >= 1, 'the earlier run in the history', 20_000);
+      await click('nav-library');
+      await waitFor('library');
+      await until(async () => (await (await el('library')).getText()).includes('SMA crossover (example)'),
+        'the example strategy in the library');
+      const open = await el('strategy-open');
+      await ((await open.isExisting()) ? open : browser.$('button=Edit')).click();
+      await waitFor('node-fast', 20_000);
+      await runGivesResult(2);
+    });
+    return;
+  }
 
   await step('first start shows the example graph, valid', async () => {
     await waitFor('editor', 30_000);

@@ -7,7 +7,8 @@
 #!      and runs the first-start e2e check on the installed app (e2e/scenario.mjs with
 #!      E2E_SCENARIO=first-start: the example graph on screen, Run gives a result);
 #!   2. upgrades to the package just built (N+1): every strategy, version and run is still
-#!      there, in the platform data directory, and the upgraded app passes the same check;
+#!      there, in the platform data directory, and the upgraded app shows the earlier run and the
+#!      example from its library and runs it (E2E_SCENARIO=upgraded);
 #!   3. removes and purges the package: the binaries are gone, the user's data is untouched.
 #! N is the package just built, repacked with a lower version (`<version>~prev`).
 #! Needs root (chroot, mounts). Figures (package size, cold start, idle memory, step times)
@@ -166,7 +167,7 @@ free_port() {
 }
 # The first-start check on the installed app (the app of the package installed now).
 e2e_installed() {
-  local name=$1 port native
+  local name=$1 scenario=$2 port native
   port=$(free_port)
   native=$(free_port)
   # Its own process group, so the driver, WebKitWebDriver, the app and D-Bus end together.
@@ -180,14 +181,14 @@ e2e_installed() {
     kill -0 "$DRIVER" 2>/dev/null || { echo "test-package: tauri-driver exited" >&2; return 1; }
     sleep 0.1
   done
-  DISPLAY=":$DISPLAY_NUM" E2E_SCENARIO=first-start E2E_DRIVER_PORT="$port" \
+  DISPLAY=":$DISPLAY_NUM" E2E_SCENARIO="$scenario" E2E_DRIVER_PORT="$port" \
     STRATAGRAPH_E2E_APP=/usr/bin/stratagraph-app E2E_ARTIFACTS="$ART/e2e-$name" \
     node e2e/scenario.mjs
   kill -- "-$DRIVER" 2>/dev/null || true
   wait "$DRIVER" 2>/dev/null || true
   DRIVER=
 }
-e2e_installed "$PREV"
+e2e_installed "$PREV" first-start
 DATA_DIR=/home/tester/.local/share/stratagraph
 for f in stratagraph.db app-state.json; do
   [[ -f "$CH$DATA_DIR/$f" ]] || { echo "test-package: the app keeps no $f in $DATA_DIR" >&2; exit 1; }
@@ -215,7 +216,7 @@ assert len(runs) >= 3, f"expected the 3 runs made before the upgrade, found {len
 PY
 lap upgrade
 
-e2e_installed "$VERSION"
+e2e_installed "$VERSION" upgraded
 # The upgraded app ran the example once more: one run more, all the others unchanged.
 as_user stratagraph runs list --json >"$ART/runs-after-e2e.json"
 python3 - "$ART/data-after-upgrade.txt" "$ART/runs-after-e2e.json" <<'PY'
