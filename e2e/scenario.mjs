@@ -13,6 +13,8 @@
 // legend, indicator overlays and panes, crosshair, trade tooltips, dated "why" view, costs in
 // the history and the graph diff in a comparison; the Problems list never pushing the graph out
 // of view. Timings are reported, never asserted.
+// With E2E_SCENARIO=first-start only the first start and one run are checked (the installed
+// Debian package's check, scripts/test-package.sh).
 // Prints "N passed, N failed" and exits non-zero on any failure.
 import { remote } from 'webdriverio';
 import { execFileSync } from 'node:child_process';
@@ -23,6 +25,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const APP = process.env.STRATAGRAPH_E2E_APP;
+// E2E_SCENARIO=first-start: only the start with the example graph on screen and one run.
+// E2E_SCENARIO=upgraded: a later start (after a package upgrade): the example opens from the
+// library with its earlier runs, and Run gives a result.
+const FIRST_START_ONLY = process.env.E2E_SCENARIO === 'first-start';
+const UPGRADED_ONLY = process.env.E2E_SCENARIO === 'upgraded';
 const OUT = process.env.E2E_ARTIFACTS ?? 'artifacts/e2e';
 mkdirSync(OUT, { recursive: true });
 
@@ -311,12 +318,44 @@ async function runBacktestFromEditor(expectedRuns) {
   await until(async () => (await count('run-row')) >= expectedRuns, `${expectedRuns} runs in the history`, 30_000);
 }
 
+/** Run in the editor gives a result: metrics, trades and the backend's charts. */
+async function runGivesResult(expectedRuns) {
+  const t = Date.now();
+  await runBacktestFromEditor(expectedRuns);
+  figures.runToResultsMs = Date.now() - t;
+  console.log(`     Run → results view: ${figures.runToResultsMs} ms`);
+  await waitFor('metric-cards');
+  await until(async () => (await count('trade-row')) > 0, 'trades in the table');
+  await waitFor('trades-table');
+  for (const kind of ['equity', 'drawdown', 'price']) {
+    await until(() => chartLoaded(kind), `the ${kind} chart drawn by the backend`, 20_000);
+  }
+  await noErrorBanner();
+  await shot('03-results');
+}
+
 async function main() {
   await step('app starts with its window', async () => {
     const t0 = await start();
     await until(async () => (await browser.getTitle()) === 'Stratagraph', 'window title is Stratagraph', 20_000);
     console.log(`     session + first page: ${Date.now() - t0} ms`);
   });
+
+  if (UPGRADED_ONLY) {
+    await step('after the upgrade: the earlier run, the example in the library, Run gives a result', async () => {
+      await click('nav-runs');
+      await until(async () => (await count('run-row')) >= 1, 'the earlier run in the history', 20_000);
+      await click('nav-library');
+      await waitFor('library');
+      await until(async () => (await (await el('library')).getText()).includes('SMA crossover (example)'),
+        'the example strategy in the library');
+      const open = await el('strategy-open');
+      await ((await open.isExisting()) ? open : browser.$('button=Edit')).click();
+      await waitFor('node-fast', 20_000);
+      await runGivesResult(2);
+    });
+    return;
+  }
 
   await step('first start shows the example graph, valid', async () => {
     await waitFor('editor', 30_000);
@@ -341,6 +380,12 @@ async function main() {
     console.log(`     idle RSS after start: ${figures.idleRssMb} MB in ${rss.processes} processes (app + WebKit)`);
     saveFigures();
   });
+
+  // The installed package's check (scripts/test-package.sh): first start and one run only.
+  if (FIRST_START_ONLY) {
+    await step('Run gives a result', () => runGivesResult(1));
+    return;
+  }
 
   await step('breaking an edge marks the node and lists the problem', async () => {
     // Nodes outside the canvas (none after the first fit; checked again once problems show).
@@ -394,20 +439,7 @@ async function main() {
     if (!rows.some((t) => t.includes('e2e: moved the fast SMA'))) throw new Error(`note missing: ${rows}`);
   });
 
-  await step('run a backtest: metrics and trades', async () => {
-    const t = Date.now();
-    await runBacktestFromEditor(1);
-    figures.runToResultsMs = Date.now() - t;
-    console.log(`     Run → results view: ${figures.runToResultsMs} ms`);
-    await waitFor('metric-cards');
-    await until(async () => (await count('trade-row')) > 0, 'trades in the table');
-    await waitFor('trades-table');
-    for (const kind of ['equity', 'drawdown', 'price']) {
-      await until(() => chartLoaded(kind), `the ${kind} chart drawn by the backend`, 20_000);
-    }
-    await noErrorBanner();
-    await shot('03-results');
-  });
+  await step('run a backtest: metrics and trades', () => runGivesResult(1));
 
   await step('charts: zoom re-renders, a trade jumps the price chart', async () => {
     const src = (kind) => browser.execute((k) =>
