@@ -439,7 +439,15 @@ async function main() {
     if (!rows.some((t) => t.includes('e2e: moved the fast SMA'))) throw new Error(`note missing: ${rows}`);
   });
 
+  const unreadBadge = async () => {
+    const badge = await el('inbox-badge');
+    return (await badge.isExisting()) ? Number(await badge.getText()) : 0;
+  };
+  const unreadBeforeRun = await unreadBadge();
   await step('run a backtest: metrics and trades', () => runGivesResult(1));
+  await step('a finished backtest reaches the inbox badge with no paper run going', async () => {
+    await until(async () => (await unreadBadge()) > unreadBeforeRun, 'the unread count to grow', 20_000);
+  });
 
   await step('charts: zoom re-renders, a trade jumps the price chart', async () => {
     const src = (kind) => browser.execute((k) =>
