@@ -45,7 +45,7 @@
 //!   its fills, closed trades, events and replay data live in `paper_bars`, `paper_fills`,
 //!   `paper_trades`, `paper_events` and `paper_replay_data`, and `paper_run_leases` (local
 //!   only) says which process drives a run. Runs, fills, trades and events sync
-//!   (`0008_paper_sync.sql`); `driver_device` names the device that drives a run
+//!   (`0007_paper_sync.sql`); `driver_device` names the device that drives a run
 //!   (`local_device` holds this installation's id), and bars, replay data and leases stay
 //!   on that device.
 //! * `sync_remote` (local only, `migrations/local/0002_sync_remote.sql`): the remote server's

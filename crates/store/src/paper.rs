@@ -473,7 +473,7 @@ async fn hold_lease(
     }))
 }
 
-/// SQL for this device's id (`local_device`, migrations/local/0008_paper_sync.sql).
+/// SQL for this device's id (`local_device`, migrations/local/0007_paper_sync.sql).
 const THIS_DEVICE: &str = "(SELECT device_id FROM local_device WHERE id = 1)";
 
 async fn device_id(conn: &mut SqliteConnection) -> Result<Uuid> {

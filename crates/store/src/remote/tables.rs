@@ -244,7 +244,7 @@ pub(crate) static TABLES: &[Table] = &[
             c("notifications_held", Int),
             c("updated_at", Time),
             // Which device drives the run; the lease (which process on that device) and the
-            // bars and replay data the run reads stay local (migrations/local/0008).
+            // bars and replay data the run reads stay local (migrations/local/0007).
             c("driver_device", Kind::Id),
         ],
         remote_key: "id",
