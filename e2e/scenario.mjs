@@ -604,6 +604,9 @@ async function main() {
     await waitFor('paper-detail', 20_000);
     await until(async () => Number(await (await el('paper-fills')).getText()) > 0, 'a paper fill', 60_000);
     await until(async () => (await (await el('paper-status')).getText()) === 'running', 'the run is running');
+    if (await (await el('paper-driven-elsewhere')).isExisting()) {
+      throw new Error('a run started on this device is shown as driven elsewhere');
+    }
     await waitFor('inbox-badge', 20_000);
     await click('nav-inbox');
     await waitFor('inbox-view');

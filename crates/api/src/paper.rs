@@ -130,6 +130,9 @@ pub struct PaperRunSummary {
     pub last_bar_time: Option<String>,
     /// Created, ISO 8601.
     pub created_at: String,
+    /// Whether this device processes its bars: a run started or last resumed on another
+    /// device is driven there and only shown here (resuming it here moves it).
+    pub driven_here: bool,
 }
 
 /// A fill.
@@ -212,7 +215,7 @@ pub struct Inbox {
     pub items: Vec<InboxItem>,
 }
 
-fn summary(r: &PaperTradeRun) -> PaperRunSummary {
+fn summary(r: &PaperTradeRun, here: Uuid) -> PaperRunSummary {
     let perf = r.performance_snapshot.as_ref();
     let num = |k: &str| perf.and_then(|p| p.get(k)).and_then(Value::as_f64);
     PaperRunSummary {
@@ -239,6 +242,7 @@ fn summary(r: &PaperTradeRun) -> PaperRunSummary {
             .cloned(),
         last_bar_time: r.last_bar_time.map(ms_to_rfc3339),
         created_at: r.created_at.to_rfc3339(),
+        driven_here: r.driver_device == Some(here),
     }
 }
 
@@ -319,7 +323,7 @@ pub async fn start_run(ctx: &Ctx, input: PaperStartInput) -> ApiResult<PaperRunS
         start_after: None,
     };
     let run = start(&ctx.store, &req).await.map_err(paper_err)?;
-    Ok(summary(&run))
+    Ok(summary(&run, ctx.store.device_id().await?))
 }
 
 /// `paperList`: every run, newest first.
@@ -328,12 +332,13 @@ pub async fn start_run(ctx: &Ctx, input: PaperStartInput) -> ApiResult<PaperRunS
 ///
 /// `storage`.
 pub async fn list(ctx: &Ctx) -> ApiResult<Vec<PaperRunSummary>> {
+    let here = ctx.store.device_id().await?;
     Ok(ctx
         .store
         .list_all_paper_runs()
         .await?
         .iter()
-        .map(summary)
+        .map(|r| summary(r, here))
         .collect())
 }
 
@@ -386,7 +391,7 @@ pub async fn get(ctx: &Ctx, id: &str) -> ApiResult<PaperRunDetail> {
         })
         .collect();
     Ok(PaperRunDetail {
-        run: summary(&run),
+        run: summary(&run, ctx.store.device_id().await?),
         equity,
         fills,
         trades: ctx.store.paper_trades(id).await?,
@@ -439,7 +444,7 @@ pub async fn set_status(
         ));
     }
     let run = ctx.store.set_paper_run_status(id, &change).await?;
-    Ok(summary(&run))
+    Ok(summary(&run, ctx.store.device_id().await?))
 }
 
 /// `paperReconcile`: the reconciliation as JSON (`seen`, `feed`; see docs/paper-trading.md).

@@ -40,7 +40,7 @@ fn input(version_id: String, dataset_id: Option<String>) -> PaperStartInput {
 
 #[tokio::test]
 async fn a_replay_run_trades_in_the_background_and_fills_the_inbox() {
-    let (_dir, ctx, clock) = fresh().await;
+    let (dir, ctx, clock) = fresh().await;
     let info = app::app_info(&ctx);
     let strategy = info.example_strategy_id.clone().unwrap();
     let version = strategies::versions_list(&ctx, &strategy).await.unwrap()[0]
@@ -62,6 +62,7 @@ async fn a_replay_run_trades_in_the_background_and_fills_the_inbox() {
         .await
         .unwrap();
     assert_eq!(run.status, "running");
+    assert!(run.driven_here, "a run started here is driven here");
     let changes = Arc::new(AtomicUsize::new(0));
     let seen = Arc::clone(&changes);
     paper::autostart(Arc::clone(&ctx), move |_| {
@@ -105,6 +106,25 @@ async fn a_replay_run_trades_in_the_background_and_fills_the_inbox() {
     paper::set_status(&ctx, &run.id, "running", None)
         .await
         .unwrap();
+    // A run another device drove last (as a pull brings it) is shown as driven there.
+    let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect_with(
+        &sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("stratagraph.db")),
+    )
+    .await
+    .unwrap();
+    sqlx::query("UPDATE paper_trade_runs SET driver_device = ?1 WHERE id = ?2")
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(&run.id)
+        .execute(&mut db)
+        .await
+        .unwrap();
+    drop(db);
+    assert!(!paper::get(&ctx, &run.id).await.unwrap().run.driven_here);
+    assert!(paper::list(&ctx)
+        .await
+        .unwrap()
+        .iter()
+        .all(|r| !r.driven_here));
     let stopped = paper::set_status(&ctx, &run.id, "stopped", None)
         .await
         .unwrap();

@@ -198,6 +198,12 @@ function Detail({ d }: { d: PaperRunDetail }) {
         <span data-testid="paper-status">{r.status}</span>
       </div>
       {r.statusReason && <p className="muted">{r.statusReason}</p>}
+      {!r.drivenHere && (
+        <p className="muted" data-testid="paper-driven-elsewhere">
+          Another device drives this run (the one where it was started or last resumed): it
+          processes the bars, and this device shows what sync brings.
+        </p>
+      )}
       <p className="muted" data-testid="paper-feed-status">
         {r.feed} {r.symbol} {r.interval} · feed: {r.feedStatus ?? 'not polled yet'}
       </p>

@@ -84,4 +84,9 @@ lastBarTime: string | null,
 /**
  * Created, ISO 8601.
  */
-createdAt: string, };
+createdAt: string, 
+/**
+ * Whether this device processes its bars: a run started or last resumed on another
+ * device is driven there and only shown here (resuming it here moves it).
+ */
+drivenHere: boolean, };
