@@ -126,13 +126,14 @@ fn user_dto(u: &stratagraph_store::User) -> User {
 ///
 /// `storage`.
 pub async fn profile_get(ctx: &Ctx) -> ApiResult<Profile> {
-    let user = ctx.store.get_user(ctx.user_id().await?).await?;
-    let plan = ctx.store.current_plan(ctx.user_id().await?).await?;
+    let id = ctx.user_id().await?;
+    let user = ctx.store.get_user(id).await?;
+    let plan = ctx.store.current_plan(id).await?;
     // A meter only for what exists and is limited: keys of earlier plans that metered local
     // computation (e.g. `backtests_per_day`) count nothing and are not shown.
     let mut usage = Vec::new();
     for metric in stratagraph_store::METERED {
-        let s = ctx.store.quota_status(ctx.user_id().await?, metric).await?;
+        let s = ctx.store.quota_status(id, metric).await?;
         if let Some(limit) = s.limit {
             usage.push(QuotaUsage {
                 metric: s.metric,

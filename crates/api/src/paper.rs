@@ -480,10 +480,11 @@ fn inbox_item(n: Notification) -> InboxItem {
 ///
 /// `storage`.
 pub async fn inbox(ctx: &Ctx, limit: Option<u32>) -> ApiResult<Inbox> {
-    let unread = ctx.store.unread_count(ctx.user_id().await?).await?;
+    let user = ctx.user_id().await?;
+    let unread = ctx.store.unread_count(user).await?;
     let items = ctx
         .store
-        .list_notifications(ctx.user_id().await?, Some(limit.unwrap_or(200).min(1_000)))
+        .list_notifications(user, Some(limit.unwrap_or(200).min(1_000)))
         .await?
         .into_iter()
         .map(inbox_item)

@@ -648,11 +648,12 @@ pub async fn start(
         ),
         Err(note) => (Value::Null, Value::String(note)),
     };
+    let user = ctx.user_id().await?;
     let record = ctx
         .store
         .save_sweep(&NewSweep {
             strategy_version_id: version.id,
-            requested_by: Some(ctx.user_id().await?),
+            requested_by: Some(user),
             dataset_id: dataset.id.clone(),
             data_hash: dataset.data_hash.clone(),
             spec: json!({
@@ -681,7 +682,7 @@ pub async fn start(
     let _ = ctx
         .store
         .create_notification(
-            ctx.user_id().await?,
+            user,
             NotificationType::SweepDone,
             &json!({
                 "sweepId": record.id.to_string(), "strategyId": strategy.id.to_string(),

@@ -174,9 +174,10 @@ pub async fn run_backtest(
             "slippageBps": plan.settings.slippage_bps,
         },
     });
+    let user = ctx.user_id().await?;
     let run = ctx
         .store
-        .create_run(version.id, Some(ctx.user_id().await?), &parameters)
+        .create_run(version.id, Some(user), &parameters)
         .await?;
     let job = ctx.jobs.start(run.id.to_string());
     let job_id = job.id().to_owned();
@@ -292,7 +293,7 @@ pub async fn run_backtest(
     let _ = ctx
         .store
         .create_notification(
-            ctx.user_id().await?,
+            user,
             NotificationType::BacktestDone,
             &json!({
                 "runId": run.id.to_string(),

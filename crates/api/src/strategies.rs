@@ -129,13 +129,11 @@ pub async fn create(ctx: &Ctx, title: &str, example: Option<&str>) -> ApiResult<
         }
         None => (examples::blank_graph(), "Blank strategy".to_owned()),
     };
-    let strategy = ctx
-        .store
-        .create_strategy(ctx.user_id().await?, title.trim())
-        .await?;
+    let user = ctx.user_id().await?;
+    let strategy = ctx.store.create_strategy(user, title.trim()).await?;
     let version = match ctx
         .store
-        .save_version(strategy.id, &graph, Some(&note), Some(ctx.user_id().await?))
+        .save_version(strategy.id, &graph, Some(&note), Some(user))
         .await
     {
         Ok(v) => v,
@@ -169,10 +167,8 @@ pub async fn duplicate(ctx: &Ctx, id: &str) -> ApiResult<Strategy> {
     if title.chars().count() > 200 {
         title = source.title.clone();
     }
-    let copy = ctx
-        .store
-        .create_strategy(ctx.user_id().await?, &title)
-        .await?;
+    let user = ctx.user_id().await?;
+    let copy = ctx.store.create_strategy(user, &title).await?;
     if !source.tags.is_empty() {
         ctx.store.set_tags(copy.id, &source.tags).await?;
     }
@@ -184,7 +180,7 @@ pub async fn duplicate(ctx: &Ctx, id: &str) -> ApiResult<Strategy> {
         None => (examples::blank_graph(), "Blank strategy".to_owned()),
     };
     ctx.store
-        .save_version(copy.id, &graph, Some(&note), Some(ctx.user_id().await?))
+        .save_version(copy.id, &graph, Some(&note), Some(user))
         .await?;
     Ok(strategy_dto(&ctx.store.get_strategy(copy.id).await?))
 }
