@@ -1,10 +1,12 @@
 //! `stratagraph`: the command line. Every job the app does, headless.
 
+mod cluster_cmds;
 mod edu_cmds;
 mod engine_cmds;
 mod paper_cmds;
 mod report_cmd;
 mod research_cmds;
+mod server_sweep;
 mod store_cmds;
 mod sweep_cmds;
 mod sync_cmds;
@@ -48,8 +50,9 @@ enum Command {
     /// Backtest runs recorded in the local database.
     #[command(subcommand)]
     Runs(store_cmds::RunsCmd),
-    /// Sweep a graph's parameters over a grid (or a random draw from it) on all cores.
-    Sweep(sweep_cmds::SweepArgs),
+    /// Sweep a graph's parameters over a grid (or a random draw from it) on all cores, or one
+    /// shard of it on a cluster (`--shard K/N`, `--emit slurm|kubernetes`, `sweep merge`).
+    Sweep(sweep_cmds::SweepCommand),
     /// Walk-forward analysis: optimise in sample, trade out of sample, stitch the results.
     Walkforward(sweep_cmds::WalkForwardArgs),
     /// Monte Carlo of a stored run's closed trades: shuffle their order or bootstrap them, and
@@ -109,7 +112,7 @@ fn main() -> ExitCode {
         Command::Data(c) => engine_cmds::data(&c),
         Command::Strategy(c) => store_cmds::strategy(cli.db.as_deref(), &c),
         Command::Runs(c) => store_cmds::runs(cli.db.as_deref(), &c),
-        Command::Sweep(a) => sweep_cmds::sweep(&a),
+        Command::Sweep(a) => sweep_cmds::sweep_command(&a),
         Command::Walkforward(a) => sweep_cmds::walkforward(&a),
         Command::Montecarlo(a) => research_cmds::montecarlo(cli.db.as_deref(), &a),
         Command::Report(a) => report_cmd::report(cli.db.as_deref(), &a),

@@ -540,42 +540,37 @@ pub fn run(
     cancel: &AtomicBool,
     progress: &(dyn Fn(SweepProgress) + Sync),
 ) -> Result<SweepResult, SweepError> {
+    let plans = compile_all(graph, spec)?;
+    let indices = (0..plans.len()).collect();
+    run_plans(bars, plans, indices, config, cancel, progress)
+}
+
+/// Every combination of the spec compiled, in the sweep's own order, after validating the
+/// graph.
+pub(crate) fn compile_all(graph: &Graph, spec: &SweepSpec) -> Result<Vec<Plan>, SweepError> {
     let problems = validate::check(graph);
     if !problems.is_empty() {
         return Err(CompileError::Invalid(problems).into());
     }
     let combos = combinations(graph, spec)?;
-    let plans = combos
+    Ok(combos
         .iter()
         .map(|p| compile_checked(graph, p))
-        .collect::<Result<Vec<_>, _>>()?;
-    run_plans(bars, plans, config, cancel, progress)
+        .collect::<Result<Vec<_>, _>>()?)
 }
 
-/// Runs compiled plans (one per combination, all of one graph) with a shared node cache.
-fn run_plans(
+/// Runs compiled plans (one per combination, all of one graph) with a shared node cache;
+/// `indices[i]` is plan `i`'s position in the whole sweep (its rows' `index`).
+pub(crate) fn run_plans(
     bars: &Bars,
     plans: Vec<Plan>,
+    indices: Vec<usize>,
     config: &SweepConfig,
     cancel: &AtomicBool,
     progress: &(dyn Fn(SweepProgress) + Sync),
 ) -> Result<SweepResult, SweepError> {
     let total = plans.len();
-    let mut intern = HashMap::new();
-    let keys: Vec<Vec<usize>> = plans.iter().map(|p| step_keys(p, &mut intern)).collect();
-    // Nodes used by more than one combination are shared; the rest are computed in place.
-    let mut uses: HashMap<usize, usize> = HashMap::new();
-    for (plan, ks) in plans.iter().zip(&keys) {
-        // Steps that read the position depend on the whole combination: never shared.
-        let dependent = dependent_steps(plan);
-        for (i, (step, k)) in plan.steps.iter().zip(ks).enumerate() {
-            if !matches!(step.op, Op::Column(_) | Op::Const(_))
-                && !dependent.get(i).copied().unwrap_or(false)
-            {
-                *uses.entry(*k).or_insert(0) += 1;
-            }
-        }
-    }
+    let (keys, uses) = node_uses(&plans);
     let distinct = uses.len();
     let shared_nodes = uses.values().filter(|&&n| n > 1).count();
     let order = execution_order(&plans);
@@ -642,7 +637,7 @@ fn run_plans(
                     break;
                 };
                 let row = Row {
-                    index: i,
+                    index: indices.get(i).copied().unwrap_or(i),
                     params: plans[i].params.clone(),
                     metrics,
                     blocks,
@@ -681,10 +676,31 @@ fn run_plans(
     })
 }
 
+/// Each plan's step keys, and for every computed (not column, constant or position-dependent)
+/// node instance the number of plans using it.
+pub(crate) fn node_uses(plans: &[Plan]) -> (Vec<Vec<usize>>, HashMap<usize, usize>) {
+    let mut intern = HashMap::new();
+    let keys: Vec<Vec<usize>> = plans.iter().map(|p| step_keys(p, &mut intern)).collect();
+    // Nodes used by more than one combination are shared; the rest are computed in place.
+    let mut uses: HashMap<usize, usize> = HashMap::new();
+    for (plan, ks) in plans.iter().zip(&keys) {
+        // Steps that read the position depend on the whole combination: never shared.
+        let dependent = dependent_steps(plan);
+        for (i, (step, k)) in plan.steps.iter().zip(ks).enumerate() {
+            if !matches!(step.op, Op::Column(_) | Op::Const(_))
+                && !dependent.get(i).copied().unwrap_or(false)
+            {
+                *uses.entry(*k).or_insert(0) += 1;
+            }
+        }
+    }
+    (keys, uses)
+}
+
 /// Combinations ordered so shared nodes stay hot: parameters sorted by how many distinct
 /// values they take, most first, so the parameter with the fewest values varies fastest and
 /// its nodes are reused by every group.
-fn execution_order(plans: &[Plan]) -> Vec<usize> {
+pub(crate) fn execution_order(plans: &[Plan]) -> Vec<usize> {
     let mut distinct: BTreeMap<&str, std::collections::BTreeSet<u64>> = BTreeMap::new();
     for p in plans {
         for (name, v) in &p.params {

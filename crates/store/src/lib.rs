@@ -56,10 +56,14 @@
 //!   `reviewer`, and `template_shares.audience_scope` also takes `cohort` and `organisation`
 //!   (templates the shared server shows this user; cohorts, reviews and clone counts are the
 //!   server's, see `migrations/README.md`).
+//! * `cluster_sweep_links` (local only, `migrations/local/0008_cluster_sweeps.sql`): sweeps
+//!   launched on a cluster from this device, their server sweep id and the local sweep their
+//!   rows became once complete (see [`remote::list_cluster_sweeps`]).
 //!
 //! The remote (PostgreSQL) schema's own departures are listed in `migrations/README.md`.
 
 pub mod clock;
+mod cluster;
 mod compliance;
 mod db;
 pub mod error;
@@ -87,6 +91,7 @@ pub use paper::{
 pub use quotas::{
     free_quota, QuotaWindow, COHORT_SIZE, FREE_PLAN_CODE, METERED, TEMPLATES_PUBLISHED,
 };
+pub use cluster::ClusterLink;
 pub use research::{NewSweep, SweepRecord, SweepRow, SweepStatus, TrialCounts};
 pub use runs::{decimate_equity, MAX_EQUITY_POINTS};
 pub use store::{default_db_path, resolve_db_path, Durability, Store, StoreOptions, DB_ENV_VAR};

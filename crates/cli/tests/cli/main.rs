@@ -2,6 +2,7 @@
 //! the repository's examples and on temporary directories.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod cluster_cmds;
 mod engine_cmds;
 mod paper_cmds;
 mod report_cmd;

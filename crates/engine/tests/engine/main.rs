@@ -14,6 +14,7 @@ mod parity;
 mod position_state;
 mod robust;
 mod streaming;
+mod shards;
 mod sweeps;
 mod validation;
 mod walkforward;

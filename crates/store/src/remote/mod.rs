@@ -41,6 +41,7 @@
 //!   this device lacks of runs it has. Details never change once written, so neither needs
 //!   a queue or a cursor.
 
+mod cluster;
 mod config;
 mod details;
 mod educators;
@@ -52,6 +53,10 @@ mod schema;
 mod secret;
 mod tables;
 
+pub use cluster::{
+    cluster_sweep_rows, connect_url, get_cluster_sweep, list_cluster_sweeps, write_shard,
+    ClusterRow, ClusterSweep, ShardKey, Written, ROWS_PER_BATCH,
+};
 pub use config::{RemoteConfig, SyncRecord, TlsMode};
 pub use educators::{
     add_to_cohort, clone_template, create_cohort, decide_review, grant_role, list_cohorts,

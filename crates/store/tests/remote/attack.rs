@@ -21,6 +21,7 @@ struct Secrets {
     template: Uuid,
     paper: Uuid,
     cohort: Uuid,
+    cluster_sweep: Uuid,
 }
 
 /// Everything that identifies alice's rows as text: the marker and her ids.
@@ -34,19 +35,35 @@ fn needles(s: &Secrets) -> Vec<String> {
         s.template.to_string(),
         s.paper.to_string(),
         s.cohort.to_string(),
+        s.cluster_sweep.to_string(),
     ]
 }
 
 /// Alice's data: a private strategy and version, runs over eleven chunks (inserted by her
 /// own role, so chunks are created by a user's insert), a notification, a private template,
 /// a compliance event, a paper run with a fill, a closed trade and an event, a cohort with a
-/// member, a cohort template under review and a clone by her student. Bob gets a little data
-/// of his own.
+/// member, a cohort template under review and a clone by her student, a cluster sweep with a
+/// finished shard and its rows. Bob gets a little data of his own.
 async fn seed(db: &TestDb, alice_role: &str, alice: Uuid, bob: Uuid) -> Secrets {
     let marker = format!("alice-secret-{}", random_suffix());
     let (strategy, version, template) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
     let paper = Uuid::now_v7();
     let (cohort, cohort_template, student) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let cluster_sweep = Uuid::now_v7();
+    let (h64, d64) = ("a".repeat(64), "b".repeat(64));
+    psql(
+        &db.name,
+        &format!(
+            "INSERT INTO cluster_sweeps (id, owner_id, sweep_hash, data_hash, shards, total, \
+               sort, spec) VALUES ('{cluster_sweep}', '{alice}', '{h64}', '{d64}', 2, 2, \
+               'sharpe', '{{\"m\": \"{marker}\"}}'); \
+             INSERT INTO cluster_sweep_shards (sweep_id, shard, combinations, finished_at) \
+               VALUES ('{cluster_sweep}', 0, 1, now()); \
+             INSERT INTO cluster_sweep_rows (sweep_id, idx, shard, params, metrics, blocks) \
+               VALUES ('{cluster_sweep}', 0, 0, '{{\"m\": \"{marker}\"}}', \
+               '{{\"sharpe\": 1.5}}', '[[1, 2, 3]]');"
+        ),
+    );
     psql(
         &db.name,
         &format!(
@@ -128,6 +145,7 @@ async fn seed(db: &TestDb, alice_role: &str, alice: Uuid, bob: Uuid) -> Secrets 
         template,
         paper,
         cohort,
+        cluster_sweep,
     }
 }
 
@@ -149,6 +167,9 @@ fn alice_digest(db: &TestDb, s: &Secrets) -> String {
         "cohorts",
         "cohort_members",
         "template_clones",
+        "cluster_sweeps",
+        "cluster_sweep_shards",
+        "cluster_sweep_rows",
     ];
     let parts: Vec<String> = tables
         .iter()
@@ -158,8 +179,8 @@ fn alice_digest(db: &TestDb, s: &Secrets) -> String {
                 &format!(
                     "SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' \
                      ORDER BY x::text)), '') FROM {t} x WHERE x::text LIKE '%{}%' \
-                     OR x::text LIKE '%{}%' OR x::text LIKE '%{}%'",
-                    s.marker, s.alice, s.paper
+                     OR x::text LIKE '%{}%' OR x::text LIKE '%{}%' OR x::text LIKE '%{}%'",
+                    s.marker, s.alice, s.paper, s.cluster_sweep
                 ),
             )
         })
@@ -250,6 +271,9 @@ async fn bob_finds_nothing_of_alice_through_any_relation_or_function() {
         "paper_fills",
         "paper_trades",
         "paper_events",
+        "cluster_sweeps",
+        "cluster_sweep_shards",
+        "cluster_sweep_rows",
     ] {
         assert!(relations.contains(&rel.to_owned()), "{rel} is probed");
     }
@@ -343,6 +367,7 @@ async fn bob_finds_nothing_of_alice_through_any_relation_or_function() {
     let reviewed = [
         "sg_audience_includes",
         "sg_clone_template",
+        "sg_cluster_sweep_write",
         "sg_cohort_add",
         "sg_cohort_create",
         "sg_consume",
@@ -418,6 +443,14 @@ async fn bob_finds_nothing_of_alice_through_any_relation_or_function() {
         format!("sg_withdraw_template('{t}')"),
         format!("sg_clone_template('{t}', '{n1}', '{n2}')"),
         format!("sg_grant_role('{bob}', 'admin', true)"),
+        // Bob cannot add rows to alice's cluster sweep, even with its exact identity.
+        format!(
+            "sg_cluster_sweep_write('{}', '{}', '{}', 2, 2, 'sharpe', '{{}}', 1, 1, \
+             '[{{\"idx\": 1, \"params\": {{}}, \"metrics\": {{}}, \"blocks\": []}}]')",
+            secrets.cluster_sweep,
+            "a".repeat(64),
+            "b".repeat(64)
+        ),
         "sg_review_decide((SELECT id FROM compliance_events LIMIT 1), true, 'x')".to_owned(),
     ] {
         assert!(

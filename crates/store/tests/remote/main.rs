@@ -7,6 +7,7 @@
 
 mod attack;
 mod bad_input;
+mod cluster;
 mod common;
 mod converge;
 mod details;
