@@ -80,7 +80,12 @@ for j in "${waitfor[@]}"; do
 done
 job=""
 say "all shards done"
-ls "$work"/shards/shard-*-of-4.json >/dev/null
+for k in 0 1 2 3; do
+    if [[ ! -f $work/shards/shard-$k-of-4.json ]]; then
+        cat "$work"/stratagraph-*.log >&2 2>/dev/null || true
+        fail "shard $k wrote no file"
+    fi
+done
 
 # A shard run twice (given twice) changes nothing; the order does not matter.
 "$bin" sweep merge $(ls "$work"/shards/shard-*-of-4.json | sort -r) "$work/shards/shard-1-of-4.json" \

@@ -67,6 +67,12 @@ if [[ $timescaledb == 1 ]]; then
     unset STRATAGRAPH_TEST_PG_PORT STRATAGRAPH_TEST_TIMESCALEDB
 fi
 
+# A sweep sharded onto a real single-node Slurm (installed and started when missing): a 4-task
+# job array, one task killed with scancel and requeued, merged rows equal to a local run.
+step "sharded sweep on Slurm (scripts/ensure-slurm.sh, scripts/test-slurm.sh)"
+bash scripts/ensure-slurm.sh
+bash scripts/test-slurm.sh "$CARGO_TARGET_DIR/debug/stratagraph"
+
 step "generated IPC bindings are up to date"
 bash scripts/check-bindings.sh
 

@@ -76,12 +76,7 @@ impl Launch {
     pub fn slurm(&self, out_dir: &str) -> String {
         let n = self.shards;
         let out = sh(out_dir);
-        let mut cmd = vec![
-            "\"$STRATAGRAPH\"".to_string(),
-            "sweep".into(),
-            "\"$GRAPH\"".into(),
-        ];
-        cmd.extend(self.words("${SLURM_ARRAY_TASK_ID}", "\"${SLURM_CPUS_PER_TASK:-1}\""));
+        let mut cmd = self.words("${SLURM_ARRAY_TASK_ID}", "\"${SLURM_CPUS_PER_TASK:-1}\"");
         cmd.extend([
             "--out".into(),
             format!("\"$OUT/shard-${{SLURM_ARRAY_TASK_ID}}-of-{n}.json\""),
@@ -103,14 +98,15 @@ impl Launch {
         format!(
             "#!/bin/bash\n\
              # Stratagraph sweep {short}: {total} combinations in {n} shards, one Slurm array\n\
-             # task each (SLURM_ARRAY_TASK_ID = shard). Submit with `sbatch FILE`; once every task\n\
-             # is done: stratagraph sweep merge {out}/shard-*-of-{n}.json --json > merged.json\n\
+             # task each (SLURM_ARRAY_TASK_ID = shard). Submit with `sbatch FILE` (each task's log:\n\
+             # stratagraph-JOB_TASK.log in the folder you submit from); once every task is done:\n\
+             #   stratagraph sweep merge {out}/shard-*-of-{n}.json --json > merged.json\n\
              # A retried or requeued task writes the same rows again. STRATAGRAPH names the CLI.\n\
              #SBATCH --job-name=stratagraph-{short8}\n\
              #SBATCH --array=0-{last}\n\
              #SBATCH --ntasks=1\n\
              #SBATCH --cpus-per-task={cpus}\n\
-             #SBATCH --output={out}/slurm-%A_%a.log\n\
+             #SBATCH --output=stratagraph-%A_%a.log\n\
              #SBATCH --open-mode=append\n\
              #SBATCH --requeue\n\
              set -euo pipefail\n\
@@ -130,7 +126,10 @@ impl Launch {
             last = n.saturating_sub(1),
             cpus = self.cpus,
             graph = self.graph_json,
-            cmd = cmd.join(" \\\n    "),
+            cmd = std::iter::once("\"$STRATAGRAPH\" sweep \"$GRAPH\"".to_string())
+                .chain(cmd.chunks(2).map(|pair| pair.join(" ")))
+                .collect::<Vec<_>>()
+                .join(" \\\n    "),
         )
     }
 
