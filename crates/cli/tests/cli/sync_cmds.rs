@@ -766,3 +766,76 @@ fn publishing_without_a_server_says_it_needs_one_and_does_nothing() {
     ]);
     assert!(e.one_line_error().contains("unknown audience"), "{e:#?}");
 }
+
+/// A sweep's shards write their rows to the server under the user's own login (the URL in a
+/// file of mode 600); a retried shard adds nothing; the server holds every row once.
+#[test]
+fn sweep_shards_write_their_rows_to_the_server_once() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut db = TestDb::new();
+    let owner = Device::new();
+    owner.configure(&db.name, port(), &[]).ok();
+    owner.run(&["sync", "migrate"]).ok();
+    let (role, user, _) = provision(&mut db, "'trader'");
+    let dir = tempfile::tempdir().unwrap();
+    let creds = dir.path().join("server-url");
+    std::fs::write(
+        &creds,
+        format!(
+            "# the shared server\npostgres://{role}:pw-{role}@{HOST}:{}/{}\n",
+            port(),
+            db.name
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&creds, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let c = creds.display().to_string();
+    let sweep = uuid::Uuid::now_v7().to_string();
+    let data = super::sample_csv();
+    let shard = |k: usize| {
+        let spec = format!("{k}/3");
+        run(&[
+            "sweep",
+            &sma_graph(),
+            "--data",
+            &data,
+            "--grid",
+            "fast=4:30:2",
+            "--grid",
+            "slow=20:80:10",
+            "--shard",
+            &spec,
+            "--to-server",
+            &sweep,
+            "--server-credentials",
+            &c,
+        ])
+    };
+    let mut rows = 0;
+    for k in 0..3 {
+        let out = shard(k);
+        out.ok();
+        assert!(out.stderr.contains("new"), "{out:#?}");
+        rows += serde_json::from_str::<Value>(&out.stdout).unwrap()["results"]
+            .as_array()
+            .unwrap()
+            .len();
+    }
+    assert_eq!(rows, 14 * 7);
+    let again = shard(1);
+    assert!(again.stderr.contains("(0 new"), "{again:#?}");
+    assert_eq!(
+        psql(
+            &db.name,
+            &format!(
+                "SELECT count(*) || ' ' || (SELECT count(*) FROM cluster_sweep_shards \
+                 WHERE finished_at IS NOT NULL) FROM cluster_sweep_rows r JOIN cluster_sweeps s \
+                 ON s.id = r.sweep_id WHERE s.owner_id = '{user}'"
+            )
+        ),
+        "98 3"
+    );
+    // Nothing of the credentials reached the output.
+    let pw = format!("pw-{role}");
+    assert!(!again.stdout.contains(&pw) && !again.stderr.contains(&pw));
+}
