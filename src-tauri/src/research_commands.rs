@@ -6,6 +6,7 @@ use stratagraph_api::research::{
     self, Heatmap, HeatmapRequest, MonteCarloDetail, Robustness, RunBreakdown, SweepInput,
     SweepPlan, SweepRequest, SweepRowPage, SweepSummary, WalkForwardDetail, WalkForwardRequest,
 };
+use stratagraph_api::cluster::{self, ClusterScript, ClusterScriptInput, ClusterSweepItem};
 use stratagraph_api::IpcError;
 use tauri::ipc::Channel;
 use tauri::State;
@@ -156,4 +157,28 @@ pub async fn run_robustness(state: State<'_, AppState>, run_id: String) -> Res<R
 #[tauri::command]
 pub async fn run_breakdown(state: State<'_, AppState>, run_id: String) -> Res<RunBreakdown> {
     research::breakdown(&*state.ctx().await?, &run_id).await
+}
+
+/// `clusterScript`.
+#[tauri::command]
+pub async fn cluster_script(
+    state: State<'_, AppState>,
+    input: ClusterScriptInput,
+) -> Res<ClusterScript> {
+    cluster::script(&*state.ctx().await?, input).await
+}
+
+/// `clusterSweeps`.
+#[tauri::command]
+pub async fn cluster_sweeps(state: State<'_, AppState>) -> Res<Vec<ClusterSweepItem>> {
+    cluster::list(&*state.ctx().await?).await
+}
+
+/// `clusterSweepOpen`.
+#[tauri::command]
+pub async fn cluster_sweep_open(
+    state: State<'_, AppState>,
+    sweep_id: String,
+) -> Res<SweepSummary> {
+    cluster::open(&*state.ctx().await?, &sweep_id).await
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use ts_rs::{Config, TS};
 
+use crate::cluster::{ClusterScript, ClusterScriptInput, ClusterSweepItem};
 use crate::dto::*;
 use crate::educators::{
     CheckItem, CohortItem, PublishInput, PublishResult, ReviewItem, TemplateDetailItem,
@@ -32,6 +33,9 @@ fn export_bindings() {
         };
     }
     export!(
+        ClusterScriptInput,
+        ClusterScript,
+        ClusterSweepItem,
         TemplateItem,
         CheckItem,
         ReviewItem,

@@ -20,6 +20,7 @@
 
 pub mod app;
 pub mod charts;
+pub mod cluster;
 pub mod datasets;
 pub mod dto;
 pub mod educators;

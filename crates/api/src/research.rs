@@ -403,29 +403,34 @@ fn lower_is_better(metric: &str) -> bool {
     )
 }
 
+/// An axis as the command line writes it (`--grid` of `stratagraph sweep`).
+pub(crate) fn axis_text(a: &AxisInput) -> ApiResult<String> {
+    match (&a.values, a.start, a.stop) {
+        (Some(v), _, _) if !v.is_empty() => Ok(format!(
+            "{}={}",
+            a.name,
+            v.iter().map(f64::to_string).collect::<Vec<_>>().join(",")
+        )),
+        (_, Some(start), Some(stop)) => Ok(format!(
+            "{}={start}:{stop}:{}",
+            a.name,
+            a.step.unwrap_or(1.0)
+        )),
+        _ => Err(IpcError::invalid(format!(
+            "Parameter \"{}\": give a start and a stop, or a list of values",
+            a.name
+        ))),
+    }
+}
+
 /// The engine's sweep spec from the UI's input.
-fn engine_spec(input: &SweepInput) -> ApiResult<SweepSpec> {
+pub(crate) fn engine_spec(input: &SweepInput) -> ApiResult<SweepSpec> {
     if input.axes.is_empty() {
         return Err(IpcError::invalid("Choose at least one parameter to sweep"));
     }
     let mut axes = Vec::with_capacity(input.axes.len());
     for a in &input.axes {
-        let text = match (&a.values, a.start, a.stop) {
-            (Some(v), _, _) if !v.is_empty() => format!(
-                "{}={}",
-                a.name,
-                v.iter().map(f64::to_string).collect::<Vec<_>>().join(",")
-            ),
-            (_, Some(start), Some(stop)) => {
-                format!("{}={start}:{stop}:{}", a.name, a.step.unwrap_or(1.0))
-            }
-            _ => {
-                return Err(IpcError::invalid(format!(
-                    "Parameter \"{}\": give a start and a stop, or a list of values",
-                    a.name
-                )))
-            }
-        };
+        let text = axis_text(a)?;
         axes.push(parse_axis(&text).map_err(|e| IpcError::invalid(e.to_string()))?);
     }
     let mut names: Vec<&str> = axes.iter().map(|a| a.name.as_str()).collect();
@@ -461,7 +466,7 @@ fn engine_spec(input: &SweepInput) -> ApiResult<SweepSpec> {
 }
 
 /// The saved version's graph, checked.
-async fn load_graph(
+pub(crate) async fn load_graph(
     ctx: &Ctx,
     strategy_id: &str,
     version: i32,
@@ -719,7 +724,7 @@ fn row_dto(r: &stratagraph_store::SweepRow) -> SweepRowDto {
     }
 }
 
-async fn summary(ctx: &Ctx, rec: &SweepRecord) -> ApiResult<SweepSummary> {
+pub(crate) async fn summary(ctx: &Ctx, rec: &SweepRecord) -> ApiResult<SweepSummary> {
     let v = ctx.store.get_version(rec.strategy_version_id).await?;
     let s = ctx.store.get_strategy(v.strategy_id).await?;
     let spec = &rec.spec;

@@ -7,6 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
+use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
@@ -248,7 +249,9 @@ pub(crate) fn shard(a: &SweepArgs) -> Result<ExitCode, String> {
             ));
         }
     }
+    let started = Instant::now();
     let bars = load_data(a.space.data()?, a.cluster.expect_data_hash.as_deref())?;
+    let loaded = started.elapsed().as_secs_f64();
     let mine = planned.parts.get(which.k).map_or(0, Vec::len);
     let pb = bar(mine, a.space.json || a.cluster.out.is_none(), "combinations");
     let never = AtomicBool::new(false);
@@ -262,6 +265,7 @@ pub(crate) fn shard(a: &SweepArgs) -> Result<ExitCode, String> {
     })
     .map_err(|e| e.to_string())?;
     pb.finish_and_clear();
+    let swept = started.elapsed().as_secs_f64() - loaded;
     let data_hash = hex(&bars.hash());
     let doc = json!({
         "shard": {
@@ -273,6 +277,7 @@ pub(crate) fn shard(a: &SweepArgs) -> Result<ExitCode, String> {
         "results": result.rows,
         "blocks": result.rows.iter().map(|r| blocks_json(&r.blocks)).collect::<Vec<_>>(),
     });
+    let mut server_note = String::new();
     if let Some(target) = server {
         let head = server_sweep::ShardHead {
             k: which.k,
@@ -286,12 +291,24 @@ pub(crate) fn shard(a: &SweepArgs) -> Result<ExitCode, String> {
                 "where": a.space.wheres, "sort": a.sort,
             }),
         };
+        let t = Instant::now();
         let written = server_sweep::write_rows(&target, &head, &result.rows)?;
-        eprintln!(
-            "shard {}/{}: {} rows on the server ({} new, {} transactions)",
-            which.k, which.n, written.stored, written.inserted, written.batches
+        server_note = format!(
+            "; {} rows on the server ({} new, {} transactions) in {:.3} s",
+            written.stored,
+            written.inserted,
+            written.batches,
+            t.elapsed().as_secs_f64()
         );
     }
+    // One line for the scheduler's log: what ran, and where the time went.
+    eprintln!(
+        "shard {}/{}: {} combinations in {:.3} s (data {loaded:.3} s, sweep {swept:.3} s){server_note}",
+        which.k,
+        which.n,
+        result.rows.len(),
+        started.elapsed().as_secs_f64()
+    );
     let text = format!("{doc}\n");
     match &a.cluster.out {
         Some(path) => write_atomic(path, &text)?,

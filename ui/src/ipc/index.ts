@@ -8,6 +8,9 @@ import { getCurrentWindow } from '@tauri-apps/api/window';
 import { confirm, open, save } from '@tauri-apps/plugin-dialog';
 import type {
   AppInfo,
+  ClusterScript,
+  ClusterScriptInput,
+  ClusterSweepItem,
   BarValues,
   ChartView,
   Heatmap,
@@ -217,6 +220,13 @@ export const api = {
     onProgress?: (p: Progress) => void,
   ) => call<SweepSummary>('sweep_start', { ...args, onProgress: progressChannel(onProgress) }),
   sweepsList: (strategyId?: string) => call<SweepSummary[]>('sweeps_list', { strategyId }),
+  /** The script that runs a sweep as shards on Slurm (sbatch job array) or Kubernetes
+   * (Indexed Job); with `toServer`, the shards write their rows to the shared server. */
+  clusterScript: (input: ClusterScriptInput) => call<ClusterScript>('cluster_script', { input }),
+  /** The user's cluster sweeps on the shared server, with their progress. */
+  clusterSweeps: () => call<ClusterSweepItem[]>('cluster_sweeps'),
+  /** A complete cluster sweep launched here, stored and returned like a local sweep. */
+  clusterSweepOpen: (sweepId: string) => call<SweepSummary>('cluster_sweep_open', { sweepId }),
   sweepGet: (sweepId: string) => call<SweepSummary>('sweep_get', { sweepId }),
   /** One page of a sweep's rows, sorted by a metric over all of them (best first unless `asc`). */
   sweepRows: (args: {

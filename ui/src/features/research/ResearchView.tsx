@@ -7,6 +7,7 @@ import type { SweepSummary } from '../../ipc/types';
 import { useApp } from '../../shared/app';
 import { fmtDateTime, fmtMetric, fmtNum, METRICS } from '../../shared/format';
 import { svgDataUrl } from '../../shared/svg';
+import { ClusterSweeps } from './ClusterPanel';
 import { cellAt } from './sweep';
 import { useResearch } from './store';
 
@@ -387,6 +388,7 @@ export function ResearchView({ onRunCombination }: { onRunCombination: RunCombin
             </div>
           )}
         </div>
+        <ClusterSweeps />
       </aside>
       <div className="page">
         {show === 'wf' && wf ? (

@@ -9,6 +9,7 @@ import { NumberInput } from '../../shared/fields';
 import { METRICS } from '../../shared/format';
 import type { RunHost } from '../../shared/runHost';
 import type { SweepForm } from './sweep';
+import { ClusterLauncher } from './ClusterPanel';
 import { useResearch } from './store';
 
 function JobProgress() {
@@ -224,6 +225,12 @@ export function SweepPanel({ host }: { host: RunHost }) {
         {host.unsaved ? 'Save & sweep' : 'Start sweep'}
       </button>
       <JobProgress />
+      <ClusterLauncher
+        host={host}
+        form={form}
+        datasetId={datasetId}
+        disabled={host.readOnly || !datasetId || swept === 0 || !!planError}
+      />
       <h3 style={{ marginTop: 8 }}>Walk-forward</h3>
       <div className="sweep-grid" style={{ gridTemplateColumns: 'minmax(0, 1fr) minmax(0, 1fr)' }}>
         <label>
