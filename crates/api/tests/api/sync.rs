@@ -625,3 +625,190 @@ async fn publish_shows_the_checks_a_reviewer_rejects_and_the_educator_is_told_wh
         psql(&format!("DROP ROLE IF EXISTS {role}"));
     }
 }
+
+/// "Run on a cluster…": the script for a version's sweep; the shards (run here as a cluster
+/// would run them) write their rows to the server; the app shows the progress, refuses to
+/// open the sweep until every shard is in, then opens it like a local sweep with the rows,
+/// best row and PBO the same sweep gives when run locally.
+#[tokio::test]
+async fn a_cluster_sweep_shows_its_progress_and_opens_like_a_local_sweep() {
+    use std::sync::atomic::AtomicBool;
+    use stratagraph_api::cluster::{self, ClusterScriptInput};
+    use stratagraph_api::research::{self, AxisInput, SweepInput, SweepRequest};
+    use stratagraph_api::{app, datasets};
+    use stratagraph_engine::robust::PBO_BLOCKS;
+    use stratagraph_engine::shard::{self, Shard};
+    use stratagraph_engine::sweep::{parse_axis, SweepConfig, SweepSpec};
+    use stratagraph_store::remote::{connect_url, write_shard, ClusterRow, ShardKey};
+
+    let db = TestDb::migrated().await;
+    let (role, _, _) = provision(&db, "'trader'");
+    let (_dir, ctx) = device_as(&db, &role).await;
+    let info = app::app_info(&ctx);
+    let strategy_id = info.example_strategy_id.clone().unwrap();
+    let dataset_id = info.sample_dataset_id.clone().unwrap();
+    let input = SweepInput {
+        axes: vec![
+            AxisInput {
+                name: "fast".into(),
+                start: Some(5.0),
+                stop: Some(25.0),
+                step: Some(5.0),
+                values: None,
+            },
+            AxisInput {
+                name: "slow".into(),
+                start: None,
+                stop: None,
+                step: None,
+                values: Some(vec![30.0, 50.0, 70.0]),
+            },
+        ],
+        random: None,
+        seed: None,
+        constraints: vec![],
+        metric: "sharpe".into(),
+    };
+    let made = cluster::script(
+        &ctx,
+        ClusterScriptInput {
+            strategy_id: strategy_id.clone(),
+            version: 1,
+            dataset_id: dataset_id.clone(),
+            input: input.clone(),
+            scheduler: "slurm".into(),
+            shards: 2,
+            cpus: 1,
+            to_server: true,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(made.combinations, 15);
+    assert!(made.script.contains("#SBATCH --array=0-1"), "{}", made.script);
+    assert!(made.script.contains("'<DATA_URL>'"));
+    assert!(made.script.contains("--grid fast=5:25:5"));
+    let sweep_id = made.sweep_id.clone().unwrap();
+    assert!(made.script.contains(&sweep_id));
+    let bad = cluster::script(
+        &ctx,
+        ClusterScriptInput {
+            strategy_id: strategy_id.clone(),
+            version: 1,
+            dataset_id: dataset_id.clone(),
+            input: input.clone(),
+            scheduler: "pbs".into(),
+            shards: 2,
+            cpus: 1,
+            to_server: false,
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(bad.code, ErrorCode::Invalid);
+
+    // The cluster: each shard runs on the dataset and writes to the server as the user.
+    let graph: stratagraph_engine::graph::Graph = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/sma_crossover.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let bars = datasets::load(&ctx, &dataset_id).unwrap();
+    let spec = SweepSpec {
+        axes: vec![
+            parse_axis("fast=5:25:5").unwrap(),
+            parse_axis("slow=30,50,70").unwrap(),
+        ],
+        random: None,
+        constraints: vec![],
+    };
+    let url = format!("postgres://{role}:pw-{role}@{HOST}:{}/{}", port(), db.name);
+    let pool = connect_url(&url).await.unwrap();
+    let write = |k: usize| {
+        let (plan, result) = shard::run(
+            &graph,
+            &bars,
+            &spec,
+            Shard { k, n: 2 },
+            &SweepConfig {
+                pbo_blocks: PBO_BLOCKS,
+                ..Default::default()
+            },
+            &AtomicBool::new(false),
+            &|_| {},
+        )
+        .unwrap();
+        assert_eq!(plan.sweep_hash, made.sweep_hash);
+        let rows: Vec<ClusterRow> = result
+            .rows
+            .iter()
+            .map(|r| ClusterRow {
+                index: r.index as u64,
+                params: serde_json::json!(r.params),
+                metrics: serde_json::to_value(&r.metrics).unwrap(),
+                blocks: serde_json::Value::Array(
+                    r.blocks
+                        .iter()
+                        .map(|m| serde_json::json!([m.n, m.sum, m.sum_sq]))
+                        .collect(),
+                ),
+            })
+            .collect();
+        let key = ShardKey {
+            sweep_id: sweep_id.parse().unwrap(),
+            sweep_hash: plan.sweep_hash,
+            data_hash: made.data_hash.clone(),
+            shards: 2,
+            total: plan.total as u64,
+            sort: "sharpe".into(),
+            spec: serde_json::json!({}),
+            shard: k as u32,
+            combinations: rows.len() as u64,
+        };
+        (key, rows)
+    };
+    let (k0, r0) = write(0);
+    write_shard(&pool, &k0, &r0, &|_| {}).await.unwrap();
+    let list = cluster::list(&ctx).await.unwrap();
+    assert_eq!(list.len(), 1);
+    let item = &list[0];
+    assert_eq!(
+        (item.shards_done, item.shards, item.rows_in, item.total, item.complete),
+        (1, 2, r0.len() as u64, 15, false)
+    );
+    assert!(item.launched_here);
+    assert_eq!(item.version, Some(1));
+    let e = cluster::open(&ctx, &sweep_id).await.unwrap_err();
+    assert!(e.message.contains("Not complete yet: 1 of 2 shards"), "{}", e.message);
+    let (k1, r1) = write(1);
+    write_shard(&pool, &k1, &r1, &|_| {}).await.unwrap();
+    pool.close().await;
+    assert!(cluster::list(&ctx).await.unwrap()[0].complete);
+
+    let opened = cluster::open(&ctx, &sweep_id).await.unwrap();
+    let (_, sink) = recorder();
+    let local = research::start(
+        &ctx,
+        SweepRequest {
+            strategy_id,
+            version: 1,
+            dataset_id,
+            input,
+        },
+        sink,
+    )
+    .await
+    .unwrap();
+    assert_eq!((opened.rows, opened.total), (15, 15));
+    assert_eq!(opened.best, local.best);
+    assert_eq!(opened.pbo, local.pbo);
+    assert_eq!(opened.axes, local.axes);
+    // Opened again: the same local sweep, not a second copy.
+    let again = cluster::open(&ctx, &sweep_id).await.unwrap();
+    assert_eq!(again.id, opened.id);
+    let item = &cluster::list(&ctx).await.unwrap()[0];
+    assert_eq!(item.local_sweep_id.as_deref(), Some(opened.id.as_str()));
+}

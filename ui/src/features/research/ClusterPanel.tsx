@@ -103,7 +103,13 @@ export function ClusterLauncher({
         </label>
         <label>
           shards
-          <NumberInput value={shards} integer min={1} onChange={setShards} testId="cluster-shards" />
+          <NumberInput
+            value={shards}
+            integer
+            min={1}
+            onChange={setShards}
+            testId="cluster-shards"
+          />
         </label>
         <label>
           CPUs per shard
@@ -207,9 +213,7 @@ export function ClusterSweeps() {
       {items?.map((s) => (
         <div key={s.id} className="list-row" data-testid="cluster-sweep-item">
           <div className="grow">
-            <b>
-              {s.strategyTitle ? `${s.strategyTitle} v${s.version ?? '?'}` : s.id.slice(0, 8)}
-            </b>
+            <b>{s.strategyTitle ? `${s.strategyTitle} v${s.version ?? '?'}` : s.id.slice(0, 8)}</b>
             <div className="muted" style={{ fontSize: 11 }}>
               {fmtDateTime(s.createdAt)} · {progressText(s)}
             </div>
