@@ -1,12 +1,12 @@
 //! The research commands (sweeps, walk-forward, Monte Carlo, robustness): one line each over
 //! `stratagraph_api::research`, named as in `docs/ipc-contract.md`.
 
+use stratagraph_api::cluster::{self, ClusterScript, ClusterScriptInput, ClusterSweepItem};
 use stratagraph_api::dto::Progress;
 use stratagraph_api::research::{
     self, Heatmap, HeatmapRequest, MonteCarloDetail, Robustness, RunBreakdown, SweepInput,
     SweepPlan, SweepRequest, SweepRowPage, SweepSummary, WalkForwardDetail, WalkForwardRequest,
 };
-use stratagraph_api::cluster::{self, ClusterScript, ClusterScriptInput, ClusterSweepItem};
 use stratagraph_api::IpcError;
 use tauri::ipc::Channel;
 use tauri::State;
@@ -176,9 +176,6 @@ pub async fn cluster_sweeps(state: State<'_, AppState>) -> Res<Vec<ClusterSweepI
 
 /// `clusterSweepOpen`.
 #[tauri::command]
-pub async fn cluster_sweep_open(
-    state: State<'_, AppState>,
-    sweep_id: String,
-) -> Res<SweepSummary> {
+pub async fn cluster_sweep_open(state: State<'_, AppState>, sweep_id: String) -> Res<SweepSummary> {
     cluster::open(&*state.ctx().await?, &sweep_id).await
 }

@@ -113,7 +113,12 @@ fn flags(input: &SweepInput) -> ApiResult<Vec<String>> {
             input.seed.unwrap_or(1).to_string(),
         ]);
     }
-    for c in input.constraints.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+    for c in input
+        .constraints
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+    {
         f.extend(["--where".to_owned(), c.to_owned()]);
     }
     f.extend(["--sort".to_owned(), input.metric.clone()]);
@@ -172,7 +177,10 @@ pub async fn script(ctx: &Ctx, req: ClusterScriptInput) -> ApiResult<ClusterScri
     let (script, file_name) = if kube {
         let text = serde_json::to_string_pretty(&launch.kubernetes())
             .map_err(|e| IpcError::io("Cannot write the manifest", e))?;
-        (format!("{text}\n"), format!("stratagraph-sweep-{short}.json"))
+        (
+            format!("{text}\n"),
+            format!("stratagraph-sweep-{short}.json"),
+        )
     } else {
         (
             launch.slurm("stratagraph-shards"),
@@ -186,7 +194,8 @@ pub async fn script(ctx: &Ctx, req: ClusterScriptInput) -> ApiResult<ClusterScri
         &dataset.data_hash[..12]
     )];
     if kube {
-        notes.push("Replace <IMAGE> with an image that has the stratagraph CLI on its PATH.".into());
+        notes
+            .push("Replace <IMAGE> with an image that has the stratagraph CLI on its PATH.".into());
     }
     if sweep_id.is_some() {
         notes.push(if kube {
@@ -194,7 +203,10 @@ pub async fn script(ctx: &Ctx, req: ClusterScriptInput) -> ApiResult<ClusterScri
         } else {
             "Put postgres://USER:PASSWORD@HOST:PORT/DATABASE for your own server login in ~/.config/stratagraph/server-url on the cluster, readable only by you (chmod 600).".into()
         });
-        notes.push("Progress shows under Cluster sweeps; open the sweep here once every shard is in.".into());
+        notes.push(
+            "Progress shows under Cluster sweeps; open the sweep here once every shard is in."
+                .into(),
+        );
     } else {
         notes.push(
             "Each shard writes a shard file; join them with `stratagraph sweep merge`.".into(),
@@ -247,7 +259,11 @@ async fn item(ctx: &Ctx, s: &ClusterSweep, links: &[ClusterLink]) -> ApiResult<C
     let (title, version) = match link {
         Some(l) => match ctx.store.get_version(l.strategy_version_id).await {
             Ok(v) => (
-                ctx.store.get_strategy(v.strategy_id).await.ok().map(|s| s.title),
+                ctx.store
+                    .get_strategy(v.strategy_id)
+                    .await
+                    .ok()
+                    .map(|s| s.title),
                 Some(v.version),
             ),
             Err(_) => (None, None),
@@ -364,7 +380,10 @@ pub async fn open(ctx: &Ctx, sweep_id: &str) -> ApiResult<research::SweepSummary
         } else {
             Err("PBO compares combinations: it needs at least 2".to_owned())
         };
-        let trials = Trials::of(rows.iter().map(|r| r.metrics.sharpe.map(|s| s / per_period)));
+        let trials = Trials::of(
+            rows.iter()
+                .map(|r| r.metrics.sharpe.map(|s| s / per_period)),
+        );
         (pbo, trials, rows)
     })
     .await

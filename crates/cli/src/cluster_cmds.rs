@@ -12,9 +12,9 @@ use std::time::Instant;
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use stratagraph_engine::launch::{Launch, DATA_PLACEHOLDER};
 use stratagraph_engine::metrics::Metrics;
 use stratagraph_engine::robust::{Moments, PBO_BLOCKS};
-use stratagraph_engine::launch::{Launch, DATA_PLACEHOLDER};
 use stratagraph_engine::shard::{self, Shard};
 use stratagraph_engine::sweep::{self, CacheStats, Row, SweepConfig};
 use stratagraph_engine::Bars;
@@ -224,9 +224,11 @@ pub(crate) fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
 pub(crate) fn shard(a: &SweepArgs) -> Result<ExitCode, String> {
     let which = Shard::parse(a.cluster.shard.as_deref().unwrap_or_default())?;
     if a.top.is_some() || a.detail > 0 {
-        return Err("--top and --detail apply to the whole sweep: give them to `sweep merge` \
+        return Err(
+            "--top and --detail apply to the whole sweep: give them to `sweep merge` \
                     (--top), or rerun a row with `backtest --param`"
-            .into());
+                .into(),
+        );
     }
     // The server and its credentials are checked before any work.
     let server = match &a.cluster.to_server {
@@ -253,7 +255,11 @@ pub(crate) fn shard(a: &SweepArgs) -> Result<ExitCode, String> {
     let bars = load_data(a.space.data()?, a.cluster.expect_data_hash.as_deref())?;
     let loaded = started.elapsed().as_secs_f64();
     let mine = planned.parts.get(which.k).map_or(0, Vec::len);
-    let pb = bar(mine, a.space.json || a.cluster.out.is_none(), "combinations");
+    let pb = bar(
+        mine,
+        a.space.json || a.cluster.out.is_none(),
+        "combinations",
+    );
     let never = AtomicBool::new(false);
     let config = SweepConfig {
         threads: a.space.threads,
@@ -619,8 +625,7 @@ pub(crate) fn emit(a: &SweepArgs) -> Result<ExitCode, String> {
         absolute(data)?.to_string_lossy().into_owned()
     };
     let launch = Launch {
-        graph_json: String::from_utf8(graph.canonical_json())
-            .map_err(|e| format!("graph: {e}"))?,
+        graph_json: String::from_utf8(graph.canonical_json()).map_err(|e| format!("graph: {e}"))?,
         data: data_ref,
         flags: sweep_flags(a),
         shards: n,
@@ -652,4 +657,3 @@ pub(crate) fn emit(a: &SweepArgs) -> Result<ExitCode, String> {
     };
     write_stdout(&text).map(|_| ExitCode::SUCCESS)
 }
-

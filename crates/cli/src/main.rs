@@ -52,7 +52,7 @@ enum Command {
     Runs(store_cmds::RunsCmd),
     /// Sweep a graph's parameters over a grid (or a random draw from it) on all cores, or one
     /// shard of it on a cluster (`--shard K/N`, `--emit slurm|kubernetes`, `sweep merge`).
-    Sweep(sweep_cmds::SweepCommand),
+    Sweep(Box<sweep_cmds::SweepCommand>),
     /// Walk-forward analysis: optimise in sample, trade out of sample, stitch the results.
     Walkforward(sweep_cmds::WalkForwardArgs),
     /// Monte Carlo of a stored run's closed trades: shuffle their order or bootstrap them, and

@@ -12,8 +12,7 @@ use stratagraph_engine::bars::iso8601;
 use stratagraph_engine::graph::Graph;
 use stratagraph_engine::robust::{Pbo, PboError, PBO_BLOCKS};
 use stratagraph_engine::sweep::{
-    self, metric, parse_axis, parse_constraint, sort_rows, CacheStats, Row, SweepConfig,
-    SweepSpec,
+    self, metric, parse_axis, parse_constraint, sort_rows, CacheStats, Row, SweepConfig, SweepSpec,
 };
 use stratagraph_engine::walkforward::{self, WalkForwardSpec};
 

@@ -83,7 +83,9 @@ impl Store {
         .bind(self.now_text())
         .execute(&self.pool)
         .await
-        .map_err(|e| StoreError::from(e).fk_as_not_found("strategy version", l.strategy_version_id))?;
+        .map_err(|e| {
+            StoreError::from(e).fk_as_not_found("strategy version", l.strategy_version_id)
+        })?;
         Ok(())
     }
 
@@ -121,14 +123,13 @@ impl Store {
     ///
     /// `NotFound` for an unknown link or local sweep.
     pub async fn set_cluster_local_sweep(&self, sweep_id: Uuid, local: Uuid) -> Result<()> {
-        let done = sqlx::query(
-            "UPDATE cluster_sweep_links SET local_sweep_id = ? WHERE sweep_id = ?",
-        )
-        .bind(id_text(local))
-        .bind(id_text(sweep_id))
-        .execute(&self.pool)
-        .await
-        .map_err(|e| StoreError::from(e).fk_as_not_found("sweep", local))?;
+        let done =
+            sqlx::query("UPDATE cluster_sweep_links SET local_sweep_id = ? WHERE sweep_id = ?")
+                .bind(id_text(local))
+                .bind(id_text(sweep_id))
+                .execute(&self.pool)
+                .await
+                .map_err(|e| StoreError::from(e).fk_as_not_found("sweep", local))?;
         if done.rows_affected() == 0 {
             return Err(StoreError::not_found("cluster sweep", sweep_id));
         }

@@ -82,6 +82,7 @@ mod users;
 mod versions;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use cluster::ClusterLink;
 pub use error::{Result, StoreError};
 pub use model::*;
 pub use paper::{
@@ -91,7 +92,6 @@ pub use paper::{
 pub use quotas::{
     free_quota, QuotaWindow, COHORT_SIZE, FREE_PLAN_CODE, METERED, TEMPLATES_PUBLISHED,
 };
-pub use cluster::ClusterLink;
 pub use research::{NewSweep, SweepRecord, SweepRow, SweepStatus, TrialCounts};
 pub use runs::{decimate_equity, MAX_EQUITY_POINTS};
 pub use store::{default_db_path, resolve_db_path, Durability, Store, StoreOptions, DB_ENV_VAR};

@@ -685,7 +685,11 @@ async fn a_cluster_sweep_shows_its_progress_and_opens_like_a_local_sweep() {
     .await
     .unwrap();
     assert_eq!(made.combinations, 15);
-    assert!(made.script.contains("#SBATCH --array=0-1"), "{}", made.script);
+    assert!(
+        made.script.contains("#SBATCH --array=0-1"),
+        "{}",
+        made.script
+    );
     assert!(made.script.contains("'<DATA_URL>'"));
     assert!(made.script.contains("--grid fast=5:25:5"));
     let sweep_id = made.sweep_id.clone().unwrap();
@@ -776,13 +780,23 @@ async fn a_cluster_sweep_shows_its_progress_and_opens_like_a_local_sweep() {
     assert_eq!(list.len(), 1);
     let item = &list[0];
     assert_eq!(
-        (item.shards_done, item.shards, item.rows_in, item.total, item.complete),
+        (
+            item.shards_done,
+            item.shards,
+            item.rows_in,
+            item.total,
+            item.complete
+        ),
         (1, 2, r0.len() as u64, 15, false)
     );
     assert!(item.launched_here);
     assert_eq!(item.version, Some(1));
     let e = cluster::open(&ctx, &sweep_id).await.unwrap_err();
-    assert!(e.message.contains("Not complete yet: 1 of 2 shards"), "{}", e.message);
+    assert!(
+        e.message.contains("Not complete yet: 1 of 2 shards"),
+        "{}",
+        e.message
+    );
     let (k1, r1) = write(1);
     write_shard(&pool, &k1, &r1, &|_| {}).await.unwrap();
     pool.close().await;

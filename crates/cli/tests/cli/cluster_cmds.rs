@@ -101,11 +101,17 @@ fn merged_shards_equal_the_whole_sweep_in_any_order_and_with_repeats() {
         &data,
         &graph,
     ));
-    let merged_top = merge(&files, &["--json", "--top", "3", "--sort", "total_return_pct"]);
+    let merged_top = merge(
+        &files,
+        &["--json", "--top", "3", "--sort", "total_return_pct"],
+    );
     assert_eq!(strip(merged_top.ok()), strip(top.ok()));
     // The table too.
     let table = merge(&files, &[]);
-    assert!(table.ok().contains("91 of 91 combinations shown"), "{table:#?}");
+    assert!(
+        table.ok().contains("91 of 91 combinations shown"),
+        "{table:#?}"
+    );
 }
 
 #[test]
@@ -142,14 +148,17 @@ fn merge_refuses_missing_conflicting_and_foreign_shards_naming_them() {
     let other_grid = ["--grid", "fast=4:30:2", "--grid", "slow=20:90:10"];
     let mixed_dir = tempfile::tempdir().unwrap();
     let foreign = shards(mixed_dir.path(), 3, &other_grid, &data, &graph);
-    let e = merge(&[files[0].clone(), files[1].clone(), foreign[2].clone()], &[]);
-    assert!(
-        e.one_line_error().contains("from another sweep"),
-        "{e:#?}"
+    let e = merge(
+        &[files[0].clone(), files[1].clone(), foreign[2].clone()],
+        &[],
     );
+    assert!(e.one_line_error().contains("from another sweep"), "{e:#?}");
     // Not a shard document at all.
     let e = merge(&[PathBuf::from(sample_csv())], &[]);
-    assert!(e.one_line_error().contains("not a shard document"), "{e:#?}");
+    assert!(
+        e.one_line_error().contains("not a shard document"),
+        "{e:#?}"
+    );
 }
 
 #[test]
@@ -216,7 +225,12 @@ fn a_shard_refuses_other_data_and_another_sweep() {
         let e = run(&args(&["--shard", bad], &GRID, &data, &graph));
         assert!(e.one_line_error().contains(why), "{bad}: {e:#?}");
     }
-    let e = run(&args(&["--shard", "0/2", "--top", "3"], &GRID, &data, &graph));
+    let e = run(&args(
+        &["--shard", "0/2", "--top", "3"],
+        &GRID,
+        &data,
+        &graph,
+    ));
     assert!(e.one_line_error().contains("give them to `sweep merge`"));
 }
 
@@ -297,7 +311,10 @@ fn emitted_slurm_script_runs_an_array_and_holds_no_credential() {
         assert!(text.contains(want), "missing {want:?} in\n{text}");
     }
     // The URL comes from a file at run time: no user, password or host in the script.
-    assert!(!text.contains("@127.0.0.1") && !text.contains("password"), "{text}");
+    assert!(
+        !text.contains("@127.0.0.1") && !text.contains("password"),
+        "{text}"
+    );
     // The graph travels in the script, as canonical JSON.
     assert!(text.contains("\"schema\":1"), "{text}");
     // bash accepts it.
@@ -318,14 +335,7 @@ fn emitted_kubernetes_job_is_a_valid_indexed_job_with_the_secret_as_env() {
     let (graph, data) = (sma_graph(), sample_csv());
     let id = "0190a3c4-1d2e-7f00-8000-000000000016";
     let out = run(&args(
-        &[
-            "--emit",
-            "kubernetes",
-            "--shards",
-            "8",
-            "--to-server",
-            id,
-        ],
+        &["--emit", "kubernetes", "--shards", "8", "--to-server", id],
         &GRID,
         &data,
         &graph,
@@ -352,7 +362,10 @@ fn emitted_kubernetes_job_is_a_valid_indexed_job_with_the_secret_as_env() {
     let c = &spec["template"]["spec"]["containers"][0];
     assert_eq!(c["image"], "<IMAGE>");
     let script = c["command"][2].as_str().unwrap();
-    assert!(script.contains("--shard \"$JOB_COMPLETION_INDEX/8\""), "{script}");
+    assert!(
+        script.contains("--shard \"$JOB_COMPLETION_INDEX/8\""),
+        "{script}"
+    );
     // A local path means nothing in a pod: the data is a placeholder to fill.
     assert!(script.contains("'<DATA_URL>'"), "{script}");
     let env = c["env"].as_array().unwrap();

@@ -114,11 +114,7 @@ fn shards_are_balanced_and_keep_cache_groups_together() {
         *plan.costs.iter().min().unwrap(),
         *plan.costs.iter().max().unwrap(),
     );
-    assert!(
-        max - min <= max / 20,
-        "costs within 5%: {:?}",
-        plan.costs
-    );
+    assert!(max - min <= max / 20, "costs within 5%: {:?}", plan.costs);
     // The slow axis has the fewer values (21 < 40): its SMAs are shared, and each value of
     // the fast axis (the slowest-varying one) sits whole in one shard but for the cut points.
     let mut split = 0;

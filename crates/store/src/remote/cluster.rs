@@ -127,7 +127,9 @@ pub async fn connect_url(url: &str) -> SyncResult<PgPool> {
         .connect_with(options)
         .await
         .map_err(|e| match &e {
-            sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("28P01" | "28000")) => {
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("28P01" | "28000")) =>
+            {
                 SyncError::Auth { host, port, user }
             }
             sqlx::Error::Database(db) => SyncError::Unreachable {

@@ -140,7 +140,10 @@ async fn shards_write_idempotently_under_the_users_role_and_the_rows_come_back_e
         .execute(&pa)
         .await
         .unwrap();
-    assert_eq!(psql(&db.name, "SELECT count(*) FROM cluster_sweep_rows"), "0");
+    assert_eq!(
+        psql(&db.name, "SELECT count(*) FROM cluster_sweep_rows"),
+        "0"
+    );
     pa.close().await;
 }
 
