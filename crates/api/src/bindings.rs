@@ -7,8 +7,8 @@ use ts_rs::{Config, TS};
 
 use crate::dto::*;
 use crate::educators::{
-    CheckItem, CohortItem, PublishInput, PublishResult, ReviewItem, TemplateDetailItem,
-    TemplateItem,
+    CheckItem, CohortItem, PendingPublish, PreflightInput, PublishInput, PublishResult,
+    ReviewItem, TemplateDetailItem, TemplateItem, TemplateVersion,
 };
 use crate::error::{ErrorCode, IpcError};
 use crate::paper::{
@@ -38,6 +38,9 @@ fn export_bindings() {
         TemplateDetailItem,
         PublishInput,
         PublishResult,
+        PreflightInput,
+        PendingPublish,
+        TemplateVersion,
         CohortItem,
         PaperAlerts,
         PaperStartInput,

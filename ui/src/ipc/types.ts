@@ -64,8 +64,11 @@ export interface NodeSpec {
 export type {
   CheckItem,
   CohortItem,
+  PendingPublish,
+  PreflightInput,
   PublishInput,
   PublishResult,
+  TemplateVersion,
   ReviewItem,
   TemplateDetailItem,
   TemplateItem,

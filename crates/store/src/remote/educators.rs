@@ -536,3 +536,21 @@ pub async fn clone_template(pool: &PgPool, id: Uuid) -> SyncResult<(Uuid, Uuid)>
         .map_err(refusal)?;
     Ok((strategy, version))
 }
+
+/// A strategy version's graph as the server shows it to the caller: the educator's own, a
+/// template's version for its audience, a submitted version for reviewers (row-level
+/// security decides). Returns the graph and its content hash.
+///
+/// # Errors
+///
+/// `Refused` when the caller may not see the version.
+pub async fn version_graph(pool: &PgPool, version: Uuid) -> SyncResult<(Value, String)> {
+    let row: Option<(Value, String)> = sqlx::query_as(
+        "SELECT graph_json, sg_graph_hash(graph_json) FROM strategy_versions WHERE id = $1",
+    )
+    .bind(version)
+    .fetch_optional(pool)
+    .await
+    .map_err(classify)?;
+    row.ok_or_else(|| SyncError::Refused(format!("no version {version} for you")))
+}

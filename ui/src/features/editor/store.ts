@@ -95,6 +95,8 @@ export interface EditorState {
 
   addNode: (kind: string, position?: XYPosition) => string | null;
   setParam: (nodeId: string, key: string, value: ParamValue | undefined) => void;
+  /** Sets a node's lesson note (an empty text removes it). */
+  setNote: (nodeId: string, note: string) => void;
   setParameters: (params: ParamDecl[]) => void;
   setSettings: (patch: Partial<GraphSettings>) => void;
   deleteSelection: () => void;
@@ -369,6 +371,21 @@ export const useEditor = create<EditorState>()((set, get) => {
       else params[key] = value;
       const nodes = s.nodes.slice();
       nodes[idx] = { ...cur, data: { node: { ...gn, params } } };
+      set({ nodes });
+      changed();
+    },
+
+    setNote: (nodeId, note) => {
+      const s = get();
+      const idx = s.nodes.findIndex((n) => n.id === nodeId);
+      const cur = s.nodes[idx];
+      if (!cur) return;
+      checkpoint(`note:${nodeId}`);
+      const gn = { ...fromFlowNode(cur) };
+      if (note.trim() === '') delete gn.note;
+      else gn.note = note;
+      const nodes = s.nodes.slice();
+      nodes[idx] = { ...cur, data: { node: gn } };
       set({ nodes });
       changed();
     },

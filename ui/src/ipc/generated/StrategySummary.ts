@@ -17,4 +17,4 @@ latestVersion: number | null,
 /**
  * Its most recent run, with headline metrics.
  */
-lastRun: RunSummary | null, };
+lastRun: RunSummary | null, origin: string | null, };

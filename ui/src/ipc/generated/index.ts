@@ -88,4 +88,7 @@ export type { Visibility } from './Visibility';
 export type { WalkForwardDetail } from './WalkForwardDetail';
 export type { WarningDto } from './WarningDto';
 export type { WindowDto } from './WindowDto';
+export type { PreflightInput } from './PreflightInput';
+export type { PendingPublish } from './PendingPublish';
+export type { TemplateVersion } from './TemplateVersion';
 export type { JsonValue } from './serde_json/JsonValue';

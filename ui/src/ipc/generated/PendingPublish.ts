@@ -1,0 +1,1 @@
+export type PendingPublish = { id: string, title: string, audience: string, versionId: string, queuedAt: string, };

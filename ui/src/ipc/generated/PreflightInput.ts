@@ -1,0 +1,1 @@
+export type PreflightInput = { strategyId: string, version: number, title: string, description: string, };
