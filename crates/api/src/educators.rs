@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use stratagraph_store::publish_checks::{publish_checks, PublishCheck};
-use stratagraph_store::remote::{self, Publish, ReviewRow, SyncResult, Syncer, TemplateRow};
+use stratagraph_store::remote::{
+    self, Publish, ReviewRow, SyncError, SyncResult, Syncer, TemplateRow,
+};
 use stratagraph_store::{ComplianceEvent, RunFilter, RunStatus};
 use ts_rs::TS;
 use uuid::Uuid;
@@ -263,7 +265,11 @@ where
 ///
 /// `not_configured`, `auth`, `unreachable`, `remote`.
 pub async fn templates_list(ctx: &Ctx, mine: bool) -> ApiResult<Vec<TemplateItem>> {
-    let waiting = !ctx.store.pending_publish_requests().await?.is_empty();
+    let waiting = !ctx
+        .store
+        .pending_publish_requests(ctx.user_id().await?)
+        .await?
+        .is_empty();
     let rows = on_server(ctx, |s| async move {
         // Submissions queued offline go first (after a push, so their versions are there).
         let sent = if waiting {
@@ -400,9 +406,11 @@ pub async fn template_publish(ctx: &Ctx, input: PublishInput) -> ApiResult<Publi
 
 /// Puts a submission in the outbox; returns it as queued with the checks computed here.
 async fn queue(ctx: &Ctx, p: &Publish) -> ApiResult<PublishResult> {
+    // The template's id is chosen now: a submission sent twice (from a second device of the
+    // same user before this one records it as sent) resubmits the same template.
     let submission = json!({
         "strategy_version_id": p.strategy_version_id,
-        "template_id": p.template_id,
+        "template_id": p.template_id.unwrap_or_else(Uuid::now_v7),
         "title": p.title,
         "description": p.description,
         "audience": p.audience,
@@ -444,9 +452,12 @@ fn queued_publish(e: &ComplianceEvent) -> Option<Publish> {
 ///
 /// `Interrupted`/`Unreachable` when the connection drops; `Local` for the store.
 pub(crate) async fn send_pending(ctx: &Ctx, pool: &PgPool) -> SyncResult<()> {
-    for event in ctx.store.pending_publish_requests().await? {
+    let Some(me) = ctx.store.profile_id().await? else {
+        return Ok(());
+    };
+    for event in ctx.store.pending_publish_requests(me).await? {
         let outcome = match queued_publish(&event) {
-            None => Err(stratagraph_store::remote::SyncError::Refused(
+            None => Err(SyncError::Refused(
                 "the queued submission cannot be read".into(),
             )),
             Some(p) => remote::publish_template(pool, &p).await,
@@ -474,7 +485,7 @@ pub(crate) async fn send_pending(ctx: &Ctx, pool: &PgPool) -> SyncResult<()> {
 pub async fn templates_pending(ctx: &Ctx) -> ApiResult<Vec<PendingPublish>> {
     Ok(ctx
         .store
-        .pending_publish_requests()
+        .pending_publish_requests(ctx.user_id().await?)
         .await?
         .iter()
         .filter_map(|e| {

@@ -234,17 +234,22 @@ impl Store {
         .await
     }
 
-    /// The submissions waiting to be sent, oldest first.
+    /// The submissions of `created_by` waiting to be sent, oldest first (a reviewer's device
+    /// also holds other users' events: those are never sent from here).
     ///
     /// # Errors
     ///
     /// `Storage`; `Invalid` when a stored row cannot be read.
-    pub async fn pending_publish_requests(&self) -> Result<Vec<ComplianceEvent>> {
+    pub async fn pending_publish_requests(
+        &self,
+        created_by: Uuid,
+    ) -> Result<Vec<ComplianceEvent>> {
         let rows = sqlx::query(
             "SELECT * FROM compliance_events WHERE event_type = ? AND status = 'open' \
-             ORDER BY created_at, id",
+             AND created_by = ? ORDER BY created_at, id",
         )
         .bind(PUBLISH_REQUEST)
+        .bind(id_text(created_by))
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(event_from_row).collect()
