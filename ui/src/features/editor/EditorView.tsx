@@ -22,7 +22,7 @@ import type { SgEdge, SgNode } from './graph';
 import { Inspector } from './Inspector';
 import { HelpOverlay, SaveDialog } from './Overlays';
 import { DND_MIME, Palette } from './Palette';
-import { ParametersPanel, SettingsPanel } from './Panels';
+import { LessonPanel, ParametersPanel, SettingsPanel } from './Panels';
 import { ProblemsPanel } from './Problems';
 import { keepInView } from './viewport';
 import { useSession } from './session';
@@ -345,6 +345,7 @@ function WorkingEditor({ panels }: EditorViewProps) {
     ['inspect', 'Inspector'],
     ['params', 'Parameters'],
     ['settings', 'Settings'],
+    ['lesson', 'Lesson'],
     ['versions', 'Versions'],
     ...panels.map((p): [Tab, string] => [p.id, p.label]),
   ];
@@ -521,6 +522,7 @@ function WorkingEditor({ panels }: EditorViewProps) {
           {tab === 'inspect' && !diff && <Inspector readOnly={readOnly} />}
           {tab === 'params' && <ParametersPanel readOnly={readOnly} />}
           {tab === 'settings' && <SettingsPanel readOnly={readOnly} />}
+          {tab === 'lesson' && <LessonPanel readOnly={readOnly} />}
           {tab === 'versions' && <VersionsPanel />}
           {panel && host && panel.render(host)}
         </div>

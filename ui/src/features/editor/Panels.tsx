@@ -1,8 +1,15 @@
-// The strategy parameters panel and the account settings panel.
+// The strategy parameters panel, the account settings panel and the lesson panel (comment
+// frames of the canvas).
 
 import { useState } from 'react';
 import { NumberInput } from '../../shared/fields';
-import { lessonMark, markParameter, type LessonMark } from '../../shared/lesson';
+import {
+  commentFrames,
+  lessonMark,
+  markParameter,
+  type CommentFrame,
+  type LessonMark,
+} from '../../shared/lesson';
 import type { ParamDecl } from './graph';
 import { useSession } from './session';
 import { useEditor } from './store';
@@ -169,6 +176,105 @@ export function SettingsPanel({ readOnly }: { readOnly: boolean }) {
         Commission is a fraction of traded value, charged on entry and exit. Orders fill at the next
         bar’s open.
       </span>
+    </div>
+  );
+}
+
+/** A fresh comment frame id: `c1`, `c2` … */
+function freshFrameId(frames: readonly CommentFrame[]): string {
+  const taken = new Set(frames.map((f) => f.id));
+  for (let i = 1; ; i++) if (!taken.has(`c${i}`)) return `c${i}`;
+}
+
+export function LessonPanel({ readOnly }: { readOnly: boolean }) {
+  const meta = useEditor((s) => s.meta);
+  const nodes = useEditor((s) => s.nodes);
+  const setComments = useEditor((s) => s.setComments);
+  const frames = commentFrames({ ...meta, nodes: [], edges: [] });
+  const update = (id: string, patch: Partial<CommentFrame>) =>
+    setComments(frames.map((f) => (f.id === id ? { ...f, ...patch } : f)));
+  const add = () => {
+    // Above the graph's top-left corner, so a new frame covers no node.
+    const x = nodes.length ? Math.min(...nodes.map((n) => n.position.x)) : 0;
+    const y = nodes.length ? Math.min(...nodes.map((n) => n.position.y)) : 0;
+    const below = frames.length ? Math.max(...frames.map((f) => f.y + (f.height ?? 120))) : y;
+    setComments([
+      ...frames,
+      {
+        id: freshFrameId(frames),
+        text: 'Lesson text',
+        x,
+        y: frames.length ? below + 20 : y - 160,
+        width: 320,
+        height: 120,
+      },
+    ]);
+  };
+  return (
+    <div data-testid="lesson-panel">
+      <p className="muted" style={{ marginTop: 0 }}>
+        Comment frames on the canvas and node notes (Inspector) carry a lesson’s text; mark
+        parameters locked or as exercises in Parameters. None of it changes a run. Frames show on
+        the read-only canvases (versions, template previews, reviews).
+      </p>
+      {frames.map((f) => (
+        <div key={f.id} className="card" style={{ padding: 8, marginBottom: 8 }}>
+          <div className="row" style={{ marginBottom: 6 }}>
+            <b className="mono grow">{f.id}</b>
+            <button
+              className="btn small danger"
+              disabled={readOnly}
+              onClick={() => setComments(frames.filter((g) => g.id !== f.id))}
+              title="Remove frame"
+            >
+              ✕
+            </button>
+          </div>
+          <textarea
+            className="input"
+            rows={3}
+            value={f.text}
+            disabled={readOnly}
+            onChange={(e) => update(f.id, { text: e.target.value })}
+            data-testid={`frame-${f.id}-text`}
+          />
+          <div className="form" style={{ gridTemplateColumns: '60px 1fr' }}>
+            <label>x, y</label>
+            <div className="row">
+              <NumberInput
+                value={f.x}
+                disabled={readOnly}
+                onChange={(v) => update(f.id, { x: v })}
+              />
+              <NumberInput
+                value={f.y}
+                disabled={readOnly}
+                onChange={(v) => update(f.id, { y: v })}
+              />
+            </div>
+            <label>size</label>
+            <div className="row">
+              <NumberInput
+                value={f.width ?? 240}
+                min={1}
+                disabled={readOnly}
+                onChange={(v) => update(f.id, { width: v })}
+              />
+              <NumberInput
+                value={f.height ?? 120}
+                min={1}
+                disabled={readOnly}
+                onChange={(v) => update(f.id, { height: v })}
+              />
+            </div>
+          </div>
+        </div>
+      ))}
+      {!readOnly && (
+        <button className="btn" onClick={add} data-testid="frame-add">
+          Add a comment frame
+        </button>
+      )}
     </div>
   );
 }

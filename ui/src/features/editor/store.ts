@@ -32,6 +32,7 @@ import {
   type SgNode,
 } from './graph';
 import { tidyLayout } from './layout';
+import type { CommentFrame } from '../../shared/lesson';
 
 export type Validator = (doc: GraphDoc) => Promise<Problem[]>;
 
@@ -98,6 +99,8 @@ export interface EditorState {
   /** Sets a node's lesson note (an empty text removes it). */
   setNote: (nodeId: string, note: string) => void;
   setParameters: (params: ParamDecl[]) => void;
+  /** Replaces the lesson's comment frames (`comments` of the document; none removes it). */
+  setComments: (comments: CommentFrame[]) => void;
   setSettings: (patch: Partial<GraphSettings>) => void;
   deleteSelection: () => void;
   selectNodes: (ids: string[]) => void;
@@ -393,6 +396,15 @@ export const useEditor = create<EditorState>()((set, get) => {
     setParameters: (parameters) => {
       checkpoint('parameters');
       set({ meta: { ...get().meta, parameters } });
+      changed();
+    },
+
+    setComments: (comments) => {
+      checkpoint('comments');
+      const meta = { ...get().meta };
+      if (comments.length) meta.comments = comments;
+      else delete meta.comments;
+      set({ meta });
       changed();
     },
 
