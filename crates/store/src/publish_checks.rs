@@ -134,7 +134,7 @@ pub fn publish_checks(run: Option<&BacktestRun>, title: &str, description: &str)
         "costs_on",
         costs_on,
         if costs_on {
-            format!("commissions paid: {}", costs.unwrap_or_default())
+            format!("commissions paid: {:.2}", costs.unwrap_or_default())
         } else {
             "the reference run paid no commissions: switch costs on".to_owned()
         },
