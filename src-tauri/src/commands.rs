@@ -545,9 +545,7 @@ pub async fn template_preflight(
 
 /// `templatesPending`.
 #[tauri::command]
-pub async fn templates_pending(
-    state: State<'_, AppState>,
-) -> Res<Vec<educators::PendingPublish>> {
+pub async fn templates_pending(state: State<'_, AppState>) -> Res<Vec<educators::PendingPublish>> {
     educators::templates_pending(&*state.ctx().await?).await
 }
 

@@ -365,7 +365,10 @@ pub async fn template_publish(ctx: &Ctx, input: PublishInput) -> ApiResult<Publi
     if title.is_empty() {
         return Err(IpcError::invalid("A template needs a title"));
     }
-    if !matches!(input.audience.as_str(), "public" | "organisation" | "cohort") {
+    if !matches!(
+        input.audience.as_str(),
+        "public" | "organisation" | "cohort"
+    ) {
         return Err(IpcError::invalid(format!(
             "Unknown audience \"{}\": use public, organisation or cohort",
             input.audience

@@ -240,10 +240,7 @@ impl Store {
     /// # Errors
     ///
     /// `Storage`; `Invalid` when a stored row cannot be read.
-    pub async fn pending_publish_requests(
-        &self,
-        created_by: Uuid,
-    ) -> Result<Vec<ComplianceEvent>> {
+    pub async fn pending_publish_requests(&self, created_by: Uuid) -> Result<Vec<ComplianceEvent>> {
         let rows = sqlx::query(
             "SELECT * FROM compliance_events WHERE event_type = ? AND status = 'open' \
              AND created_by = ? ORDER BY created_at, id",
@@ -295,7 +292,9 @@ impl Store {
                         .fetch_optional(&self.pool)
                         .await?;
                 Err(match exists {
-                    Some((s,)) => StoreError::conflict(format!("the submission is {s}, not waiting")),
+                    Some((s,)) => {
+                        StoreError::conflict(format!("the submission is {s}, not waiting"))
+                    }
                     None => StoreError::not_found("submission", id),
                 })
             }

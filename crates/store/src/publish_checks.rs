@@ -89,7 +89,8 @@ pub fn return_figure(title: &str) -> Option<String> {
             end -= 1;
         }
         let mut start = end;
-        while start > 0 && (chars[start - 1].is_ascii_digit() || matches!(chars[start - 1], '.' | ','))
+        while start > 0
+            && (chars[start - 1].is_ascii_digit() || matches!(chars[start - 1], '.' | ','))
         {
             start -= 1;
         }
@@ -110,7 +111,11 @@ fn number(metrics: Option<&Value>, key: &str) -> Option<f64> {
 
 /// The five checks for a version whose latest completed run here is `run`, with `title` and
 /// `description`, in the order the server runs them.
-pub fn publish_checks(run: Option<&BacktestRun>, title: &str, description: &str) -> Vec<PublishCheck> {
+pub fn publish_checks(
+    run: Option<&BacktestRun>,
+    title: &str,
+    description: &str,
+) -> Vec<PublishCheck> {
     let metrics = run.and_then(|r| r.metrics.as_ref());
     let trades = number(metrics, "trades");
     let costs = number(metrics, "commissions");
@@ -191,7 +196,11 @@ mod tests {
     }
 
     fn failed(checks: &[PublishCheck]) -> Vec<&str> {
-        checks.iter().filter(|c| !c.passed).map(|c| c.check.as_str()).collect()
+        checks
+            .iter()
+            .filter(|c| !c.passed)
+            .map(|c| c.check.as_str())
+            .collect()
     }
 
     #[test]
@@ -216,7 +225,10 @@ mod tests {
 
     #[test]
     fn few_trades_and_no_costs_fail() {
-        let r = run(json!({"trades": 12, "commissions": 0}), json!({"dataHash": "abc"}));
+        let r = run(
+            json!({"trades": 12, "commissions": 0}),
+            json!({"dataHash": "abc"}),
+        );
         let checks = publish_checks(Some(&r), "Lesson", "");
         assert_eq!(failed(&checks), ["costs_on", "min_trades"]);
         assert!(checks[2].detail.starts_with("12 trades"));
@@ -224,14 +236,29 @@ mod tests {
 
     #[test]
     fn promises_are_found_in_title_and_description_and_figures_in_the_title() {
-        assert_eq!(promises_performance("A GUARANTEED edge").as_deref(), Some("guaranteed"));
-        assert_eq!(promises_performance("risk free and easy money").as_deref(), Some("risk free"));
-        assert_eq!(promises_performance("Makes easy money").as_deref(), Some("easy money"));
+        assert_eq!(
+            promises_performance("A GUARANTEED edge").as_deref(),
+            Some("guaranteed")
+        );
+        assert_eq!(
+            promises_performance("risk free and easy money").as_deref(),
+            Some("risk free")
+        );
+        assert_eq!(
+            promises_performance("Makes easy money").as_deref(),
+            Some("easy money")
+        );
         assert_eq!(promises_performance("Two averages"), None);
-        assert_eq!(return_figure("Makes 12.5 % a year").as_deref(), Some("12.5 %"));
+        assert_eq!(
+            return_figure("Makes 12.5 % a year").as_deref(),
+            Some("12.5 %")
+        );
         assert_eq!(return_figure("30% of the time"), Some("30%".to_owned()));
         assert_eq!(return_figure("no figure %"), None);
-        let r = run(json!({"trades": 200, "commissions": 3}), json!({"dataHash": "h"}));
+        let r = run(
+            json!({"trades": 200, "commissions": 3}),
+            json!({"dataHash": "h"}),
+        );
         let checks = publish_checks(Some(&r), "Doubles your money: 100%", "");
         assert_eq!(failed(&checks), ["no_performance_promises"]);
         let checks = publish_checks(Some(&r), "Lesson", "This cannot lose.");

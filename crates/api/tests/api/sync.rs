@@ -607,14 +607,9 @@ async fn publish_shows_the_checks_a_reviewer_rejects_and_the_educator_is_told_wh
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::Invalid, "{}", e.message);
-    educators::review_decide(
-        &rev,
-        &review_id,
-        false,
-        "No promises; switch costs on",
-    )
-    .await
-    .unwrap();
+    educators::review_decide(&rev, &review_id, false, "No promises; switch costs on")
+        .await
+        .unwrap();
     let (_, sink) = recorder();
     sync::sync_now(&edu, sink).await.unwrap();
     let inbox = edu
@@ -657,7 +652,8 @@ async fn lesson(ctx: &Ctx) -> String {
 
     let mut graph: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sma_crossover.json"),
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../examples/sma_crossover.json"),
         )
         .unwrap(),
     )
@@ -721,15 +717,27 @@ async fn offline_publish_waits_in_the_outbox_and_is_sent_by_the_next_sync() {
     offline.user = edu_role.clone();
     offline.port = closed;
     sync::configure(&edu, offline).await.unwrap();
-    let queued = educators::template_publish(&edu, input.clone()).await.unwrap();
+    let queued = educators::template_publish(&edu, input.clone())
+        .await
+        .unwrap();
     assert!(queued.queued);
-    assert_eq!((queued.template_id.as_deref(), queued.review_id.as_deref()), (None, None));
+    assert_eq!(
+        (queued.template_id.as_deref(), queued.review_id.as_deref()),
+        (None, None)
+    );
     assert_eq!(queued.checks.len(), 5);
-    assert!(queued.checks.iter().all(|c| c.passed), "{:?}", queued.checks);
+    assert!(
+        queued.checks.iter().all(|c| c.passed),
+        "{:?}",
+        queued.checks
+    );
     let pending = educators::templates_pending(&edu).await.unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].title, "SMA crossover lesson");
-    assert!(edu.store().sync_status().await.unwrap().pending > 0, "in the outbox");
+    assert!(
+        edu.store().sync_status().await.unwrap().pending > 0,
+        "in the outbox"
+    );
     // A bad audience is refused at once, not queued.
     let e = educators::template_publish(
         &edu,
@@ -755,15 +763,27 @@ async fn offline_publish_waits_in_the_outbox_and_is_sent_by_the_next_sync() {
     assert_eq!(mine[0].state, "awaiting_review");
     let queue = educators::review_queue(&rev).await.unwrap();
     assert_eq!(queue.len(), 1);
-    assert!(queue[0].checks.iter().all(|c| c.passed), "{:?}", queue[0].checks);
+    assert!(
+        queue[0].checks.iter().all(|c| c.passed),
+        "{:?}",
+        queue[0].checks
+    );
     let version = queue[0].version_id.clone().unwrap();
     let shown = educators::template_version(&rev, &version).await.unwrap();
-    assert_eq!(shown.graph["nodes"][0]["note"], "Every close feeds both averages.");
+    assert_eq!(
+        shown.graph["nodes"][0]["note"],
+        "Every close feeds both averages."
+    );
     assert_eq!(shown.graph["comments"][0]["id"], "intro");
     assert_eq!(shown.content_hash, queue[0].content_hash.clone().unwrap());
     // Students see neither the template nor its version before approval.
-    assert!(educators::templates_list(&student, false).await.unwrap().is_empty());
-    let e = educators::template_version(&student, &version).await.unwrap_err();
+    assert!(educators::templates_list(&student, false)
+        .await
+        .unwrap()
+        .is_empty());
+    let e = educators::template_version(&student, &version)
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::Invalid, "{}", e.message);
 
     // Approved: the student previews the same graph and clones it; the library says where
@@ -777,7 +797,9 @@ async fn offline_publish_waits_in_the_outbox_and_is_sent_by_the_next_sync() {
         .await
         .unwrap();
     assert_eq!(preview.graph["parameters"][1]["lesson"], "locked");
-    let cloned = educators::template_clone(&student, &gallery[0].id).await.unwrap();
+    let cloned = educators::template_clone(&student, &gallery[0].id)
+        .await
+        .unwrap();
     let list = stratagraph_api::strategies::list(&student, Default::default())
         .await
         .unwrap();
@@ -787,7 +809,9 @@ async fn offline_publish_waits_in_the_outbox_and_is_sent_by_the_next_sync() {
         origin.starts_with("Cloned from template \"SMA crossover lesson\""),
         "{origin}"
     );
-    let shown = educators::template_show(&edu, &gallery[0].id).await.unwrap();
+    let shown = educators::template_show(&edu, &gallery[0].id)
+        .await
+        .unwrap();
     assert_eq!(shown.template.clone_count, 1);
     assert_eq!(shown.cloned_by.len(), 1);
     for ctx in [edu, rev, student] {

@@ -37,7 +37,10 @@ fn notes_frames_and_marks_round_trip_and_old_graphs_gain_nothing() {
     let g: Graph = serde_json::from_value(plain.clone()).unwrap();
     let text = serde_json::to_string(&g).unwrap();
     for key in ["\"note\"", "\"comments\"", "\"lesson\""] {
-        assert!(!text.contains(key), "{key} written for a graph without lessons");
+        assert!(
+            !text.contains(key),
+            "{key} written for a graph without lessons"
+        );
     }
 
     let lesson = with_lesson(plain);
@@ -57,7 +60,11 @@ fn notes_frames_and_marks_round_trip_and_old_graphs_gain_nothing() {
 fn lesson_content_is_not_meaning_the_run_hash_stays() {
     let plain = example();
     let lesson = with_lesson(plain.clone());
-    assert!(validate(&lesson).is_valid(), "{:?}", validate(&lesson).problems);
+    assert!(
+        validate(&lesson).is_valid(),
+        "{:?}",
+        validate(&lesson).problems
+    );
     assert_eq!(hash(&plain), hash(&lesson));
     let mut exercise = lesson.clone();
     exercise["parameters"][0]["lesson"] = json!("exercise");

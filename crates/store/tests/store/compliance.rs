@@ -203,7 +203,10 @@ async fn offline_submissions_wait_per_user_and_close_once() {
         .finish_publish_request(Uuid::now_v7(), true, &json!({}))
         .await
         .unwrap_err();
-    assert!(matches!(missing, StoreError::NotFound { .. }), "{missing:?}");
+    assert!(
+        matches!(missing, StoreError::NotFound { .. }),
+        "{missing:?}"
+    );
     let bad = env
         .store
         .finish_publish_request(mine.id, true, &json!([1]))
