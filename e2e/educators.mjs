@@ -2,7 +2,7 @@
 // data directory of their own, against a fresh database on the test PostgreSQL server.
 // The educator sees the automatic checks before sending, publishes a lesson (node notes, a
 // comment frame, a locked and an exercise parameter); the reviewer opens it read-only with
-// its notes and approves it with a reason; the student previews it (graph, notes, comment
+// its notes and its reference run's metrics and equity curve, and approves it with a reason; the student previews it (graph, notes, comment
 // frame), clones it, finds its origin in the library, cannot edit the locked parameter and
 // sees the exercise highlighted; the educator then sees the clone count and who cloned.
 //
@@ -269,6 +269,10 @@ async function main() {
     await waitFor('comment-intro');
     await until(async () => (await texts('lesson-note')).some((t) => t.includes('Every bar’s close')), 'the node note in the lesson');
     await until(async () => (await texts('review-reference-run')).some((t) => t.includes('reference run')), 'the reference run named');
+    // Its summary as the educator's app shared it: metrics and the equity curve.
+    await waitFor('review-reference-equity');
+    const summary = await (await waitFor('review-reference')).getText();
+    if (!/Trades\s*18\d/.test(summary)) throw new Error(`reference run summary: ${summary}`);
     capture('edu-03-review-open');
     await (await waitFor('review-reason')).setValue('Costs on, more than 100 trades, no promises');
     await click('review-approve');

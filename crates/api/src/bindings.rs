@@ -8,7 +8,7 @@ use ts_rs::{Config, TS};
 use crate::dto::*;
 use crate::educators::{
     CheckItem, CohortItem, PendingPublish, PreflightInput, PublishInput, PublishResult, ReviewItem,
-    TemplateDetailItem, TemplateItem, TemplateVersion,
+    ReferenceRun, TemplateDetailItem, TemplateItem, TemplateVersion,
 };
 use crate::error::{ErrorCode, IpcError};
 use crate::paper::{
@@ -41,6 +41,7 @@ fn export_bindings() {
         PreflightInput,
         PendingPublish,
         TemplateVersion,
+        ReferenceRun,
         CohortItem,
         PaperAlerts,
         PaperStartInput,

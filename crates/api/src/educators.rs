@@ -10,7 +10,10 @@ use stratagraph_store::publish_checks::{publish_checks, PublishCheck};
 use stratagraph_store::remote::{
     self, Publish, ReviewRow, SyncError, SyncResult, Syncer, TemplateRow,
 };
-use stratagraph_store::{ComplianceEvent, RunFilter, RunStatus};
+use stratagraph_store::{
+    decimate_equity, ComplianceEvent, ComplianceStatus, NewComplianceEvent, RunFilter, RunStatus,
+    StoreError, PUBLISH_ENTITY,
+};
 use ts_rs::TS;
 use uuid::Uuid;
 
@@ -80,8 +83,44 @@ pub struct ReviewItem {
     pub reason: Option<String>,
     /// Automatic checks.
     pub checks: Vec<CheckItem>,
+    /// The reference run's summary, as the educator's app shared it with reviewers.
+    pub reference_run: Option<ReferenceRun>,
     /// Submitted at, ISO 8601.
     pub submitted_at: String,
+}
+
+/// A reference run as reviewers see it: its metrics and its equity curve (at most 200
+/// points), shared by the educator's app when publishing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReferenceRun {
+    /// The run's id (on the educator's device and the server).
+    pub run_id: String,
+    /// Summary metrics (`trades`, `total_return_pct`, `max_drawdown_pct`, `sharpe` …).
+    #[ts(type = "Record<string, number | boolean | null>")]
+    pub metrics: Value,
+    /// Equity curve: `[time in ms UTC, equity]`.
+    pub equity: Vec<(f64, f64)>,
+}
+
+/// Points of the reference run's equity curve shared with reviewers.
+const REFERENCE_POINTS: usize = 200;
+
+fn reference_item(v: &Value) -> Option<ReferenceRun> {
+    let equity = v
+        .get("equity")
+        .and_then(Value::as_array)
+        .map(|pts| {
+            pts.iter()
+                .filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(ReferenceRun {
+        run_id: v.get("run_id")?.as_str()?.to_owned(),
+        metrics: v.get("metrics").cloned().unwrap_or(Value::Null),
+        equity,
+    })
 }
 
 /// `templateShow`: a template with its description, reviews and who cloned it.
@@ -242,6 +281,7 @@ fn review_item(r: ReviewRow) -> ReviewItem {
         status: r.status,
         reason: r.reason,
         checks: r.checks.into_iter().map(check_item).collect(),
+        reference_run: r.reference_run.as_ref().and_then(reference_item),
         submitted_at: time_text(r.submitted_at),
     }
 }
@@ -383,6 +423,8 @@ pub async fn template_publish(ctx: &Ctx, input: PublishInput) -> ApiResult<Publi
         cohort: input.cohort.filter(|c| !c.trim().is_empty()),
         reference_run: None,
     };
+    // Before the push, so reviewers find the run's summary with the submission.
+    share_reference_run(ctx, version.id).await?;
     let kept = publish.clone();
     let sent = on_server(ctx, |s| async move {
         let r = match s.push(None).await {
@@ -406,6 +448,59 @@ pub async fn template_publish(ctx: &Ctx, input: PublishInput) -> ApiResult<Publi
         Err(e) => Err(e),
     }
 }
+
+/// Shares the version's reference run (its latest completed run here) with reviewers: a
+/// `reference_run` audit event about the version with the run's metrics, parameters and its
+/// equity curve decimated to 200 points, which syncs like any audit event (reviewers may
+/// read them; the run itself stays the educator's). Recorded once per run.
+async fn share_reference_run(ctx: &Ctx, version: Uuid) -> ApiResult<()> {
+    let runs = ctx
+        .store
+        .list_runs(&RunFilter {
+            strategy_version_id: Some(version),
+            status: Some(RunStatus::Completed),
+            limit: Some(1),
+            ..RunFilter::default()
+        })
+        .await?;
+    let Some(run) = runs.first() else {
+        return Ok(());
+    };
+    let shared = ctx
+        .store
+        .compliance_events_for(PUBLISH_ENTITY, version)
+        .await?
+        .iter()
+        .any(|e| e.event_type == REFERENCE_RUN && e.payload["run_id"] == run.id.to_string());
+    if shared {
+        return Ok(());
+    }
+    let equity = match ctx.store.run_details_head(run.id).await {
+        Ok(head) => decimate_equity(&head.equity, REFERENCE_POINTS),
+        Err(StoreError::NotFound { .. }) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let payload = json!({
+        "run_id": run.id.to_string(),
+        "metrics": run.metrics,
+        "parameters": run.parameters,
+        "equity": equity.iter().map(|p| json!([p.t, p.v])).collect::<Vec<_>>(),
+    });
+    ctx.store
+        .record_compliance_event(&NewComplianceEvent {
+            entity_type: PUBLISH_ENTITY.to_owned(),
+            entity_id: version,
+            event_type: REFERENCE_RUN.to_owned(),
+            payload,
+            status: ComplianceStatus::Recorded,
+            created_by: Some(ctx.user_id().await?),
+        })
+        .await?;
+    Ok(())
+}
+
+/// The event type under which the educator's app shares a reference run with reviewers.
+const REFERENCE_RUN: &str = "reference_run";
 
 /// Puts a submission in the outbox; returns it as queued with the checks computed here.
 async fn queue(ctx: &Ctx, p: &Publish) -> ApiResult<PublishResult> {

@@ -68,6 +68,7 @@ export type {
   PreflightInput,
   PublishInput,
   PublishResult,
+  ReferenceRun,
   TemplateVersion,
   ReviewItem,
   TemplateDetailItem,

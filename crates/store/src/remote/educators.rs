@@ -374,6 +374,10 @@ pub struct ReviewRow {
     pub reason: Option<String>,
     /// How many automatic checks failed with severity `error`.
     pub failed_checks: i64,
+    /// The reference run as the educator's device shared it with reviewers (a
+    /// `reference_run` audit event about the version: run id, metrics, parameters and a
+    /// decimated equity curve), if it did.
+    pub reference_run: Option<Value>,
     /// The automatic checks.
     pub checks: Vec<Check>,
     /// When it was submitted.
@@ -399,6 +403,14 @@ async fn reviews(
     .map_err(classify)?;
     let mut out = Vec::with_capacity(rows.len());
     for (id, template_id, payload, status, educator_id, submitted_at) in rows {
+        let version: Option<Uuid> = payload
+            .get("strategy_version_id")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok());
+        let reference_run = match (version, educator_id) {
+            (Some(v), Some(e)) => reference_run(pool, v, e).await?,
+            _ => None,
+        };
         let uuid = |k: &str| {
             payload
                 .get(k)
@@ -420,11 +432,26 @@ async fn reviews(
                 .get("failed_checks")
                 .and_then(Value::as_i64)
                 .unwrap_or(0),
+            reference_run,
             checks: checks_of(pool, id).await?,
             submitted_at,
         });
     }
     Ok(out)
+}
+
+/// The newest `reference_run` event the educator recorded about a version (what reviewers
+/// read of the run; the run itself stays the educator's).
+async fn reference_run(pool: &PgPool, version: Uuid, educator: Uuid) -> SyncResult<Option<Value>> {
+    sqlx::query_scalar(
+        "SELECT payload FROM compliance_events WHERE event_type = 'reference_run' \
+         AND entity_id = $1 AND created_by = $2 ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(version)
+    .bind(educator)
+    .fetch_optional(pool)
+    .await
+    .map_err(classify)
 }
 
 /// One template the caller may see, with its reviews and who cloned it.

@@ -8,6 +8,7 @@ import type { ReviewItem } from '../../ipc/types';
 import type { GraphViews } from '../../shared/graphViews';
 import { LessonNotes } from './LessonNotes';
 import { CheckList } from './PublishForm';
+import { ReferenceRunView } from './ReferenceRunView';
 import { useTemplates } from './store';
 
 function Submission({ views }: { views: GraphViews }) {
@@ -63,6 +64,11 @@ function ReviewCard({ r, views }: { r: ReviewItem; views: GraphViews }) {
         <div className="muted" data-testid="review-reference-run">
           Reference run: {run.detail}
         </div>
+      )}
+      {r.referenceRun ? (
+        <ReferenceRunView run={r.referenceRun} />
+      ) : (
+        <div className="muted">The educator’s app shared no summary of the reference run.</div>
       )}
       <CheckList checks={r.checks} testId="review-check" />
       {open && <Submission views={views} />}

@@ -136,6 +136,7 @@ describe('templates store', () => {
       status: 'open',
       reason: null,
       checks: [],
+      referenceRun: null,
       submittedAt: 'now',
     };
     await useTemplates.getState().openReview(review);

@@ -54,6 +54,7 @@ export type { Progress } from './Progress';
 export type { PublishInput } from './PublishInput';
 export type { PublishResult } from './PublishResult';
 export type { QuotaUsage } from './QuotaUsage';
+export type { ReferenceRun } from './ReferenceRun';
 export type { ReviewItem } from './ReviewItem';
 export type { Robustness } from './Robustness';
 export type { RunBreakdown } from './RunBreakdown';
