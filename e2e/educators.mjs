@@ -2,9 +2,10 @@
 // data directory of their own, against a fresh database on the test PostgreSQL server.
 // The educator sees the automatic checks before sending, publishes a lesson (node notes, a
 // comment frame, a locked and an exercise parameter); the reviewer opens it read-only with
-// its notes and its reference run's metrics and equity curve, and approves it with a reason; the student previews it (graph, notes, comment
-// frame), clones it, finds its origin in the library, cannot edit the locked parameter and
-// sees the exercise highlighted; the educator then sees the clone count and who cloned.
+// its notes and its reference run's metrics and equity curve, and approves it with a
+// reason; the student previews it (graph, notes, comment frame), clones it, finds its origin
+// in the library, cannot edit the locked parameter and sees the exercise highlighted; the
+// educator then sees the clone count and who cloned.
 //
 // The server is set up with the `stratagraph` CLI (`sync configure`, `sync migrate`,
 // `admin grant`) and psql (the users), as an administrator would. Each app runs in its own

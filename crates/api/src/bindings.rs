@@ -7,8 +7,8 @@ use ts_rs::{Config, TS};
 
 use crate::dto::*;
 use crate::educators::{
-    CheckItem, CohortItem, PendingPublish, PreflightInput, PublishInput, PublishResult, ReviewItem,
-    ReferenceRun, TemplateDetailItem, TemplateItem, TemplateVersion,
+    CheckItem, CohortItem, PendingPublish, PreflightInput, PublishInput, PublishResult,
+    ReferenceRun, ReviewItem, TemplateDetailItem, TemplateItem, TemplateVersion,
 };
 use crate::error::{ErrorCode, IpcError};
 use crate::paper::{

@@ -769,7 +769,10 @@ async fn offline_publish_waits_in_the_outbox_and_is_sent_by_the_next_sync() {
         queue[0].checks
     );
     // The reference run's summary reached the reviewer with the submission.
-    let reference = queue[0].reference_run.clone().expect("the reference run is shared");
+    let reference = queue[0]
+        .reference_run
+        .clone()
+        .expect("the reference run is shared");
     assert!(reference.metrics["trades"].as_f64().unwrap() >= 100.0);
     assert!(!reference.equity.is_empty() && reference.equity.len() <= 200);
     let version = queue[0].version_id.clone().unwrap();
