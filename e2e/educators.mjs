@@ -309,6 +309,8 @@ async function main() {
       }
     }
     await waitFor('node-fast', 20_000);
+    await waitFor('comment-intro');
+    await waitFor('node-note-close');
     await click('tab-params');
     const slow = await waitFor('parameter-slow');
     if ((await slow.getAttribute('data-lesson')) !== 'locked') throw new Error('slow is not marked locked');

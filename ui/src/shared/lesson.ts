@@ -21,8 +21,9 @@ export interface LessonNote {
   text: string;
 }
 
-/** The graph's comment frames (a malformed list reads as none). */
-export function commentFrames(doc: GraphDoc): CommentFrame[] {
+/** The graph's comment frames (a malformed list reads as none); any part of the document
+ * that holds its `comments` will do. */
+export function commentFrames(doc: Readonly<Record<string, unknown>>): CommentFrame[] {
   const list = doc.comments;
   if (!Array.isArray(list)) return [];
   return list.filter(

@@ -9,6 +9,7 @@ import {
   useNodesInitialized,
   useReactFlow,
   useStore,
+  ViewportPortal,
   type ReactFlowInstance,
   type ReactFlowState,
 } from '@xyflow/react';
@@ -23,6 +24,7 @@ import { Inspector } from './Inspector';
 import { HelpOverlay, SaveDialog } from './Overlays';
 import { DND_MIME, Palette } from './Palette';
 import { LessonPanel, ParametersPanel, SettingsPanel } from './Panels';
+import { commentFrames } from '../../shared/lesson';
 import { ProblemsPanel } from './Problems';
 import { keepInView } from './viewport';
 import { useSession } from './session';
@@ -150,6 +152,7 @@ function Canvas({
         proOptions={PRO_OPTIONS}
       >
         <Background gap={20} color="var(--grid)" />
+        <LessonFrames />
         <CanvasMiniMap />
         <Controls showInteractive={false} />
       </ReactFlow>
@@ -538,6 +541,34 @@ function WorkingEditor({ panels }: EditorViewProps) {
         />
       )}
     </div>
+  );
+}
+
+/** The lesson's comment frames drawn on the working canvas, in flow coordinates, behind
+ * nothing and catching no pointer (they are edited in the Lesson tab). */
+function LessonFrames() {
+  const comments = useEditor((s) => s.meta.comments);
+  const frames = useMemo(() => commentFrames({ comments }), [comments]);
+  if (!frames.length) return null;
+  return (
+    <ViewportPortal>
+      {frames.map((f) => (
+        <div
+          key={f.id}
+          className="comment-frame"
+          data-testid={`comment-${f.id}`}
+          style={{
+            position: 'absolute',
+            transform: `translate(${f.x}px, ${f.y}px)`,
+            width: f.width ?? 240,
+            height: f.height ?? 120,
+            pointerEvents: 'none',
+          }}
+        >
+          {f.text}
+        </div>
+      ))}
+    </ViewportPortal>
   );
 }
 

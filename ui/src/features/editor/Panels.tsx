@@ -190,7 +190,7 @@ export function LessonPanel({ readOnly }: { readOnly: boolean }) {
   const meta = useEditor((s) => s.meta);
   const nodes = useEditor((s) => s.nodes);
   const setComments = useEditor((s) => s.setComments);
-  const frames = commentFrames({ ...meta, nodes: [], edges: [] });
+  const frames = commentFrames(meta);
   const update = (id: string, patch: Partial<CommentFrame>) =>
     setComments(frames.map((f) => (f.id === id ? { ...f, ...patch } : f)));
   const add = () => {
@@ -214,8 +214,8 @@ export function LessonPanel({ readOnly }: { readOnly: boolean }) {
     <div data-testid="lesson-panel">
       <p className="muted" style={{ marginTop: 0 }}>
         Comment frames on the canvas and node notes (Inspector) carry a lesson’s text; mark
-        parameters locked or as exercises in Parameters. None of it changes a run. Frames show on
-        the read-only canvases (versions, template previews, reviews).
+        parameters locked or as exercises in Parameters. None of it changes a run. Frames are drawn
+        behind the graph on the canvas; place and size them here.
       </p>
       {frames.map((f) => (
         <div key={f.id} className="card" style={{ padding: 8, marginBottom: 8 }}>
