@@ -534,6 +534,30 @@ pub async fn template_publish(
     educators::template_publish(&*state.ctx().await?, input).await
 }
 
+/// `templatePreflight`.
+#[tauri::command]
+pub async fn template_preflight(
+    state: State<'_, AppState>,
+    input: educators::PreflightInput,
+) -> Res<Vec<educators::CheckItem>> {
+    educators::template_preflight(&*state.ctx().await?, input).await
+}
+
+/// `templatesPending`.
+#[tauri::command]
+pub async fn templates_pending(state: State<'_, AppState>) -> Res<Vec<educators::PendingPublish>> {
+    educators::templates_pending(&*state.ctx().await?).await
+}
+
+/// `templateVersion`.
+#[tauri::command]
+pub async fn template_version(
+    state: State<'_, AppState>,
+    version_id: String,
+) -> Res<educators::TemplateVersion> {
+    educators::template_version(&*state.ctx().await?, &version_id).await
+}
+
 /// `templateClone`.
 #[tauri::command]
 pub async fn template_clone(state: State<'_, AppState>, id: String) -> Res<String> {

@@ -8,8 +8,8 @@ use ts_rs::{Config, TS};
 use crate::cluster::{ClusterScript, ClusterScriptInput, ClusterSweepItem};
 use crate::dto::*;
 use crate::educators::{
-    CheckItem, CohortItem, PublishInput, PublishResult, ReviewItem, TemplateDetailItem,
-    TemplateItem,
+    CheckItem, CohortItem, PendingPublish, PreflightInput, PublishInput, PublishResult,
+    ReferenceRun, ReviewItem, TemplateDetailItem, TemplateItem, TemplateVersion,
 };
 use crate::error::{ErrorCode, IpcError};
 use crate::paper::{
@@ -42,6 +42,10 @@ fn export_bindings() {
         TemplateDetailItem,
         PublishInput,
         PublishResult,
+        PreflightInput,
+        PendingPublish,
+        TemplateVersion,
+        ReferenceRun,
         CohortItem,
         PaperAlerts,
         PaperStartInput,

@@ -23,6 +23,31 @@ pub struct GraphJson {
     pub parameters: Vec<GraphParameter>,
     /// Account and cost settings.
     pub settings: GraphSettings,
+    /// Free comment frames on the canvas (lesson text; not meaning).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub comments: Option<Vec<GraphComment>>,
+}
+
+/// A free comment frame on the canvas.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct GraphComment {
+    /// Unique among the comments.
+    pub id: String,
+    /// The text.
+    pub text: String,
+    /// Left edge.
+    pub x: f64,
+    /// Top edge.
+    pub y: f64,
+    /// Width (default 240).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub width: Option<f64>,
+    /// Height (default 120).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub height: Option<f64>,
 }
 
 /// A node of the graph.
@@ -38,6 +63,10 @@ pub struct GraphNode {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub ui: Option<Value>,
+    /// A lesson note shown with the node (not meaning).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub note: Option<String>,
 }
 
 /// A wire from an output port to an input port.
@@ -72,6 +101,20 @@ pub struct GraphParameter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub max: Option<f64>,
+    /// `locked` (a student may not change it) or `exercise` (a student is asked to).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub lesson: Option<GraphLesson>,
+}
+
+/// How a lesson treats a strategy parameter in a clone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum GraphLesson {
+    /// A student may not change it.
+    Locked,
+    /// A student is asked to change it.
+    Exercise,
 }
 
 /// Account and cost settings of a graph.
@@ -281,6 +324,8 @@ pub struct StrategySummary {
     pub latest_version: Option<i32>,
     /// Its most recent run, with headline metrics.
     pub last_run: Option<RunSummary>,
+    /// Where a clone came from (template, version, author), from its first version's notes.
+    pub origin: Option<String>,
 }
 
 /// A version without its graph.

@@ -107,10 +107,16 @@ pub async fn list(ctx: &Ctx, filter: StrategyFilter) -> ApiResult<Vec<StrategySu
             Err(e) => return Err(e.into()),
         };
         let last_run = runs::latest_for_strategy(ctx, &s).await?;
+        let origin = if s.tags.iter().any(|t| t == "cloned") && latest_version.is_some() {
+            clone_origin(ctx, s.id).await?
+        } else {
+            None
+        };
         out.push(StrategySummary {
             strategy: strategy_dto(&s),
             latest_version,
             last_run,
+            origin,
         });
     }
     Ok(out)
@@ -466,4 +472,13 @@ pub fn draft_clear(ctx: &Ctx, strategy_id: &str) -> ApiResult<()> {
 /// `examplesList`.
 pub fn examples_list() -> Vec<ExampleInfo> {
     examples::list()
+}
+
+/// A clone's attribution: its first version's notes when they say where it came from.
+async fn clone_origin(ctx: &Ctx, strategy: uuid::Uuid) -> ApiResult<Option<String>> {
+    match ctx.store.load_version(strategy, 1).await {
+        Ok(v) => Ok(v.notes.filter(|n| n.starts_with("Cloned from template"))),
+        Err(StoreError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -883,7 +883,10 @@ pub async fn sync_now(
             let syncer =
                 Syncer::with_pool(&ctx.store, pool.clone(), &config, SyncOptions::default())
                     .await?;
-            syncer.sync(Some(&progress)).await
+            let report = syncer.sync(Some(&progress)).await?;
+            // Template submissions queued while the server was out of reach.
+            crate::educators::send_pending(ctx, &pool).await?;
+            Ok(report)
         }
         .await;
         pool.close().await;

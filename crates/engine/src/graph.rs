@@ -22,6 +22,10 @@ pub struct Graph {
     /// Account and cost settings.
     #[serde(default)]
     pub settings: Settings,
+    /// Free comment frames on the canvas (lesson text); not meaning: ignored by validation
+    /// apart from their limits, by the compiler and by result hashes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub comments: Vec<Comment>,
 }
 
 /// One node of the graph.
@@ -37,6 +41,52 @@ pub struct Node {
     /// Editor-only data (position); ignored by validation, the compiler and result hashes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ui: Option<Value>,
+    /// A note shown with the node (lesson text); ignored by the compiler and result hashes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A free comment frame on the canvas: lesson text in a box at a place of the graph.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comment {
+    /// Unique among the graph's comments.
+    pub id: String,
+    /// The text (plain, at most [`MAX_NOTE_CHARS`] characters).
+    pub text: String,
+    /// Left edge on the canvas.
+    pub x: f64,
+    /// Top edge on the canvas.
+    pub y: f64,
+    /// Width on the canvas.
+    #[serde(default = "default_comment_width")]
+    pub width: f64,
+    /// Height on the canvas.
+    #[serde(default = "default_comment_height")]
+    pub height: f64,
+}
+
+fn default_comment_width() -> f64 {
+    240.0
+}
+
+fn default_comment_height() -> f64 {
+    120.0
+}
+
+/// The longest note or comment text, in characters.
+pub const MAX_NOTE_CHARS: usize = 10_000;
+
+/// The most comment frames a graph may hold.
+pub const MAX_COMMENTS: usize = 1_000;
+
+/// How a lesson treats a strategy parameter in a clone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lesson {
+    /// The student may not change it (the inspector shows it read-only).
+    Locked,
+    /// The student is asked to change it (the editor highlights it).
+    Exercise,
 }
 
 /// A wire from `from.from_port` (an output) to `to.to_port` (an input).
@@ -78,6 +128,9 @@ pub struct ParamDecl {
     /// Largest allowed value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<f64>,
+    /// Locked or an exercise in a lesson; ignored by the compiler and result hashes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lesson: Option<Lesson>,
 }
 
 /// Account and cost settings of a strategy.
@@ -147,13 +200,20 @@ impl Graph {
             && self.parameters.windows(2).all(|w| w[0].name <= w[1].name)
     }
 
-    /// The graph as canonical JSON without editor-only data, the input of result hashes:
-    /// the same nodes, edges and parameters listed in any order give the same text.
+    /// The graph as canonical JSON without editor-only data and lesson content (positions,
+    /// notes, comment frames, locked/exercise marks), the input of result hashes: the same
+    /// nodes, edges and parameters listed in any order give the same text, and a graph
+    /// without lesson content hashes as it did before lessons existed.
     pub fn canonical_json(&self) -> Vec<u8> {
         let mut g = self.canonical();
         for n in &mut g.nodes {
             n.ui = None;
+            n.note = None;
         }
+        for p in &mut g.parameters {
+            p.lesson = None;
+        }
+        g.comments.clear();
         // serde_json's Map is ordered by key, so this text is canonical.
         serde_json::to_value(&g)
             .and_then(|v| serde_json::to_vec(&v))

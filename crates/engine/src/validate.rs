@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::catalog::{node_spec, NodeSpec, ParamSpec, ParamType};
-use crate::graph::{DeclType, Edge, Graph, Node, ParamDecl, Settings, SCHEMA_VERSION};
+use crate::graph::{
+    Comment, DeclType, Edge, Graph, Node, ParamDecl, Settings, MAX_COMMENTS, MAX_NOTE_CHARS,
+    SCHEMA_VERSION,
+};
 
 /// What kind of problem a [`Problem`] is; the editor switches on this.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -54,6 +57,9 @@ pub enum ProblemCode {
     BadSetting,
     /// The graph has more nodes or edges than a graph may have ([`MAX_NODES`], [`MAX_EDGES`]).
     TooLarge,
+    /// A node note or comment frame is invalid (too long, a duplicate id, a place that is
+    /// not a finite number).
+    BadComment,
 }
 
 /// The most nodes a graph may have. Every node's series is a column as long as the data, so
@@ -270,6 +276,7 @@ pub fn check(graph: &Graph) -> Vec<Problem> {
         }
     }
     check_settings(&graph.settings, &mut p);
+    check_lesson(graph, &mut p);
     let decls = check_decls(&graph.parameters, &mut p);
 
     // Nodes: ids, kinds, params.
@@ -691,6 +698,7 @@ fn read_lenient(doc: &Value, p: &mut Vec<Problem>) -> Graph {
         edges: vec![],
         parameters: vec![],
         settings: Settings::default(),
+        comments: vec![],
     };
     let Some(obj) = doc.as_object() else {
         p.push(Problem::graph(
@@ -775,6 +783,15 @@ fn read_lenient(doc: &Value, p: &mut Vec<Problem>) -> Graph {
             ),
         }
     }
+    for (i, v) in list("comments", p, false).iter().enumerate() {
+        match Comment::deserialize(v) {
+            Ok(c) => graph.comments.push(c),
+            Err(e) => p.push(Problem::graph(
+                ProblemCode::BadComment,
+                format!("comment #{i} is malformed: {e}"),
+            )),
+        }
+    }
     if let Some(s) = obj.get("settings") {
         match serde_json::from_value::<Settings>(s.clone()) {
             Ok(s) => graph.settings = s,
@@ -785,6 +802,60 @@ fn read_lenient(doc: &Value, p: &mut Vec<Problem>) -> Graph {
         }
     }
     graph
+}
+
+/// Notes and comment frames: lesson text within its limits, frames with unique ids and
+/// finite places. They carry no meaning, so nothing else about them is checked.
+fn check_lesson(graph: &Graph, p: &mut Vec<Problem>) {
+    let too_long = |text: &str| text.chars().count() > MAX_NOTE_CHARS;
+    for node in &graph.nodes {
+        if node.note.as_deref().is_some_and(too_long) {
+            p.push(Problem::at(
+                ProblemCode::BadComment,
+                &node.id,
+                format!("the note is longer than {MAX_NOTE_CHARS} characters"),
+            ));
+        }
+    }
+    if graph.comments.len() > MAX_COMMENTS {
+        p.push(Problem::graph(
+            ProblemCode::BadComment,
+            format!(
+                "{} comment frames; a graph may have at most {MAX_COMMENTS}",
+                graph.comments.len()
+            ),
+        ));
+        return;
+    }
+    let mut ids = std::collections::HashSet::new();
+    for (i, c) in graph.comments.iter().enumerate() {
+        let name = if c.id.trim().is_empty() {
+            format!("comment #{i}")
+        } else {
+            format!("comment \"{}\"", c.id)
+        };
+        if c.id.trim().is_empty() || !ids.insert(c.id.as_str()) {
+            p.push(Problem::graph(
+                ProblemCode::BadComment,
+                format!("{name} needs an id of its own"),
+            ));
+        }
+        if too_long(&c.text) {
+            p.push(Problem::graph(
+                ProblemCode::BadComment,
+                format!("{name} is longer than {MAX_NOTE_CHARS} characters"),
+            ));
+        }
+        let place_ok = [c.x, c.y, c.width, c.height].iter().all(|v| v.is_finite())
+            && c.width > 0.0
+            && c.height > 0.0;
+        if !place_ok {
+            p.push(Problem::graph(
+                ProblemCode::BadComment,
+                format!("{name} needs a finite place and a size above 0"),
+            ));
+        }
+    }
 }
 
 fn kind_of(v: &Value) -> &'static str {

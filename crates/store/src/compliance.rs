@@ -208,4 +208,101 @@ impl Store {
         tx.commit().await?;
         Ok(event)
     }
+
+    /// Queues a template submission made while the shared server could not be reached: an
+    /// open `publish_request` event about the version, whose payload is the submission. It
+    /// syncs like any audit event; the app sends it after its next sync and then closes it
+    /// with [`Store::finish_publish_request`].
+    ///
+    /// # Errors
+    ///
+    /// `Invalid` for a payload that is not an object; `NotFound` for an unknown creator.
+    pub async fn queue_publish_request(
+        &self,
+        strategy_version_id: Uuid,
+        created_by: Option<Uuid>,
+        submission: &Value,
+    ) -> Result<ComplianceEvent> {
+        self.record_compliance_event(&NewComplianceEvent {
+            entity_type: PUBLISH_ENTITY.to_owned(),
+            entity_id: strategy_version_id,
+            event_type: PUBLISH_REQUEST.to_owned(),
+            payload: submission.clone(),
+            status: ComplianceStatus::Open,
+            created_by,
+        })
+        .await
+    }
+
+    /// The submissions of `created_by` waiting to be sent, oldest first (a reviewer's device
+    /// also holds other users' events: those are never sent from here).
+    ///
+    /// # Errors
+    ///
+    /// `Storage`; `Invalid` when a stored row cannot be read.
+    pub async fn pending_publish_requests(&self, created_by: Uuid) -> Result<Vec<ComplianceEvent>> {
+        let rows = sqlx::query(
+            "SELECT * FROM compliance_events WHERE event_type = ? AND status = 'open' \
+             AND created_by = ? ORDER BY created_at, id",
+        )
+        .bind(PUBLISH_REQUEST)
+        .bind(id_text(created_by))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// Closes a queued submission: `sent` (status recorded) or refused by the server (status
+    /// rejected), with `outcome` (review id or reason) merged into its payload.
+    ///
+    /// # Errors
+    ///
+    /// `Invalid` for an outcome that is not an object; `Conflict` when it is no longer
+    /// waiting; `NotFound`.
+    pub async fn finish_publish_request(
+        &self,
+        id: Uuid,
+        sent: bool,
+        outcome: &Value,
+    ) -> Result<ComplianceEvent> {
+        require_object("outcome", outcome)?;
+        let status = if sent {
+            ComplianceStatus::Recorded
+        } else {
+            ComplianceStatus::Rejected
+        };
+        let row = sqlx::query(
+            "UPDATE compliance_events SET status = ?, resolved_at = ?, \
+             payload = json_patch(payload, ?) \
+             WHERE id = ? AND event_type = ? AND status = 'open' RETURNING *",
+        )
+        .bind(status.as_str())
+        .bind(self.now_text())
+        .bind(outcome.to_string())
+        .bind(id_text(id))
+        .bind(PUBLISH_REQUEST)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(row) => event_from_row(&row),
+            None => {
+                let exists: Option<(String,)> =
+                    sqlx::query_as("SELECT status FROM compliance_events WHERE id = ?")
+                        .bind(id_text(id))
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Err(match exists {
+                    Some((s,)) => {
+                        StoreError::conflict(format!("the submission is {s}, not waiting"))
+                    }
+                    None => StoreError::not_found("submission", id),
+                })
+            }
+        }
+    }
 }
+
+/// The entity a queued submission is about.
+pub const PUBLISH_ENTITY: &str = "strategy_version";
+/// The event type of a queued submission.
+pub const PUBLISH_REQUEST: &str = "publish_request";

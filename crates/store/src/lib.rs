@@ -65,11 +65,13 @@
 pub mod clock;
 mod cluster;
 mod compliance;
+pub use compliance::{PUBLISH_ENTITY, PUBLISH_REQUEST};
 mod db;
 pub mod error;
 pub mod model;
 mod notifications;
 mod paper;
+pub mod publish_checks;
 mod quotas;
 pub mod remote;
 mod research;

@@ -15,11 +15,13 @@ import { useRuns } from '../features/runs/store';
 import type { ExplainTrade } from '../features/runs/ResultsView';
 import type { RunCombination } from '../features/research/ResearchView';
 import { SweepPanel } from '../features/research/SweepPanel';
+import { DiffCanvas, DiffSummary, VersionCanvas } from '../features/editor/StaticCanvas';
 import { useResearch } from '../features/research/store';
 import { SyncIndicator } from '../features/settings/SyncIndicator';
 import { api, onBackendEvent, onWindowCloseRequested } from '../ipc';
 import type { Theme } from '../ipc/types';
-import { useApp, type View } from '../shared/app';
+import { mayReview, useApp, type View } from '../shared/app';
+import type { GraphViews } from '../shared/graphViews';
 import { useDatasets } from '../shared/datasets';
 import { useInbox } from '../shared/inbox';
 import type { EditorPanel } from '../shared/runHost';
@@ -67,6 +69,17 @@ const runCombination: RunCombination = (sweep, params) => {
     .then((r) => r && useApp.getState().notify('Combination run in full'));
 };
 
+/** The editor's read-only canvases, for the template previews and reviews. */
+const GRAPH_VIEWS: GraphViews = { Version: VersionCanvas, Diff: DiffCanvas, Summary: DiffSummary };
+
+/** Reads the profile's roles (they change when a sync brings a grant). */
+function refreshRoles() {
+  void api
+    .profileGet()
+    .then((p) => useApp.getState().setRoles(p.user.roles))
+    .catch(() => undefined);
+}
+
 const explainTrade: ExplainTrade = (run, trade, tradeNo) =>
   void useExplain.getState().open(run, trade, tradeNo);
 
@@ -104,6 +117,7 @@ async function boot() {
       .catch(() => undefined);
     void useDatasets.getState().refresh();
     void useInbox.getState().refresh();
+    refreshRoles();
     // First start: open the example strategy so Run works at once.
     if (info.firstStart) {
       const list = await api.strategiesList({});
@@ -184,6 +198,10 @@ export function App() {
   const view = useApp((s) => s.view);
   const unread = useInbox((s) => s.inbox.unread);
   const setView = useApp((s) => s.setView);
+  const reviewer = useApp((s) => mayReview(s.roles));
+  useEffect(() => {
+    if (useApp.getState().backendReady) refreshRoles();
+  }, [view]);
   useEffect(() => {
     void boot();
     const stopDrafts = startDraftAutosave();
@@ -210,7 +228,7 @@ export function App() {
         <div className="logo" title="Stratagraph">
           S
         </div>
-        {NAV.map(([v, ico, label]) => {
+        {NAV.filter(([v]) => v !== 'review' || reviewer).map(([v, ico, label]) => {
           const button = (
             <button
               key={v}
@@ -257,8 +275,8 @@ export function App() {
           {view === 'research' && <ResearchView onRunCombination={runCombination} />}
           {view === 'data' && <DataView />}
           {view === 'paper' && <PaperView />}
-          {view === 'templates' && <TemplatesView />}
-          {view === 'review' && <ReviewView />}
+          {view === 'templates' && <TemplatesView views={GRAPH_VIEWS} />}
+          {view === 'review' && <ReviewView views={GRAPH_VIEWS} />}
           {view === 'inbox' && <InboxView />}
           {view === 'settings' && <SettingsView />}
         </Suspense>

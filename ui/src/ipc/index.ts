@@ -60,6 +60,10 @@ import type {
   PublishInput,
   PublishResult,
   CohortItem,
+  CheckItem,
+  PendingPublish,
+  PreflightInput,
+  TemplateVersion,
 } from './generated';
 
 export type * from './generated';
@@ -300,8 +304,15 @@ export const api = {
   /** Templates the shared server shows you (`mine`: only yours). */
   templatesList: (mine: boolean) => call<TemplateItem[]>('templates_list', { mine }),
   templateShow: (id: string) => call<TemplateDetailItem>('template_show', { id }),
-  /** Pushes, then submits a version for review; returns the automatic checks. */
+  /** Pushes, then submits a version for review; returns the automatic checks. Offline, the
+   * submission waits in the outbox (`queued`) and is sent after the next sync. */
   templatePublish: (input: PublishInput) => call<PublishResult>('template_publish', { input }),
+  /** The automatic checks computed here, before anything is sent. */
+  templatePreflight: (input: PreflightInput) => call<CheckItem[]>('template_preflight', { input }),
+  /** Submissions waiting in the outbox. */
+  templatesPending: () => call<PendingPublish[]>('templates_pending'),
+  /** A version's graph as the server shows it to you (template preview, review, diff). */
+  templateVersion: (versionId: string) => call<TemplateVersion>('template_version', { versionId }),
   /** Clones into your library (pulled at once); returns the new strategy's id. */
   templateClone: (id: string) => call<string>('template_clone', { id }),
   templateWithdraw: (id: string) => call<null>('template_withdraw', { id }),

@@ -64,8 +64,12 @@ export interface NodeSpec {
 export type {
   CheckItem,
   CohortItem,
+  PendingPublish,
+  PreflightInput,
   PublishInput,
   PublishResult,
+  ReferenceRun,
+  TemplateVersion,
   ReviewItem,
   TemplateDetailItem,
   TemplateItem,

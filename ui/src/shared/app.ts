@@ -36,6 +36,9 @@ interface AppState {
   ready: boolean;
   strategy: OpenStrategy | null;
   notice: Notice | null;
+  /** The profile's roles (trader, educator, reviewer, admin) as last read. */
+  roles: string[];
+  setRoles: (roles: string[]) => void;
   setView: (view: View) => void;
   setInfo: (info: AppInfo) => void;
   setTheme: (theme: Theme) => void;
@@ -68,6 +71,8 @@ export const useApp = create<AppState>()((set) => ({
   ready: false,
   strategy: null,
   notice: null,
+  roles: [],
+  setRoles: (roles) => set({ roles }),
   setView: (view) => set({ view }),
   setInfo: (info) => set({ info }),
   setTheme: (theme) => {
@@ -87,6 +92,12 @@ export const useApp = create<AppState>()((set) => ({
   },
   fail: (e) => useApp.getState().notify(errorText(e), 'error'),
 }));
+
+/** Whether the Review view is offered: reviewers and administrators (the server still
+ * refuses anyone else whatever the app shows). */
+export function mayReview(roles: readonly string[]): boolean {
+  return roles.includes('reviewer') || roles.includes('admin');
+}
 
 /** Asks the user for a file; a dialog failure is shown as an error and gives null. */
 export async function pickPath(ask: () => Promise<string | null>): Promise<string | null> {

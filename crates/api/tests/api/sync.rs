@@ -546,6 +546,23 @@ async fn publish_shows_the_checks_a_reviewer_rejects_and_the_educator_is_told_wh
     )
     .await
     .unwrap();
+    // The checks before sending, computed on the device, find the same failures.
+    let preflight = educators::template_preflight(
+        &edu,
+        educators::PreflightInput {
+            strategy_id: strategy_id.clone(),
+            version: 1,
+            title: "Risk-free crossover".into(),
+            description: "A first lesson.".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let failed_here: Vec<&str> = preflight
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| c.check.as_str())
+        .collect();
     let published = educators::template_publish(
         &edu,
         PublishInput {
@@ -568,6 +585,13 @@ async fn publish_shows_the_checks_a_reviewer_rejects_and_the_educator_is_told_wh
         .collect();
     assert!(failed.contains(&"costs_on"), "{failed:?}");
     assert!(failed.contains(&"no_performance_promises"), "{failed:?}");
+    let (mut here, mut there) = (failed_here.clone(), failed.clone());
+    here.sort_unstable();
+    there.sort_unstable();
+    assert_eq!(here, there, "the device's checks agree with the server's");
+    assert!(!published.queued);
+    let review_id = published.review_id.clone().unwrap();
+    let template_id = published.template_id.clone().unwrap();
     assert!(published
         .checks
         .iter()
@@ -577,20 +601,15 @@ async fn publish_shows_the_checks_a_reviewer_rejects_and_the_educator_is_told_wh
     // goes through and reaches the educator's inbox after a sync.
     let queue = educators::review_queue(&rev).await.unwrap();
     assert_eq!(queue.len(), 1);
-    assert_eq!(queue[0].id, published.review_id);
+    assert_eq!(queue[0].id, review_id);
     assert_eq!(queue[0].checks.len(), 5);
-    let e = educators::review_decide(&rev, &published.review_id, true, "fine")
+    let e = educators::review_decide(&rev, &review_id, true, "fine")
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::Invalid, "{}", e.message);
-    educators::review_decide(
-        &rev,
-        &published.review_id,
-        false,
-        "No promises; switch costs on",
-    )
-    .await
-    .unwrap();
+    educators::review_decide(&rev, &review_id, false, "No promises; switch costs on")
+        .await
+        .unwrap();
     let (_, sink) = recorder();
     sync::sync_now(&edu, sink).await.unwrap();
     let inbox = edu
@@ -613,10 +632,195 @@ async fn publish_shows_the_checks_a_reviewer_rejects_and_the_educator_is_told_wh
     let mine = educators::templates_list(&edu, true).await.unwrap();
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0].state, "awaiting_review");
-    let e = educators::template_clone(&student, &published.template_id)
+    let e = educators::template_clone(&student, &template_id)
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::Invalid, "{}", e.message);
+    for ctx in [edu, rev, student] {
+        sync::shutdown(&ctx).await;
+    }
+    drop(db);
+    for role in [edu_role, rev_role, st_role] {
+        psql(&format!("DROP ROLE IF EXISTS {role}"));
+    }
+}
+
+/// A strategy of `ctx` whose version 1 is the example as a lesson (costs on, short averages,
+/// a note, a comment frame, a locked and an exercise parameter), backtested on the sample.
+async fn lesson(ctx: &Ctx) -> String {
+    use stratagraph_api::{app, runs, strategies};
+
+    let mut graph: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../examples/sma_crossover.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    graph["settings"]["commission"] = serde_json::json!(0.001);
+    graph["parameters"][0]["default"] = serde_json::json!(3);
+    graph["parameters"][0]["lesson"] = serde_json::json!("exercise");
+    graph["parameters"][1]["default"] = serde_json::json!(8);
+    graph["parameters"][1]["lesson"] = serde_json::json!("locked");
+    graph["nodes"][0]["note"] = serde_json::json!("Every close feeds both averages.");
+    graph["comments"] = serde_json::json!([{"id": "intro", "text": "Step 1", "x": 0, "y": -100}]);
+    let created = strategies::create(ctx, "Lesson", None).await.unwrap();
+    let id = created.strategy.id.clone();
+    let v = strategies::version_save(ctx, &id, &graph, Some("The lesson"))
+        .await
+        .unwrap();
+    let info = app::app_info(ctx);
+    let (_, sink) = recorder();
+    runs::run_backtest(
+        ctx,
+        runs::RunRequest {
+            strategy_id: id.clone(),
+            version: v.version,
+            dataset_id: info.sample_dataset_id.clone().unwrap(),
+            params: Default::default(),
+        },
+        sink,
+    )
+    .await
+    .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn offline_publish_waits_in_the_outbox_and_is_sent_by_the_next_sync() {
+    use stratagraph_api::educators::{self, PublishInput};
+
+    let db = TestDb::migrated().await;
+    let (edu_role, _, _) = provision(&db, "'trader', 'educator'");
+    let (rev_role, _, _) = provision(&db, "'reviewer'");
+    let (st_role, _, _) = provision(&db, "'trader'");
+    let (_d1, edu) = device_as(&db, &edu_role).await;
+    let (_d2, rev) = device_as(&db, &rev_role).await;
+    let (_d3, student) = device_as(&db, &st_role).await;
+    let strategy = lesson(&edu).await;
+    let input = PublishInput {
+        strategy_id: strategy.clone(),
+        version: 2,
+        title: "SMA crossover lesson".into(),
+        description: "Change the fast average.".into(),
+        audience: "public".into(),
+        cohort: None,
+        template_id: None,
+    };
+
+    // The server out of reach: the submission waits, with the checks computed here.
+    let l = std::net::TcpListener::bind((HOST, 0)).unwrap();
+    let closed = l.local_addr().unwrap().port();
+    drop(l);
+    let mut offline = db.input(None);
+    offline.user = edu_role.clone();
+    offline.port = closed;
+    sync::configure(&edu, offline).await.unwrap();
+    let queued = educators::template_publish(&edu, input.clone())
+        .await
+        .unwrap();
+    assert!(queued.queued);
+    assert_eq!(
+        (queued.template_id.as_deref(), queued.review_id.as_deref()),
+        (None, None)
+    );
+    assert_eq!(queued.checks.len(), 5);
+    assert!(
+        queued.checks.iter().all(|c| c.passed),
+        "{:?}",
+        queued.checks
+    );
+    let pending = educators::templates_pending(&edu).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].title, "SMA crossover lesson");
+    assert!(
+        edu.store().sync_status().await.unwrap().pending > 0,
+        "in the outbox"
+    );
+    // A bad audience is refused at once, not queued.
+    let e = educators::template_publish(
+        &edu,
+        PublishInput {
+            audience: "friends".into(),
+            ..input.clone()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Invalid, "{}", e.message);
+    assert_eq!(educators::templates_pending(&edu).await.unwrap().len(), 1);
+
+    // Back online: the next sync sends it; the reviewer finds it with its graph.
+    let mut online = db.input(None);
+    online.user = edu_role.clone();
+    sync::configure(&edu, online).await.unwrap();
+    let (_, sink) = recorder();
+    sync::sync_now(&edu, sink).await.unwrap();
+    assert!(educators::templates_pending(&edu).await.unwrap().is_empty());
+    let mine = educators::templates_list(&edu, true).await.unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].state, "awaiting_review");
+    let queue = educators::review_queue(&rev).await.unwrap();
+    assert_eq!(queue.len(), 1);
+    assert!(
+        queue[0].checks.iter().all(|c| c.passed),
+        "{:?}",
+        queue[0].checks
+    );
+    // The reference run's summary reached the reviewer with the submission.
+    let reference = queue[0]
+        .reference_run
+        .clone()
+        .expect("the reference run is shared");
+    assert!(reference.metrics["trades"].as_f64().unwrap() >= 100.0);
+    assert!(!reference.equity.is_empty() && reference.equity.len() <= 200);
+    let version = queue[0].version_id.clone().unwrap();
+    let shown = educators::template_version(&rev, &version).await.unwrap();
+    assert_eq!(
+        shown.graph["nodes"][0]["note"],
+        "Every close feeds both averages."
+    );
+    assert_eq!(shown.graph["comments"][0]["id"], "intro");
+    assert_eq!(shown.content_hash, queue[0].content_hash.clone().unwrap());
+    // Students see neither the template nor its version before approval.
+    assert!(educators::templates_list(&student, false)
+        .await
+        .unwrap()
+        .is_empty());
+    let e = educators::template_version(&student, &version)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Invalid, "{}", e.message);
+
+    // Approved: the student previews the same graph and clones it; the library says where
+    // the clone came from.
+    educators::review_decide(&rev, &queue[0].id, true, "Costs on, 183 trades")
+        .await
+        .unwrap();
+    let gallery = educators::templates_list(&student, false).await.unwrap();
+    assert_eq!(gallery.len(), 1);
+    let preview = educators::template_version(&student, &gallery[0].version_id)
+        .await
+        .unwrap();
+    assert_eq!(preview.graph["parameters"][1]["lesson"], "locked");
+    let cloned = educators::template_clone(&student, &gallery[0].id)
+        .await
+        .unwrap();
+    let list = stratagraph_api::strategies::list(&student, Default::default())
+        .await
+        .unwrap();
+    let row = list.iter().find(|s| s.strategy.id == cloned).unwrap();
+    let origin = row.origin.clone().unwrap();
+    assert!(
+        origin.starts_with("Cloned from template \"SMA crossover lesson\""),
+        "{origin}"
+    );
+    let shown = educators::template_show(&edu, &gallery[0].id)
+        .await
+        .unwrap();
+    assert_eq!(shown.template.clone_count, 1);
+    assert_eq!(shown.cloned_by.len(), 1);
     for ctx in [edu, rev, student] {
         sync::shutdown(&ctx).await;
     }

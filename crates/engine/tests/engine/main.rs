@@ -8,6 +8,7 @@ mod every_kind;
 mod gen;
 mod import_data;
 mod indicators_golden;
+mod lesson;
 mod lookahead;
 mod paper;
 mod parity;

@@ -374,6 +374,10 @@ pub struct ReviewRow {
     pub reason: Option<String>,
     /// How many automatic checks failed with severity `error`.
     pub failed_checks: i64,
+    /// The reference run as the educator's device shared it with reviewers (a
+    /// `reference_run` audit event about the version: run id, metrics, parameters and a
+    /// decimated equity curve), if it did.
+    pub reference_run: Option<Value>,
     /// The automatic checks.
     pub checks: Vec<Check>,
     /// When it was submitted.
@@ -399,6 +403,14 @@ async fn reviews(
     .map_err(classify)?;
     let mut out = Vec::with_capacity(rows.len());
     for (id, template_id, payload, status, educator_id, submitted_at) in rows {
+        let version: Option<Uuid> = payload
+            .get("strategy_version_id")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok());
+        let reference_run = match (version, educator_id) {
+            (Some(v), Some(e)) => reference_run(pool, v, e).await?,
+            _ => None,
+        };
         let uuid = |k: &str| {
             payload
                 .get(k)
@@ -420,11 +432,26 @@ async fn reviews(
                 .get("failed_checks")
                 .and_then(Value::as_i64)
                 .unwrap_or(0),
+            reference_run,
             checks: checks_of(pool, id).await?,
             submitted_at,
         });
     }
     Ok(out)
+}
+
+/// The newest `reference_run` event the educator recorded about a version (what reviewers
+/// read of the run; the run itself stays the educator's).
+async fn reference_run(pool: &PgPool, version: Uuid, educator: Uuid) -> SyncResult<Option<Value>> {
+    sqlx::query_scalar(
+        "SELECT payload FROM compliance_events WHERE event_type = 'reference_run' \
+         AND entity_id = $1 AND created_by = $2 ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(version)
+    .bind(educator)
+    .fetch_optional(pool)
+    .await
+    .map_err(classify)
 }
 
 /// One template the caller may see, with its reviews and who cloned it.
@@ -535,4 +562,22 @@ pub async fn clone_template(pool: &PgPool, id: Uuid) -> SyncResult<(Uuid, Uuid)>
         .await
         .map_err(refusal)?;
     Ok((strategy, version))
+}
+
+/// A strategy version's graph as the server shows it to the caller: the educator's own, a
+/// template's version for its audience, a submitted version for reviewers (row-level
+/// security decides). Returns the graph and its content hash.
+///
+/// # Errors
+///
+/// `Refused` when the caller may not see the version.
+pub async fn version_graph(pool: &PgPool, version: Uuid) -> SyncResult<(Value, String)> {
+    let row: Option<(Value, String)> = sqlx::query_as(
+        "SELECT graph_json, sg_graph_hash(graph_json) FROM strategy_versions WHERE id = $1",
+    )
+    .bind(version)
+    .fetch_optional(pool)
+    .await
+    .map_err(classify)?;
+    row.ok_or_else(|| SyncError::Refused(format!("no version {version} for you")))
 }

@@ -136,3 +136,81 @@ async fn events_are_recorded_listed_and_resolved() {
         .await;
     assert!(matches!(e, Err(StoreError::Invalid { .. })), "{e:?}");
 }
+
+#[tokio::test]
+async fn offline_submissions_wait_per_user_and_close_once() {
+    let env = env().await;
+    let me = env.profile().await;
+    let other = env
+        .store
+        .create_user(&stratagraph_store::NewUser {
+            email: "other@example.com".into(),
+            display_name: "Other".into(),
+            roles: vec![Role::Educator],
+        })
+        .await
+        .unwrap();
+    let version = Uuid::now_v7();
+    let submission = json!({"title": "Lesson", "audience": "public"});
+    let mine = env
+        .store
+        .queue_publish_request(version, Some(me.id), &submission)
+        .await
+        .unwrap();
+    env.store
+        .queue_publish_request(version, Some(other.id), &submission)
+        .await
+        .unwrap();
+    assert_eq!(mine.status, ComplianceStatus::Open);
+    assert_eq!(mine.event_type, stratagraph_store::PUBLISH_REQUEST);
+    // Each user's device sends only its user's submissions.
+    let pending = env.store.pending_publish_requests(me.id).await.unwrap();
+    assert_eq!(pending.iter().map(|e| e.id).collect::<Vec<_>>(), [mine.id]);
+    // It waits in the sync outbox like any audit event.
+    let mut conn = env.raw().await;
+    let queued: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sync_outbox WHERE table_name = 'compliance_events' AND row_id = ?",
+    )
+    .bind(mine.id.to_string())
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(queued, 1);
+
+    let sent = env
+        .store
+        .finish_publish_request(mine.id, true, &json!({"review_id": "r1"}))
+        .await
+        .unwrap();
+    assert_eq!(sent.status, ComplianceStatus::Recorded);
+    assert_eq!(sent.payload["review_id"], "r1");
+    assert_eq!(sent.payload["title"], "Lesson");
+    assert!(sent.resolved_at.is_some());
+    assert!(env
+        .store
+        .pending_publish_requests(me.id)
+        .await
+        .unwrap()
+        .is_empty());
+    let again = env
+        .store
+        .finish_publish_request(mine.id, false, &json!({"reason": "late"}))
+        .await
+        .unwrap_err();
+    assert!(matches!(again, StoreError::Conflict { .. }), "{again:?}");
+    let missing = env
+        .store
+        .finish_publish_request(Uuid::now_v7(), true, &json!({}))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(missing, StoreError::NotFound { .. }),
+        "{missing:?}"
+    );
+    let bad = env
+        .store
+        .finish_publish_request(mine.id, true, &json!([1]))
+        .await
+        .unwrap_err();
+    assert!(matches!(bad, StoreError::Invalid { .. }), "{bad:?}");
+}

@@ -9,6 +9,7 @@ import {
   useNodesInitialized,
   useReactFlow,
   useStore,
+  ViewportPortal,
   type ReactFlowInstance,
   type ReactFlowState,
 } from '@xyflow/react';
@@ -22,7 +23,8 @@ import type { SgEdge, SgNode } from './graph';
 import { Inspector } from './Inspector';
 import { HelpOverlay, SaveDialog } from './Overlays';
 import { DND_MIME, Palette } from './Palette';
-import { ParametersPanel, SettingsPanel } from './Panels';
+import { LessonPanel, ParametersPanel, SettingsPanel } from './Panels';
+import { commentFrames } from '../../shared/lesson';
 import { ProblemsPanel } from './Problems';
 import { keepInView } from './viewport';
 import { useSession } from './session';
@@ -150,6 +152,7 @@ function Canvas({
         proOptions={PRO_OPTIONS}
       >
         <Background gap={20} color="var(--grid)" />
+        <LessonFrames />
         <CanvasMiniMap />
         <Controls showInteractive={false} />
       </ReactFlow>
@@ -345,6 +348,7 @@ function WorkingEditor({ panels }: EditorViewProps) {
     ['inspect', 'Inspector'],
     ['params', 'Parameters'],
     ['settings', 'Settings'],
+    ['lesson', 'Lesson'],
     ['versions', 'Versions'],
     ...panels.map((p): [Tab, string] => [p.id, p.label]),
   ];
@@ -521,6 +525,7 @@ function WorkingEditor({ panels }: EditorViewProps) {
           {tab === 'inspect' && !diff && <Inspector readOnly={readOnly} />}
           {tab === 'params' && <ParametersPanel readOnly={readOnly} />}
           {tab === 'settings' && <SettingsPanel readOnly={readOnly} />}
+          {tab === 'lesson' && <LessonPanel readOnly={readOnly} />}
           {tab === 'versions' && <VersionsPanel />}
           {panel && host && panel.render(host)}
         </div>
@@ -536,6 +541,34 @@ function WorkingEditor({ panels }: EditorViewProps) {
         />
       )}
     </div>
+  );
+}
+
+/** The lesson's comment frames drawn on the working canvas, in flow coordinates, behind
+ * nothing and catching no pointer (they are edited in the Lesson tab). */
+function LessonFrames() {
+  const comments = useEditor((s) => s.meta.comments);
+  const frames = useMemo(() => commentFrames({ comments }), [comments]);
+  if (!frames.length) return null;
+  return (
+    <ViewportPortal>
+      {frames.map((f) => (
+        <div
+          key={f.id}
+          className="comment-frame"
+          data-testid={`comment-${f.id}`}
+          style={{
+            position: 'absolute',
+            transform: `translate(${f.x}px, ${f.y}px)`,
+            width: f.width ?? 240,
+            height: f.height ?? 120,
+            pointerEvents: 'none',
+          }}
+        >
+          {f.text}
+        </div>
+      ))}
+    </ViewportPortal>
   );
 }
 

@@ -3,7 +3,9 @@
 
 import type { NodeSpec, ParamSpec, ParamValue } from '../../ipc/types';
 import { NumberInput } from '../../shared/fields';
+import { lessonMark, type LessonMark } from '../../shared/lesson';
 import { isBinding, type ParamDecl } from './graph';
+import { useSession } from './session';
 import { useEditor } from './store';
 
 function ParamField({
@@ -13,6 +15,7 @@ function ParamField({
   onChange,
   bad,
   readOnly,
+  lesson,
 }: {
   spec: ParamSpec;
   value: ParamValue | undefined;
@@ -20,6 +23,8 @@ function ParamField({
   onChange: (v: ParamValue | undefined) => void;
   bad: boolean;
   readOnly: boolean;
+  /** How the lesson of a clone treats the parameter this field is bound to. */
+  lesson: LessonMark | null;
 }) {
   const numeric = spec.type === 'int' || spec.type === 'float';
   const bound = isBinding(value);
@@ -153,7 +158,13 @@ function ParamField({
     );
   }
   return (
-    <div className={`field${bad ? ' bad' : ''}`}>
+    <div
+      className={`field${bad ? ' bad' : ''}${lesson === 'exercise' ? ' exercise-param' : ''}`}
+      data-lesson={lesson ?? undefined}
+      data-testid={`field-${spec.name}`}
+    >
+      {lesson === 'locked' && <div className="muted">Locked by the lesson.</div>}
+      {lesson === 'exercise' && <div className="muted">Exercise: try other values here.</div>}
       <div className="lbl">
         <span>
           {spec.name}
@@ -178,6 +189,9 @@ export function Inspector({ readOnly }: { readOnly: boolean }) {
   const parameters = useEditor((s) => s.meta.parameters);
   const problems = useEditor((s) => (gn ? s.problemsByNode[gn.id] : undefined));
   const setParam = useEditor((s) => s.setParam);
+  const setNote = useEditor((s) => s.setNote);
+  // In a clone the lesson's marks apply: locked parameters cannot be edited here.
+  const inClone = useSession((s) => s.origin !== null);
   if (!gn) {
     return (
       <div className="muted" data-testid="inspector-empty">
@@ -220,18 +234,41 @@ export function Inspector({ readOnly }: { readOnly: boolean }) {
         </div>
       )}
       <div style={{ display: 'flex', flexDirection: 'column', gap: 10 }}>
-        {spec?.params.map((p) => (
-          <ParamField
-            key={p.name}
-            spec={p}
-            value={gn.params[p.name]}
-            parameters={parameters}
-            bad={!!problems?.params.includes(p.name)}
-            readOnly={readOnly}
-            onChange={(v) => setParam(gn.id, p.name, v)}
-          />
-        ))}
+        {spec?.params.map((p) => {
+          const v = gn.params[p.name];
+          const mark = isBinding(v)
+            ? lessonMark(parameters.find((d) => d.name === v.$param))
+            : null;
+          const lesson = inClone ? mark : null;
+          return (
+            <ParamField
+              key={p.name}
+              spec={p}
+              value={v}
+              parameters={parameters}
+              bad={!!problems?.params.includes(p.name)}
+              readOnly={readOnly || lesson === 'locked'}
+              lesson={lesson}
+              onChange={(nv) => setParam(gn.id, p.name, nv)}
+            />
+          );
+        })}
         {spec && !spec.params.length && <div className="muted">This node has no params.</div>}
+      </div>
+      <div className="field" style={{ marginTop: 12 }}>
+        <div className="lbl">
+          <span>Note</span>
+          <span className="muted">lesson text, not meaning</span>
+        </div>
+        <textarea
+          className="input"
+          rows={3}
+          value={typeof gn.note === 'string' ? gn.note : ''}
+          disabled={readOnly}
+          placeholder="A note shown with this node"
+          onChange={(e) => setNote(gn.id, e.target.value)}
+          data-testid="inspector-note"
+        />
       </div>
       {spec && (
         <div style={{ marginTop: 12 }}>

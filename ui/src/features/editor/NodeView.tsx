@@ -1,7 +1,8 @@
-// The one React Flow node type: a catalog node with typed, colour-coded ports, a short
-// summary of its params and its validation problems marked in place.
+// The React Flow node types: a catalog node with typed, colour-coded ports, a short summary
+// of its params, its lesson note and its validation problems marked in place; and a lesson's
+// comment frame (read-only canvases).
 
-import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import type { Category, ParamValue } from '../../ipc/types';
 import { isBinding, type SgNode } from './graph';
@@ -123,11 +124,33 @@ function NodeViewImpl({ id, data, selected }: NodeProps<SgNode>) {
           })}
         </div>
       )}
+      {typeof node.note === 'string' && node.note.trim() !== '' && (
+        <div className="note" data-testid={`node-note-${id}`}>
+          {node.note}
+        </div>
+      )}
     </div>
   );
 }
 
 export const NodeView = memo(NodeViewImpl);
 
+/** A lesson's free comment frame, drawn behind the graph on read-only canvases. */
+export type CommentNode = Node<{ text: string; width: number; height: number }, 'comment'>;
+
+function CommentFrameImpl({ id, data }: NodeProps<CommentNode>) {
+  return (
+    <div
+      className="comment-frame"
+      data-testid={`comment-${id.replace(/^comment:/, '')}`}
+      style={{ width: data.width, height: data.height }}
+    >
+      {data.text}
+    </div>
+  );
+}
+
+export const CommentFrameView = memo(CommentFrameImpl);
+
 /** Node types at module scope, as React Flow wants. */
-export const nodeTypes = { sg: NodeView };
+export const nodeTypes = { sg: NodeView, comment: CommentFrameView };

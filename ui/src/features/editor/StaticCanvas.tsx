@@ -14,8 +14,9 @@ import {
   type SgEdge,
   type SgNode,
 } from './graph';
-import { formatParam, nodeTypes } from './NodeView';
+import { formatParam, nodeTypes, type CommentNode } from './NodeView';
 import type { ParamValue } from '../../ipc/types';
+import { commentFrames } from '../../shared/lesson';
 
 function staticNode(n: SgNode, diff?: 'added' | 'removed' | 'changed'): SgNode {
   return {
@@ -26,10 +27,25 @@ function staticNode(n: SgNode, diff?: 'added' | 'removed' | 'changed'): SgNode {
   };
 }
 
+/** The graph's comment frames as read-only nodes behind the graph. */
+export function commentNodes(doc: GraphDoc): CommentNode[] {
+  return commentFrames(doc).map((c) => ({
+    id: `comment:${c.id}`,
+    type: 'comment',
+    position: { x: c.x, y: c.y },
+    data: { text: c.text, width: c.width ?? 240, height: c.height ?? 120 },
+    draggable: false,
+    selectable: false,
+    connectable: false,
+    zIndex: -1,
+  }));
+}
+
 export function VersionCanvas({ doc }: { doc: GraphDoc }) {
   const { nodes, edges } = useMemo(() => {
     const f = toFlow(doc);
-    return { nodes: f.nodes.map((n) => staticNode(n)), edges: f.edges };
+    const graph: (SgNode | CommentNode)[] = f.nodes.map((n) => staticNode(n));
+    return { nodes: [...commentNodes(doc), ...graph], edges: f.edges };
   }, [doc]);
   return (
     <ReactFlowProvider>

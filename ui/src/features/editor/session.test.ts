@@ -51,7 +51,7 @@ vi.mock('../../ipc', () => ({
   dialogs: { confirm: async () => true },
 }));
 
-const { useSession } = await import('./session');
+const { cloneOrigin, useSession } = await import('./session');
 const { useEditor } = await import('./store');
 
 beforeEach(() => {
@@ -127,5 +127,18 @@ describe('editor session', () => {
     await useSession.getState().open('s1', 'SMA');
     await useSession.getState().showDiff(1, 2);
     expect(useSession.getState().diff?.docB.nodes[1]!.params.period).toBe(3);
+  });
+
+  it('knows a clone by the attribution of its first version', () => {
+    const v = (version: number, notes: string | null) => ({
+      id: `v${version}`,
+      version,
+      notes,
+      createdAt: '2026-01-01T00:00:00Z',
+    });
+    const note = 'Cloned from template "Lesson" (template t, version v, author a, hash h)';
+    expect(cloneOrigin([v(2, 'mine'), v(1, note)])).toBe(note);
+    expect(cloneOrigin([v(1, 'First draft')])).toBeNull();
+    expect(cloneOrigin([])).toBeNull();
   });
 });

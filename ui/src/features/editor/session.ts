@@ -26,6 +26,9 @@ interface SessionState {
   diff: { a: number; b: number; docA: GraphDoc; docB: GraphDoc } | null;
   loading: boolean;
   saving: boolean;
+  /** A clone's attribution (its first version's note), which turns on the lesson rules:
+   * locked parameters read-only, exercises highlighted. */
+  origin: string | null;
 
   open: (strategyId: string, title: string) => Promise<void>;
   close: () => void;
@@ -36,6 +39,12 @@ interface SessionState {
   showDiff: (a: number, b: number) => Promise<void>;
   closeDiff: () => void;
   discardDraft: () => Promise<void>;
+}
+
+/** A clone's attribution: version 1's note when it says where the strategy came from. */
+export function cloneOrigin(versions: readonly VersionSummary[]): string | null {
+  const first = versions.find((v) => v.version === 1)?.notes ?? null;
+  return first?.startsWith('Cloned from template') ? first : null;
 }
 
 let draftTimer: ReturnType<typeof setTimeout> | null = null;
@@ -50,9 +59,18 @@ export const useSession = create<SessionState>()((set, get) => ({
   diff: null,
   loading: false,
   saving: false,
+  origin: null,
 
   open: async (strategyId, title) => {
-    set({ loading: true, strategyId, title, viewing: null, diff: null, restoredDraft: false });
+    set({
+      loading: true,
+      strategyId,
+      title,
+      viewing: null,
+      diff: null,
+      restoredDraft: false,
+      origin: null,
+    });
     try {
       const versions = await api.versionsList(strategyId);
       const latest = versions.reduce<number | null>(
@@ -71,7 +89,11 @@ export const useSession = create<SessionState>()((set, get) => ({
       } else {
         ed.load(saved);
       }
-      set({ versions: [...versions].sort((a, b) => b.version - a.version), baseVersion: latest });
+      set({
+        versions: [...versions].sort((a, b) => b.version - a.version),
+        baseVersion: latest,
+        origin: cloneOrigin(versions),
+      });
       useApp.getState().setStrategy({ id: strategyId, title });
     } catch (e) {
       useApp.getState().fail(e);
@@ -88,6 +110,7 @@ export const useSession = create<SessionState>()((set, get) => ({
       viewing: null,
       diff: null,
       baseVersion: null,
+      origin: null,
     }),
 
   save: async (note) => {

@@ -17,6 +17,31 @@ beforeEach(() => {
 afterEach(() => vi.useRealTimers());
 
 describe('editor store', () => {
+  it('keeps lesson notes and comment frames in the document, undoably', () => {
+    st().setNote('fast', 'The fast average');
+    expect(
+      st()
+        .getDoc()
+        .nodes.find((n) => n.id === 'fast')?.note,
+    ).toBe('The fast average');
+    st().setComments([{ id: 'c1', text: 'Step 1', x: 0, y: -100 }]);
+    expect(st().getDoc().comments).toEqual([{ id: 'c1', text: 'Step 1', x: 0, y: -100 }]);
+    st().setComments([]);
+    expect('comments' in st().getDoc()).toBe(false);
+    st().setNote('fast', '  ');
+    expect(
+      'note' in
+        (st()
+          .getDoc()
+          .nodes.find((n) => n.id === 'fast') ?? {}),
+    ).toBe(false);
+    st().undo();
+    st().undo();
+    st().undo();
+    st().undo();
+    expect(st().getDoc()).toEqual(sma);
+  });
+
   it('loads a document and gives it back unchanged and clean', () => {
     expect(st().getDoc()).toEqual(sma);
     expect(st().isDirty()).toBe(false);

@@ -32,6 +32,7 @@ import {
   type SgNode,
 } from './graph';
 import { tidyLayout } from './layout';
+import type { CommentFrame } from '../../shared/lesson';
 
 export type Validator = (doc: GraphDoc) => Promise<Problem[]>;
 
@@ -95,7 +96,11 @@ export interface EditorState {
 
   addNode: (kind: string, position?: XYPosition) => string | null;
   setParam: (nodeId: string, key: string, value: ParamValue | undefined) => void;
+  /** Sets a node's lesson note (an empty text removes it). */
+  setNote: (nodeId: string, note: string) => void;
   setParameters: (params: ParamDecl[]) => void;
+  /** Replaces the lesson's comment frames (`comments` of the document; none removes it). */
+  setComments: (comments: CommentFrame[]) => void;
   setSettings: (patch: Partial<GraphSettings>) => void;
   deleteSelection: () => void;
   selectNodes: (ids: string[]) => void;
@@ -373,9 +378,33 @@ export const useEditor = create<EditorState>()((set, get) => {
       changed();
     },
 
+    setNote: (nodeId, note) => {
+      const s = get();
+      const idx = s.nodes.findIndex((n) => n.id === nodeId);
+      const cur = s.nodes[idx];
+      if (!cur) return;
+      checkpoint(`note:${nodeId}`);
+      const gn = { ...fromFlowNode(cur) };
+      if (note.trim() === '') delete gn.note;
+      else gn.note = note;
+      const nodes = s.nodes.slice();
+      nodes[idx] = { ...cur, data: { node: gn } };
+      set({ nodes });
+      changed();
+    },
+
     setParameters: (parameters) => {
       checkpoint('parameters');
       set({ meta: { ...get().meta, parameters } });
+      changed();
+    },
+
+    setComments: (comments) => {
+      checkpoint('comments');
+      const meta = { ...get().meta };
+      if (comments.length) meta.comments = comments;
+      else delete meta.comments;
+      set({ meta });
       changed();
     },
 

@@ -222,6 +222,11 @@ export function LibraryView({ onOpen }: { onOpen: OpenStrategy }) {
                     >
                       {s.title}
                     </a>
+                    {it.origin && (
+                      <div className="muted" style={{ fontSize: 11 }} data-testid="strategy-origin">
+                        {it.origin}
+                      </div>
+                    )}
                   </td>
                   <td>
                     {s.tags.map((t) => (

@@ -1,11 +1,12 @@
 // Settings: profile (name, email, roles), plan and usage meters, data directory, theme,
-// and sync with a remote server (see `SyncSection`).
+// sync with a remote server (see `SyncSection`) and roles on it (`AdminSection`).
 
 import { useEffect, useState } from 'react';
 import { useApp } from '../../shared/app';
 import { fmtDateTime } from '../../shared/format';
 import { useSettings } from './store';
 import { SyncSection } from './SyncSection';
+import { AdminSection } from './AdminSection';
 
 export function SettingsView() {
   const profile = useSettings((s) => s.profile);
@@ -148,6 +149,7 @@ export function SettingsView() {
           </div>
         </div>
         <SyncSection />
+        <AdminSection />
       </div>
     </div>
   );

@@ -1,8 +1,11 @@
-// Templates: the gallery the shared server shows you (clone into your library) and your own
-// templates with their state and clone counts, and the form that publishes one.
+// Templates: the gallery the shared server shows you (preview read-only with its lesson
+// notes, then clone into your library), your own templates with their state, clone counts
+// and who cloned them, submissions waiting in the outbox, and the form that publishes one.
 
 import { useEffect } from 'react';
 import type { TemplateItem } from '../../ipc/types';
+import type { GraphViews } from '../../shared/graphViews';
+import { LessonNotes } from './LessonNotes';
 import { PublishForm } from './PublishForm';
 import { useTemplates } from './store';
 
@@ -16,9 +19,43 @@ function audience(t: TemplateItem): string {
   return t.cohort ? `cohort ${t.cohort}` : t.audience;
 }
 
-export function TemplatesView() {
-  const { gallery, mine, error, loading, clonedStrategyId } = useTemplates();
-  const { load, clone, withdraw } = useTemplates.getState();
+function Preview({ views }: { views: GraphViews }) {
+  const preview = useTemplates((s) => s.preview);
+  const { clone, closePreview } = useTemplates.getState();
+  if (!preview) return null;
+  const { template, detail, doc } = preview;
+  return (
+    <div className="card" data-testid="template-preview">
+      <div className="row">
+        <h3 className="grow">{template.title}</h3>
+        <span className="muted">{audience(template)}</span>
+        <button
+          className="btn small primary"
+          onClick={() => void clone(template.id)}
+          data-testid="template-preview-clone"
+        >
+          Clone into my library
+        </button>
+        <button className="btn small" onClick={closePreview}>
+          Close
+        </button>
+      </div>
+      {detail?.description && <p>{detail.description}</p>}
+      <div className="row" style={{ alignItems: 'stretch', gap: 12 }}>
+        <div className="grow" style={{ height: 360 }} data-testid="template-preview-graph">
+          <views.Version doc={doc} />
+        </div>
+        <div style={{ width: 280 }}>
+          <LessonNotes doc={doc} />
+        </div>
+      </div>
+    </div>
+  );
+}
+
+export function TemplatesView({ views }: { views: GraphViews }) {
+  const { gallery, mine, pending, error, loading, clonedStrategyId, clonedBy } = useTemplates();
+  const { load, openPreview, clone, withdraw, loadClonedBy } = useTemplates.getState();
   useEffect(() => {
     void load();
   }, [load]);
@@ -37,7 +74,7 @@ export function TemplatesView() {
       )}
       {clonedStrategyId && (
         <p className="muted" data-testid="templates-cloned">
-          Cloned into your library.
+          Cloned into your library (its first version names the template, version and author).
         </p>
       )}
       <h3>Gallery</h3>
@@ -50,14 +87,42 @@ export function TemplatesView() {
             <div className="row">
               <b className="grow">{t.title}</b>
               <span className="muted">{audience(t)}</span>
-              <button className="btn small" onClick={() => void clone(t.id)}>
+              <button
+                className="btn small"
+                onClick={() => void openPreview(t)}
+                data-testid="template-preview-open"
+              >
+                Preview
+              </button>
+              <button
+                className="btn small"
+                onClick={() => void clone(t.id)}
+                data-testid="template-clone"
+              >
                 Clone
               </button>
             </div>
           </li>
         ))}
       </ul>
+      <Preview views={views} />
       <PublishForm />
+      {pending.length > 0 && (
+        <>
+          <h3>Waiting in the outbox</h3>
+          <p className="muted">Sent after the next sync with the shared server.</p>
+          <ul className="list" data-testid="templates-pending">
+            {pending.map((p) => (
+              <li key={p.id} data-testid="pending-item">
+                <div className="row">
+                  <b className="grow">{p.title}</b>
+                  <span className="muted">{p.audience} · waiting to be sent</span>
+                </div>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       <h3>My templates</h3>
       {!loading && mine.length === 0 && <p className="muted">You have not published a template.</p>}
       <ul className="list" data-testid="templates-mine">
@@ -70,12 +135,31 @@ export function TemplatesView() {
                 {t.underReview ? ' · review open' : ''} · {t.cloneCount} clone
                 {t.cloneCount === 1 ? '' : 's'}
               </span>
+              {t.cloneCount > 0 && (
+                <button
+                  className="btn small"
+                  onClick={() => void loadClonedBy(t.id)}
+                  data-testid="template-cloned-by-open"
+                >
+                  Who cloned
+                </button>
+              )}
               {t.state !== 'withdrawn' && (
                 <button className="btn small" onClick={() => void withdraw(t.id)}>
                   Withdraw
                 </button>
               )}
             </div>
+            {clonedBy[t.id] && (
+              <ul className="muted" data-testid="template-cloned-by">
+                {(clonedBy[t.id] ?? []).map((u) => (
+                  <li key={u} className="mono">
+                    {u}
+                  </li>
+                ))}
+                {clonedBy[t.id]?.length === 0 && <li>Nobody yet.</li>}
+              </ul>
+            )}
           </li>
         ))}
       </ul>

@@ -1,11 +1,13 @@
 // The templates store: the gallery leaves out your own templates, a clone reloads, a decision
-// needs a reason, and server refusals are shown in words.
+// needs a reason, server refusals are shown in words, submissions waiting in the outbox are
+// listed, a preview and a review load the graphs the server shows, and who cloned is asked.
 
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 const backend = vi.hoisted(() => ({
   calls: [] as unknown[][],
   fail: null as unknown,
+  pending: [] as unknown[],
 }));
 
 const item = (id: string, title: string) => ({
@@ -36,6 +38,27 @@ vi.mock('../../ipc', () => ({
       backend.calls.push(['decide', id, approve, reason]);
       return null;
     },
+    templatesPending: async () => backend.pending,
+    templateVersion: async (versionId: string) => {
+      backend.calls.push(['version', versionId]);
+      return {
+        versionId,
+        contentHash: 'h',
+        graph: {
+          schema: 1,
+          nodes: [{ id: versionId, kind: 'source.close', params: {}, note: 'Read me' }],
+          edges: [],
+          parameters: [],
+          settings: { initial_cash: 1, commission: 0.001, slippage_bps: 0, fractional: false },
+        },
+      };
+    },
+    templateShow: async (id: string) => ({
+      template: item(id, 'Shared'),
+      description: 'A lesson',
+      reviews: [],
+      clonedBy: ['u1', 'u2'],
+    }),
   },
 }));
 
@@ -44,7 +67,18 @@ const { useTemplates } = await import('./store');
 beforeEach(() => {
   backend.calls = [];
   backend.fail = null;
-  useTemplates.setState({ gallery: [], mine: [], queue: [], error: null, clonedStrategyId: null });
+  backend.pending = [];
+  useTemplates.setState({
+    gallery: [],
+    mine: [],
+    pending: [],
+    queue: [],
+    error: null,
+    clonedStrategyId: null,
+    preview: null,
+    review: null,
+    clonedBy: {},
+  });
 });
 
 describe('templates store', () => {
@@ -72,5 +106,49 @@ describe('templates store', () => {
     backend.fail = { code: 'forbidden', message: 'the review queue needs the reviewer role' };
     await useTemplates.getState().loadQueue();
     expect(useTemplates.getState().error).toBe('the review queue needs the reviewer role');
+  });
+
+  it('lists the submissions waiting in the outbox', async () => {
+    backend.pending = [
+      { id: 'q1', title: 'Offline', audience: 'public', versionId: 'v', queuedAt: 'now' },
+    ];
+    await useTemplates.getState().load();
+    expect(useTemplates.getState().pending.map((p) => p.title)).toEqual(['Offline']);
+  });
+
+  it('previews the version the audience sees, with its notes', async () => {
+    await useTemplates.getState().openPreview(item('t1', 'Shared'));
+    const p = useTemplates.getState().preview;
+    expect(backend.calls).toEqual([['version', 'v']]);
+    expect(p?.doc.nodes[0]?.note).toBe('Read me');
+    expect(p?.detail?.description).toBe('A lesson');
+  });
+
+  it('opens a review with the approved version to diff against', async () => {
+    const review = {
+      id: 'r1',
+      templateId: 't1',
+      title: 'Lesson',
+      educatorId: 'e',
+      versionId: 'v2',
+      contentHash: 'h',
+      approvedVersionId: 'v1',
+      status: 'open',
+      reason: null,
+      checks: [],
+      referenceRun: null,
+      submittedAt: 'now',
+    };
+    await useTemplates.getState().openReview(review);
+    const r = useTemplates.getState().review;
+    expect(r?.submitted.nodes[0]?.id).toBe('v2');
+    expect(r?.approved?.nodes[0]?.id).toBe('v1');
+    await useTemplates.getState().openReview({ ...review, id: 'r2', approvedVersionId: null });
+    expect(useTemplates.getState().review?.approved).toBeNull();
+  });
+
+  it('asks who cloned a template', async () => {
+    await useTemplates.getState().loadClonedBy('t2');
+    expect(useTemplates.getState().clonedBy).toEqual({ t2: ['u1', 'u2'] });
   });
 });

@@ -20,4 +20,8 @@ params: { [key in string]: JsonValue },
 /**
  * Editor position.
  */
-ui?: JsonValue, };
+ui?: JsonValue, 
+/**
+ * A lesson note shown with the node (not meaning).
+ */
+note?: string, };

@@ -2,18 +2,24 @@
 import type { CheckItem } from "./CheckItem";
 
 /**
- * `templatePublish` result: the template, its review and the automatic checks.
+ * `templatePublish` result: the template, its review and the automatic checks; or, when
+ * the server could not be reached, the submission waiting in the outbox.
  */
 export type PublishResult = { 
 /**
- * Template id.
+ * Template id (`null` while queued).
  */
-templateId: string, 
+templateId: string | null, 
 /**
- * Review id.
+ * Review id (`null` while queued).
  */
-reviewId: string, 
+reviewId: string | null, 
 /**
- * Automatic checks.
+ * The server's automatic checks; while queued, the same checks computed here.
  */
-checks: Array<CheckItem>, };
+checks: Array<CheckItem>, 
+/**
+ * The server could not be reached: the submission waits in the outbox and is sent
+ * after the next sync.
+ */
+queued: boolean, };

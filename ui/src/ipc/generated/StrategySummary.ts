@@ -17,4 +17,8 @@ latestVersion: number | null,
 /**
  * Its most recent run, with headline metrics.
  */
-lastRun: RunSummary | null, };
+lastRun: RunSummary | null, 
+/**
+ * Where a clone came from (template, version, author), from its first version's notes.
+ */
+origin: string | null, };
