@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
-use stratagraph_engine::backtest::{self, BacktestResult, Trade};
+use stratagraph_engine::backtest::{self, BacktestResult, ExitReason, Side, Trade};
 use stratagraph_engine::bars::{iso8601, write_iso8601, ISO8601_MAX};
 use stratagraph_engine::catalog::catalog as node_catalog;
 use stratagraph_engine::columnar::{import_columnar_path, Columnar};
@@ -320,19 +320,55 @@ pub fn run_backtest(a: &BacktestArgs) -> Result<(Value, BacktestResult, Bars), S
 
 /// A trade as the CLI prints it: times in ISO 8601 UTC.
 pub fn trade_json(t: &Trade) -> Value {
-    json!({
-        "side": t.side,
-        "entry_time": iso8601(t.entry_time),
-        "entry_price": t.entry_price,
-        "exit_time": iso8601(t.exit_time),
-        "exit_price": t.exit_price,
-        "size": t.size,
-        "pnl": t.pnl,
-        "pnl_pct": t.pnl_pct,
-        "bars_held": t.bars_held,
-        "commission": t.commission,
-        "exit_reason": t.exit_reason,
-    })
+    serde_json::to_value(TradeOut::of(t)).unwrap_or(Value::Null)
+}
+
+/// A trade as the CLI prints it, serialised straight from the trade (no JSON values are
+/// built). The fields are in alphabetical order, as a JSON object's keys are written.
+#[derive(serde::Serialize)]
+struct TradeOut<'a> {
+    bars_held: usize,
+    commission: f64,
+    entry_price: f64,
+    entry_time: IsoTime,
+    exit_price: f64,
+    exit_reason: &'a ExitReason,
+    exit_time: IsoTime,
+    pnl: f64,
+    pnl_pct: f64,
+    side: &'a Side,
+    size: f64,
+}
+
+impl<'a> TradeOut<'a> {
+    fn of(t: &'a Trade) -> Self {
+        TradeOut {
+            bars_held: t.bars_held,
+            commission: t.commission,
+            entry_price: t.entry_price,
+            entry_time: IsoTime(t.entry_time),
+            exit_price: t.exit_price,
+            exit_reason: &t.exit_reason,
+            exit_time: IsoTime(t.exit_time),
+            pnl: t.pnl,
+            pnl_pct: t.pnl_pct,
+            side: &t.side,
+            size: t.size,
+        }
+    }
+}
+
+/// A time (ms UTC) serialised as [`iso8601`] writes it, without allocating.
+struct IsoTime(i64);
+
+impl serde::Serialize for IsoTime {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut buf = [0u8; ISO8601_MAX];
+        match write_iso8601(&mut buf, self.0).map(std::str::from_utf8) {
+            Some(Ok(text)) => s.serialize_str(text),
+            _ => s.serialize_str(&iso8601(self.0)),
+        }
+    }
 }
 
 /// The bars whose equity `--equity-every N` keeps: every Nth and the last; none for 0.
@@ -340,11 +376,12 @@ fn equity_points(n: usize, every: usize) -> impl Iterator<Item = usize> {
     (0..if every == 0 { 0 } else { n }).filter(move |i| i % every == 0 || i + 1 == n)
 }
 
-/// The `--json` document of a backtest, its equity curve as `null` (see [`result_json`]).
+/// The `--json` document of a backtest, its trades and equity curve as `null` (see
+/// [`result_json`] and [`write_result_doc`]).
 fn result_doc(r: &BacktestResult) -> Value {
     json!({
         "metrics": r.metrics,
-        "trades": r.trades.iter().map(trade_json).collect::<Vec<_>>(),
+        "trades": Value::Null,
         "open_trade": r.open_trade.as_ref().map(trade_json),
         "equity": Value::Null,
         "params": r.params,
@@ -359,13 +396,14 @@ pub fn result_json(r: &BacktestResult, bars: &Bars, equity_every: usize) -> Valu
         .map(|i| json!([iso8601(bars.time()[i]), r.equity[i]]))
         .collect();
     let mut doc = result_doc(r);
+    doc["trades"] = r.trades.iter().map(trade_json).collect();
     doc["equity"] = Value::Array(equity);
     doc
 }
 
 /// Writes `doc` (an object) as compact JSON, the same bytes as `serde_json::to_writer`, with
-/// the equity curve written in place of its `"equity"` value straight from the result: a
-/// million points are not first built as JSON values.
+/// the trades and the equity curve written in place of its `"trades"` and `"equity"` values
+/// straight from the result: a million points are not first built as JSON values.
 fn write_result_doc(
     w: &mut impl Write,
     doc: &serde_json::Map<String, Value>,
@@ -382,6 +420,15 @@ fn write_result_doc(
         w.write_all(b":")?;
         if key == "equity" {
             write_equity(w, r, bars, equity_every)?;
+        } else if key == "trades" {
+            w.write_all(b"[")?;
+            for (k, t) in r.trades.iter().enumerate() {
+                if k > 0 {
+                    w.write_all(b",")?;
+                }
+                serde_json::to_writer(&mut *w, &TradeOut::of(t))?;
+            }
+            w.write_all(b"]")?;
         } else {
             serde_json::to_writer(&mut *w, value)?;
         }
@@ -716,6 +763,7 @@ mod tests {
                 let want = serde_json::to_vec(&doc).unwrap();
                 let mut map = doc.as_object().unwrap().clone();
                 map.insert("equity".into(), Value::Null);
+                map.insert("trades".into(), Value::Null);
                 let mut got = Vec::new();
                 write_result_doc(&mut got, &map, &r, bars, every).unwrap();
                 assert!(got == want, "every {every}: streamed JSON differs");

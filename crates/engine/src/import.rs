@@ -316,6 +316,14 @@ impl Columns {
         }
     }
 
+    /// No bars, the memory kept.
+    fn clear(&mut self) {
+        self.time.clear();
+        for col in &mut self.values {
+            col.clear();
+        }
+    }
+
     /// Room for `n` more bars.
     fn reserve(&mut self, n: usize) {
         self.time.reserve(n);

@@ -99,9 +99,8 @@ enum Stop {
     Cancelled,
 }
 
-/// What parsing a piece gave.
+/// What parsing a piece gave (its bars are in the [`Columns`] it was given).
 struct Piece {
-    read: Columns,
     /// The first row's time and its line (0-based in the piece), when the row parsed; the
     /// join checks it against the previous piece's last time.
     first: Option<(i64, u64)>,
@@ -117,10 +116,12 @@ struct RowFormat<'a> {
     delimiter: u8,
 }
 
-/// Parses the rows of `bytes` (whole lines) until its end or the first thing that stops it.
-fn parse_piece(bytes: &[u8], f: &RowFormat<'_>, cancel: &AtomicBool) -> Piece {
+/// Parses the rows of `bytes` (whole lines) into `read` (emptied first, its memory reused)
+/// until the end or the first thing that stops it.
+fn parse_piece(bytes: &[u8], f: &RowFormat<'_>, cancel: &AtomicBool, read: &mut Columns) -> Piece {
+    read.clear();
+    read.reserve(bytes.len() / 32 + 16);
     let mut piece = Piece {
-        read: Columns::with_capacity(bytes.len() / 32 + 16),
         first: None,
         lines: 0,
         stop: None,
@@ -138,11 +139,11 @@ fn parse_piece(bytes: &[u8], f: &RowFormat<'_>, cancel: &AtomicBool) -> Piece {
                 });
                 return piece;
             }
-            if let Some(stop) = parse_line(&fields, here + 1, f, &mut piece) {
+            if let Some(stop) = parse_line(&fields, here + 1, f, &mut piece, read) {
                 piece.stop = Some(stop);
                 return piece;
             }
-            let rows = piece.read.len() as u64;
+            let rows = read.len() as u64;
             if rows % CANCEL_EVERY == 0 && cancel.load(Ordering::Relaxed) {
                 piece.stop = Some(Stop::Cancelled);
                 return piece;
@@ -161,7 +162,13 @@ fn parse_piece(bytes: &[u8], f: &RowFormat<'_>, cancel: &AtomicBool) -> Piece {
 
 /// Parses one row's fields into `piece` (`line` counts from 1 at the piece's first line).
 #[inline]
-fn parse_line(fields: &[&[u8]], line: u64, f: &RowFormat<'_>, piece: &mut Piece) -> Option<Stop> {
+fn parse_line(
+    fields: &[&[u8]],
+    line: u64,
+    f: &RowFormat<'_>,
+    piece: &mut Piece,
+    read: &mut Columns,
+) -> Option<Stop> {
     if fields.len() != f.expected {
         // A lone blank field is a line holding only spaces; the csv crate skips it too.
         if fields.len() == 1 && fields[0].trim_ascii().is_empty() {
@@ -177,14 +184,14 @@ fn parse_line(fields: &[&[u8]], line: u64, f: &RowFormat<'_>, piece: &mut Piece)
         Ok(row) => row,
         Err(e) => return Some(Stop::Bad(e)),
     };
-    let prev = piece.read.last_time();
+    let prev = read.last_time();
     if prev.is_none() {
         piece.first = Some((t, line - 1));
     }
     if let Err((col, reason)) = check_bar(prev, t, v) {
         return Some(Stop::Bad(f.layout.row_error(line, col, reason)));
     }
-    piece.read.push(t, v);
+    read.push(t, v);
     None
 }
 
@@ -204,13 +211,15 @@ fn cut(bytes: &[u8], n: usize) -> Vec<usize> {
 }
 
 /// Parses a region of whole lines on up to `cuts.threads` threads; the pieces in file order
-/// with where each starts in `region`.
+/// with where each starts in `region`. Piece `k`'s bars go to `pool[k]` (the pool grows to
+/// the number of pieces; its memory is reused from block to block).
 fn parse_region(
     region: &[u8],
     f: &RowFormat<'_>,
     cuts: Cuts,
     cancel: &AtomicBool,
-) -> Vec<(usize, Piece)> {
+    pool: &mut Vec<Columns>,
+) -> std::io::Result<Vec<(usize, Piece)>> {
     let n = cuts
         .threads
         .min(region.len() / cuts.min_piece.max(1))
@@ -221,32 +230,34 @@ fn parse_region(
         .enumerate()
         .map(|(k, &s)| (s, starts.get(k + 1).copied().unwrap_or(region.len())))
         .collect();
+    if pool.len() < bounds.len() {
+        pool.resize_with(bounds.len(), Columns::default);
+    }
+    let (own, others) = pool.split_at_mut(1);
     if bounds.len() == 1 {
-        return vec![(0, parse_piece(region, f, cancel))];
+        return Ok(vec![(0, parse_piece(region, f, cancel, &mut own[0]))]);
     }
     std::thread::scope(|scope| {
         let handles: Vec<_> = bounds[1..]
             .iter()
-            .map(|&(s, e)| {
+            .zip(others.iter_mut())
+            .map(|(&(s, e), read)| {
                 let bytes = &region[s..e];
                 std::thread::Builder::new()
                     .name("csv-piece".into())
-                    .spawn_scoped(scope, move || parse_piece(bytes, f, cancel))
+                    .spawn_scoped(scope, move || parse_piece(bytes, f, cancel, read))
             })
             .collect();
         let (s0, e0) = bounds[0];
-        let mut out = vec![(s0, parse_piece(&region[s0..e0], f, cancel))];
-        for ((s, e), handle) in bounds[1..].iter().copied().zip(handles) {
-            // A thread that could not be started leaves its piece to this one.
-            let piece = match handle {
-                Ok(h) => h
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                Err(_) => parse_piece(&region[s..e], f, cancel),
-            };
+        let mut out = vec![(s0, parse_piece(&region[s0..e0], f, cancel, &mut own[0]))];
+        for (&(s, _), handle) in bounds[1..].iter().zip(handles) {
+            // A thread that could not be started is an error like a failed read.
+            let piece = handle?
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             out.push((s, piece));
         }
-        out
+        Ok(out)
     })
 }
 
@@ -325,6 +336,8 @@ pub(super) fn import<R: Read>(
         delimiter: detected.delimiter,
     };
     let mut read = Columns::default();
+    // Each piece's bars, reused from block to block (fresh memory costs page faults).
+    let mut pool: Vec<Columns> = Vec::new();
     // Bytes of the input before `buf[0]`.
     let mut before: u64 = 0;
     let mut reported: u64 = 0;
@@ -343,9 +356,9 @@ pub(super) fn import<R: Read>(
             }
         };
         let region = &buf[at..end];
-        let pieces = parse_region(region, &format, cuts, cancel);
+        let pieces = parse_region(region, &format, cuts, cancel, &mut pool)?;
         let rows_before = read.len();
-        let region_rows: usize = pieces.iter().map(|(_, p)| p.read.len()).sum();
+        let region_rows: usize = pool[..pieces.len()].iter().map(Columns::len).sum();
         if let (0, Some(total)) = (rows_before, total_bytes) {
             if region_rows > 0 {
                 // Room for the whole file at this region's bytes per row, so the columns are
@@ -355,12 +368,12 @@ pub(super) fn import<R: Read>(
                 read.reserve(rows.min(MAX_RESERVE));
             }
         }
-        for (start, piece) in pieces {
+        for ((start, piece), rows) in pieces.into_iter().zip(&pool) {
             if let (Some(prev), Some((t, l))) = (read.last_time(), piece.first) {
                 check_time_order(prev, t)
                     .map_err(|(col, reason)| layout.row_error(line + l, col, reason))?;
             }
-            read.append(&piece.read);
+            read.append(rows);
             match piece.stop {
                 None => line += piece.lines,
                 Some(Stop::Bad(e)) => return Err(e.after_lines(line - 1)),
