@@ -261,6 +261,37 @@ fn parse_region(
     })
 }
 
+/// Progress reports made so far.
+struct Marks {
+    /// Rows of the last report.
+    reported: u64,
+    total_bytes: Option<u64>,
+}
+
+/// Reports progress at each multiple of 65,536 rows up to `rows` not reported yet, `bytes`
+/// read; stops with [`ImportError::Cancelled`] when the caller set `cancel` meanwhile.
+fn report(
+    marks: &mut Marks,
+    rows: usize,
+    bytes: u64,
+    progress: &mut dyn FnMut(ImportProgress),
+    cancel: &AtomicBool,
+) -> Result<(), ImportError> {
+    let rows = rows as u64;
+    while marks.reported + PROGRESS_EVERY <= rows {
+        marks.reported += PROGRESS_EVERY;
+        progress(ImportProgress {
+            rows: marks.reported,
+            bytes,
+            total_bytes: marks.total_bytes,
+        });
+        if cancel.load(Ordering::Relaxed) {
+            return Err(ImportError::Cancelled);
+        }
+    }
+    Ok(())
+}
+
 /// Reads bars from CSV: the header (or none, for a Binance dump) from the first block, then
 /// block after block of rows; see the module docs.
 pub(super) fn import<R: Read>(
@@ -340,7 +371,10 @@ pub(super) fn import<R: Read>(
     let mut pool: Vec<Columns> = Vec::new();
     // Bytes of the input before `buf[0]`.
     let mut before: u64 = 0;
-    let mut reported: u64 = 0;
+    let mut marks = Marks {
+        reported: 0,
+        total_bytes,
+    };
     loop {
         let end = if eof {
             buf.len()
@@ -368,12 +402,18 @@ pub(super) fn import<R: Read>(
                 read.reserve(rows.min(MAX_RESERVE));
             }
         }
+        // Bytes read so far, for progress reports.
+        let bytes = before + end as u64;
         for ((start, piece), rows) in pieces.into_iter().zip(&pool) {
             if let (Some(prev), Some((t, l))) = (read.last_time(), piece.first) {
-                check_time_order(prev, t)
-                    .map_err(|(col, reason)| layout.row_error(line + l, col, reason))?;
+                if let Err((col, reason)) = check_time_order(prev, t) {
+                    report(&mut marks, read.len(), bytes, progress, cancel)?;
+                    return Err(layout.row_error(line + l, col, reason));
+                }
             }
             read.append(rows);
+            // Progress at each multiple of 65,536 rows passed, also before a bad row.
+            report(&mut marks, read.len(), bytes, progress, cancel)?;
             match piece.stop {
                 None => line += piece.lines,
                 Some(Stop::Bad(e)) => return Err(e.after_lines(line - 1)),
@@ -401,22 +441,6 @@ pub(super) fn import<R: Read>(
                     );
                 }
             }
-        }
-        // Progress at each multiple of 65,536 rows passed, with the bytes read so far.
-        let bytes = before + end as u64;
-        let rows = read.len() as u64;
-        let mut mark = (rows_before as u64 / PROGRESS_EVERY + 1) * PROGRESS_EVERY;
-        while mark <= rows && mark > reported {
-            reported = mark;
-            progress(ImportProgress {
-                rows: mark,
-                bytes,
-                total_bytes,
-            });
-            if cancel.load(Ordering::Relaxed) {
-                return Err(ImportError::Cancelled);
-            }
-            mark += PROGRESS_EVERY;
         }
         if eof {
             break;
