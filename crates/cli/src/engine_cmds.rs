@@ -724,7 +724,10 @@ mod tests {
     use stratagraph_engine::synth::{random_walk, SynthConfig};
 
     fn sma_plan() -> Plan {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/sma_crossover.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/sma_crossover.json"
+        );
         let doc: Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
         compile_json(&doc, &BTreeMap::new()).unwrap()
     }
@@ -742,7 +745,9 @@ mod tests {
         })
         .unwrap();
         let late = Bars::new(
-            (0..2_000).map(|i| 253_402_300_000_000 + i * 86_400_000).collect(),
+            (0..2_000)
+                .map(|i| 253_402_300_000_000 + i * 86_400_000)
+                .collect(),
             bars.open()[..2_000].to_vec(),
             bars.high()[..2_000].to_vec(),
             bars.low()[..2_000].to_vec(),

@@ -62,7 +62,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let cancel = AtomicBool::new(false);
     let total = Some(csv.len() as u64);
     let secs = time(
-        &format!("CSV in memory, 1,000,000 rows ({:.0} MB)", csv.len() as f64 / 1e6),
+        &format!(
+            "CSV in memory, 1,000,000 rows ({:.0} MB)",
+            csv.len() as f64 / 1e6
+        ),
         9,
         || {
             let b = import_csv(csv.as_slice(), total, &mut |_| {}, &cancel)?;
@@ -130,7 +133,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     drop(check);
     time(
-        &format!("Parquet file, 10,000,000 rows ({:.0} MB)", size as f64 / 1e6),
+        &format!(
+            "Parquet file, 10,000,000 rows ({:.0} MB)",
+            size as f64 / 1e6
+        ),
         7,
         || Ok(import_columnar_path(&pq_path, Columnar::Parquet, &never)?),
     );

@@ -808,7 +808,12 @@ mod tests {
         }
         // Outside years 0000-9999 chrono decides.
         let mut buf = [0u8; ISO8601_MAX];
-        for t in [-62_167_219_200_001i64, 253_402_300_800_000, i64::MIN, i64::MAX] {
+        for t in [
+            -62_167_219_200_001i64,
+            253_402_300_800_000,
+            i64::MIN,
+            i64::MAX,
+        ] {
             assert_eq!(write_iso8601(&mut buf, t), None, "{t}");
             assert_eq!(iso8601(t), iso8601_chrono(t));
         }

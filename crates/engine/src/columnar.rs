@@ -135,14 +135,14 @@ fn read_parquet(
     let time_name = meta.schema().field(found.time).name().clone();
     // The columns used, when every Arrow field is a Parquet column (no nesting).
     let schema_descr = meta.metadata().file_metadata().schema_descr();
-    let projection = if schema_descr.root_schema().get_fields().len() == meta.schema().fields().len()
-    {
-        let mut used: Vec<usize> = found.values.iter().flatten().copied().collect();
-        used.push(found.time);
-        ProjectionMask::roots(schema_descr, used)
-    } else {
-        ProjectionMask::all()
-    };
+    let projection =
+        if schema_descr.root_schema().get_fields().len() == meta.schema().fields().len() {
+            let mut used: Vec<usize> = found.values.iter().flatten().copied().collect();
+            used.push(found.time);
+            ProjectionMask::roots(schema_descr, used)
+        } else {
+            ProjectionMask::all()
+        };
     let group_rows: Vec<usize> = meta
         .metadata()
         .row_groups()

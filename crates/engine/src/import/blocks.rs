@@ -95,7 +95,10 @@ enum Stop {
     Bad(ImportError),
     /// The line at this byte offset of the piece, `line` lines (0-based) into the piece, needs
     /// the csv crate's reader.
-    Handover { offset: usize, line: u64 },
+    Handover {
+        offset: usize,
+        line: u64,
+    },
     Cancelled,
 }
 
@@ -585,11 +588,16 @@ mod tests {
         // Semicolons and tabs.
         for d in [";", "\t"] {
             let lines: Vec<String> = body.iter().map(|l| l.replace(',', d)).collect();
-            let csv = format!("Date{d}Open{d}High{d}Low{d}Close{d}Volume\n{}", lines.join("\n"));
+            let csv = format!(
+                "Date{d}Open{d}High{d}Low{d}Close{d}Volume\n{}",
+                lines.join("\n")
+            );
             assert_eq!(agree(&csv).map(|b| b.len()), Ok(40), "{d:?}");
         }
         // MetaTrader: date and time in two columns, tab-separated.
-        let mut mt = String::from("<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>\r\n");
+        let mut mt = String::from(
+            "<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>\r\n",
+        );
         for (i, l) in body.iter().enumerate() {
             let f: Vec<&str> = l.split(',').collect();
             let (h, m) = (i / 60, i % 60);
@@ -632,8 +640,7 @@ mod tests {
                 f[1] = format!("\"{}\"", f[1]);
                 lines[at] = f.join(",");
                 let head = "Date,Open,High,Low,Close,Volume,Note";
-                let mut with_note: Vec<String> =
-                    lines.iter().map(|l| format!("{l},x")).collect();
+                let mut with_note: Vec<String> = lines.iter().map(|l| format!("{l},x")).collect();
                 with_note[at] = format!("{},\"two{eol}lines\"", lines[at]);
                 let csv = format!("{head}{eol}{}", with_note.join(eol));
                 assert_eq!(agree(&csv).map(|b| b.len()), Ok(50), "{at} {eol:?}");
@@ -653,7 +660,11 @@ mod tests {
         let csv = format!("\"Date\",Open,High,Low,Close,Volume\n{}", body.join("\n"));
         assert_eq!(agree(&csv).map(|b| b.len()), Ok(50));
         // A carriage return alone: the csv crate ends a line there.
-        let csv = format!("Date,Open,High,Low,Close,Volume\n{}\r{}", body[0], body[1..].join("\n"));
+        let csv = format!(
+            "Date,Open,High,Low,Close,Volume\n{}\r{}",
+            body[0],
+            body[1..].join("\n")
+        );
         assert_eq!(agree(&csv).map(|b| b.len()), Ok(50));
     }
 
@@ -684,7 +695,10 @@ mod tests {
                     lines[at] = breaker(&lines[at]);
                     let csv = format!("{head}{eol}{}{eol}", lines.join(eol));
                     let e = agree(&csv).unwrap_err();
-                    assert!(e.contains(&format!("line: {},", at + 2)), "{what} at {at}: {e}");
+                    assert!(
+                        e.contains(&format!("line: {},", at + 2)),
+                        "{what} at {at}: {e}"
+                    );
                     // A second bad row later on changes nothing.
                     let later = (at + 1 + (79 - at) / 2).min(79);
                     if later > at {
@@ -707,7 +721,10 @@ mod tests {
                    2024-01-02,10,8,9,10\n\
                    2024-01-03,10,11,9,10\n";
         let e = agree(csv).unwrap_err();
-        assert!(e.contains("duplicate timestamp") && e.contains("line: 4,"), "{e}");
+        assert!(
+            e.contains("duplicate timestamp") && e.contains("line: 4,"),
+            "{e}"
+        );
     }
 
     #[test]
