@@ -673,7 +673,8 @@ mod tests {
         let mut rng = Rng(5);
         let body = rows(&mut rng, 80);
         let head = "Date,Open,High,Low,Close,Volume";
-        let breakers: [(&str, fn(&str) -> String); 6] = [
+        type Breaker = fn(&str) -> String;
+        let breakers: [(&str, Breaker); 6] = [
             ("not a number", |l| l.replacen(',', ",abc", 1)),
             ("ragged", |l| format!("{l},1")),
             ("negative close", |l| {
