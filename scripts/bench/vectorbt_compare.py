@@ -17,12 +17,13 @@ How to run (dev only; vectorbt is not an app dependency)
     Options: --bars N (default 1000000), --repeats N (default 2), --no-build, --data FILE.csv.
     It runs `cargo build --release -p stratagraph-cli` first (a no-op when up to date; skip
     with --no-build) and writes the data file, if missing, to
-    target/bench/synth_minute_<bars>_seed7.csv with `stratagraph data synth` (not committed).
+    $CARGO_TARGET_DIR/bench (else target/bench)/synth_minute_<bars>_seed7.csv with `stratagraph
+    data synth` (not committed).
     Run it on a quiet machine: both engines share the cores with whatever else is running.
 
 What is timed
     Stratagraph: the whole `stratagraph sweep ... --json` process, wall clock, from spawn to
-        exit. That includes process start, reading and parsing the CSV (~0.2 s for 1M bars),
+        exit. That includes process start, reading and parsing the CSV (a few tens of ms for 1M bars),
         the sweep, the full metric set of every combination (return, drawdown, Sharpe,
         Sortino, trade stats, ...: more than vectorbt is asked for) and writing the JSON.
         Timed with all threads (--threads 0) and with --threads 1; best of --repeats each.
@@ -53,7 +54,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = ROOT / "target" / "release" / "stratagraph"
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
+BIN = TARGET / "release" / "stratagraph"
 GRAPH = ROOT / "examples" / "sma_crossover.json"
 FAST = list(range(5, 51, 5))  # --grid fast=5:50:5
 SLOW = list(range(20, 201, 20))  # --grid slow=20:200:20
@@ -259,7 +261,7 @@ def main() -> None:
     ap.add_argument("--no-build", action="store_true", help="do not run cargo build first")
     ap.add_argument("--vbt-worker", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
-    data = a.data or ROOT / "target" / "bench" / f"synth_minute_{a.bars}_seed{SEED}.csv"
+    data = a.data or TARGET / "bench" / f"synth_minute_{a.bars}_seed{SEED}.csv"
     if a.vbt_worker:
         vbt_worker(data, a.repeats)
         return
@@ -283,7 +285,7 @@ def main() -> None:
           f"{', '.join(removed) if removed else '(none were set)'}")  # fmt: skip
 
     print("\n== stratagraph (whole `stratagraph sweep --json` process, wall clock, incl. CSV "
-          "import ~0.2 s and the full metric set)")  # fmt: skip
+          "import and the full metric set)")  # fmt: skip
     results = {}
     for threads in (0, 1):
         times, doc = our_sweep(data, threads, a.repeats, env)

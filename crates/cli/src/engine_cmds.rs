@@ -9,8 +9,8 @@ use std::sync::atomic::AtomicBool;
 
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
-use stratagraph_engine::backtest::{self, BacktestResult, Trade};
-use stratagraph_engine::bars::iso8601;
+use stratagraph_engine::backtest::{self, BacktestResult, ExitReason, Side, Trade};
+use stratagraph_engine::bars::{iso8601, write_iso8601, ISO8601_MAX};
 use stratagraph_engine::catalog::catalog as node_catalog;
 use stratagraph_engine::columnar::{import_columnar_path, Columnar};
 use stratagraph_engine::compile::{compile, CompileError, Plan};
@@ -320,40 +320,212 @@ pub fn run_backtest(a: &BacktestArgs) -> Result<(Value, BacktestResult, Bars), S
 
 /// A trade as the CLI prints it: times in ISO 8601 UTC.
 pub fn trade_json(t: &Trade) -> Value {
+    serde_json::to_value(TradeOut::of(t)).unwrap_or(Value::Null)
+}
+
+/// A trade as the CLI prints it, serialised straight from the trade (no JSON values are
+/// built). The fields are in alphabetical order, as a JSON object's keys are written.
+#[derive(serde::Serialize)]
+struct TradeOut<'a> {
+    bars_held: usize,
+    commission: f64,
+    entry_price: f64,
+    entry_time: IsoTime,
+    exit_price: f64,
+    exit_reason: &'a ExitReason,
+    exit_time: IsoTime,
+    pnl: f64,
+    pnl_pct: f64,
+    side: &'a Side,
+    size: f64,
+}
+
+impl<'a> TradeOut<'a> {
+    fn of(t: &'a Trade) -> Self {
+        TradeOut {
+            bars_held: t.bars_held,
+            commission: t.commission,
+            entry_price: t.entry_price,
+            entry_time: IsoTime(t.entry_time),
+            exit_price: t.exit_price,
+            exit_reason: &t.exit_reason,
+            exit_time: IsoTime(t.exit_time),
+            pnl: t.pnl,
+            pnl_pct: t.pnl_pct,
+            side: &t.side,
+            size: t.size,
+        }
+    }
+}
+
+/// A time (ms UTC) serialised as [`iso8601`] writes it, without allocating.
+struct IsoTime(i64);
+
+impl serde::Serialize for IsoTime {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut buf = [0u8; ISO8601_MAX];
+        match write_iso8601(&mut buf, self.0).map(std::str::from_utf8) {
+            Some(Ok(text)) => s.serialize_str(text),
+            _ => s.serialize_str(&iso8601(self.0)),
+        }
+    }
+}
+
+/// The bars whose equity `--equity-every N` keeps: every Nth and the last; none for 0.
+fn equity_points(n: usize, every: usize) -> impl Iterator<Item = usize> {
+    (0..if every == 0 { 0 } else { n }).filter(move |i| i % every == 0 || i + 1 == n)
+}
+
+/// The `--json` document of a backtest, its trades and equity curve as `null` (see
+/// [`result_json`] and [`write_result_doc`]).
+fn result_doc(r: &BacktestResult) -> Value {
     json!({
-        "side": t.side,
-        "entry_time": iso8601(t.entry_time),
-        "entry_price": t.entry_price,
-        "exit_time": iso8601(t.exit_time),
-        "exit_price": t.exit_price,
-        "size": t.size,
-        "pnl": t.pnl,
-        "pnl_pct": t.pnl_pct,
-        "bars_held": t.bars_held,
-        "commission": t.commission,
-        "exit_reason": t.exit_reason,
+        "metrics": r.metrics,
+        "trades": Value::Null,
+        "open_trade": r.open_trade.as_ref().map(trade_json),
+        "equity": Value::Null,
+        "params": r.params,
+        "hash": r.hash,
     })
 }
 
 /// The `--json` document of a backtest.
 pub fn result_json(r: &BacktestResult, bars: &Bars, equity_every: usize) -> Value {
     let n = r.equity.len().min(bars.len());
-    let equity: Vec<Value> = if equity_every == 0 {
-        Vec::new()
-    } else {
-        (0..n)
-            .filter(|i| i % equity_every == 0 || i + 1 == n)
-            .map(|i| json!([iso8601(bars.time()[i]), r.equity[i]]))
-            .collect()
-    };
-    json!({
-        "metrics": r.metrics,
-        "trades": r.trades.iter().map(trade_json).collect::<Vec<_>>(),
-        "open_trade": r.open_trade.as_ref().map(trade_json),
-        "equity": equity,
-        "params": r.params,
-        "hash": r.hash,
-    })
+    let equity: Vec<Value> = equity_points(n, equity_every)
+        .map(|i| json!([iso8601(bars.time()[i]), r.equity[i]]))
+        .collect();
+    let mut doc = result_doc(r);
+    doc["trades"] = r.trades.iter().map(trade_json).collect();
+    doc["equity"] = Value::Array(equity);
+    doc
+}
+
+/// Writes `doc` (an object) as compact JSON, the same bytes as `serde_json::to_writer`, with
+/// the trades and the equity curve written in place of its `"trades"` and `"equity"` values
+/// straight from the result: a million points are not first built as JSON values.
+fn write_result_doc(
+    w: &mut impl Write,
+    doc: &serde_json::Map<String, Value>,
+    r: &BacktestResult,
+    bars: &Bars,
+    equity_every: usize,
+) -> io::Result<()> {
+    w.write_all(b"{")?;
+    for (k, (key, value)) in doc.iter().enumerate() {
+        if k > 0 {
+            w.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *w, key)?;
+        w.write_all(b":")?;
+        if key == "equity" {
+            write_equity(w, r, bars, equity_every)?;
+        } else if key == "trades" {
+            w.write_all(b"[")?;
+            for (k, t) in r.trades.iter().enumerate() {
+                if k > 0 {
+                    w.write_all(b",")?;
+                }
+                serde_json::to_writer(&mut *w, &TradeOut::of(t))?;
+            }
+            w.write_all(b"]")?;
+        } else {
+            serde_json::to_writer(&mut *w, value)?;
+        }
+    }
+    w.write_all(b"}")
+}
+
+/// The equity curve as a JSON array of `[time, equity]` pairs, as [`result_json`] has it.
+/// Long curves are formatted a block of bars per core at a time and written in order.
+fn write_equity(
+    w: &mut impl Write,
+    r: &BacktestResult,
+    bars: &Bars,
+    equity_every: usize,
+) -> io::Result<()> {
+    /// Bars formatted per block.
+    const BLOCK: usize = 1 << 17;
+    let n = r.equity.len().min(bars.len());
+    if equity_every == 0 {
+        return w.write_all(b"[]");
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    let mut bufs: Vec<Vec<u8>> = vec![Vec::new(); threads];
+    // Every point is formatted with a comma before it; the first one's is left out.
+    let mut first = true;
+    w.write_all(b"[")?;
+    let mut block = 0;
+    while block * BLOCK < n {
+        let blocks = (n.div_ceil(BLOCK) - block).min(threads);
+        let ranges = (block..block + blocks).map(|k| k * BLOCK..((k + 1) * BLOCK).min(n));
+        std::thread::scope(|scope| -> io::Result<()> {
+            let mut jobs = bufs.iter_mut().zip(ranges);
+            let own = jobs.next();
+            let others: Vec<_> = jobs
+                .map(|(buf, range)| {
+                    std::thread::Builder::new().spawn_scoped(scope, move || {
+                        format_equity(buf, r, bars, equity_every, n, range)
+                    })
+                })
+                .collect();
+            if let Some((buf, range)) = own {
+                format_equity(buf, r, bars, equity_every, n, range);
+            }
+            for h in others {
+                if let Err(panic) = h?.join() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+            Ok(())
+        })?;
+        for buf in &bufs[..blocks] {
+            let text = match buf.split_first() {
+                Some((_, rest)) if first => {
+                    first = false;
+                    rest
+                }
+                _ => buf,
+            };
+            w.write_all(text)?;
+        }
+        block += blocks;
+    }
+    w.write_all(b"]")
+}
+
+/// Appends the kept points (`equity_every` > 0) of bars `range` (of `n`) to `out` (cleared
+/// first), each as `,[time,equity]`.
+fn format_equity(
+    out: &mut Vec<u8>,
+    r: &BacktestResult,
+    bars: &Bars,
+    equity_every: usize,
+    n: usize,
+    range: std::ops::Range<usize>,
+) {
+    out.clear();
+    let mut time = [0u8; ISO8601_MAX];
+    for i in range {
+        if i % equity_every != 0 && i + 1 != n {
+            continue;
+        }
+        out.extend_from_slice(b",[");
+        match write_iso8601(&mut time, bars.time()[i]) {
+            Some(text) => {
+                out.push(b'"');
+                out.extend_from_slice(text);
+                out.push(b'"');
+            }
+            // Writing JSON to a Vec cannot fail.
+            None => {
+                let _ = serde_json::to_writer(&mut *out, &iso8601(bars.time()[i]));
+            }
+        }
+        out.push(b',');
+        let _ = serde_json::to_writer(&mut *out, &r.equity[i]);
+        out.push(b']');
+    }
 }
 
 fn fmt_opt(v: Option<f64>, unit: &str) -> String {
@@ -399,20 +571,19 @@ pub fn print_result(
     run_id: Option<&str>,
     trials: Option<&Trials>,
 ) -> Result<(), String> {
-    let mut w = BufWriter::new(io::stdout().lock());
+    let mut w = BufWriter::with_capacity(1 << 20, io::stdout().lock());
     let res = if a.json {
-        let mut doc = result_json(r, bars, a.equity_every);
-        if let Some(map) = doc.as_object_mut() {
-            if let Some(id) = run_id {
-                map.insert("run_id".to_string(), Value::String(id.to_string()));
-            }
-            if let Value::Object(extra) = robustness_json(r, bars, trials) {
-                map.extend(extra);
-            }
+        let mut doc = serde_json::Map::new();
+        if let Value::Object(map) = result_doc(r) {
+            doc.extend(map);
         }
-        serde_json::to_writer(&mut w, &doc)
-            .map_err(io::Error::from)
-            .and_then(|_| writeln!(w))
+        if let Some(id) = run_id {
+            doc.insert("run_id".to_string(), Value::String(id.to_string()));
+        }
+        if let Value::Object(extra) = robustness_json(r, bars, trials) {
+            doc.extend(extra);
+        }
+        write_result_doc(&mut w, &doc, r, bars, a.equity_every).and_then(|_| writeln!(w))
     } else {
         write_summary(&mut w, r, bars).and_then(|_| match run_id {
             Some(id) => writeln!(w, "run            {id}"),
@@ -542,6 +713,66 @@ pub fn data(c: &DataCmd) -> Result<ExitCode, String> {
                 t.last().map(|&x| iso8601(x)).unwrap_or_default()
             ))?;
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stratagraph_engine::compile::compile_json;
+    use stratagraph_engine::synth::{random_walk, SynthConfig};
+
+    fn sma_plan() -> Plan {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/sma_crossover.json"
+        );
+        let doc: Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+        compile_json(&doc, &BTreeMap::new()).unwrap()
+    }
+
+    /// The streamed document, byte for byte, is serde_json's writing of the document built as
+    /// values, for curves cut into several blocks, decimated or left out, and for times
+    /// beyond year 9999 (written through chrono).
+    #[test]
+    fn the_streamed_json_is_the_json_of_the_document() {
+        let plan = sma_plan();
+        let bars = random_walk(&SynthConfig {
+            bars: 300_000,
+            step_ms: 60_000,
+            ..Default::default()
+        })
+        .unwrap();
+        let late = Bars::new(
+            (0..2_000)
+                .map(|i| 253_402_300_000_000 + i * 86_400_000)
+                .collect(),
+            bars.open()[..2_000].to_vec(),
+            bars.high()[..2_000].to_vec(),
+            bars.low()[..2_000].to_vec(),
+            bars.close()[..2_000].to_vec(),
+            bars.volume()[..2_000].to_vec(),
+        )
+        .unwrap();
+        for bars in [&bars, &late] {
+            let r = backtest::backtest(&plan, bars);
+            for every in [1, 7, 131_072, 0, 1_000_000] {
+                let mut doc = result_json(&r, bars, every);
+                if let (Some(map), Value::Object(extra)) =
+                    (doc.as_object_mut(), robustness_json(&r, bars, None))
+                {
+                    map.insert("run_id".into(), Value::String("r1".into()));
+                    map.extend(extra);
+                }
+                let want = serde_json::to_vec(&doc).unwrap();
+                let mut map = doc.as_object().unwrap().clone();
+                map.insert("equity".into(), Value::Null);
+                map.insert("trades".into(), Value::Null);
+                let mut got = Vec::new();
+                write_result_doc(&mut got, &map, &r, bars, every).unwrap();
+                assert!(got == want, "every {every}: streamed JSON differs");
+            }
         }
     }
 }

@@ -5,6 +5,73 @@ use serde::{Deserialize, Serialize};
 /// Formats a time in ms since the Unix epoch as ISO 8601 UTC: `2024-01-31T09:30:00Z`, with
 /// milliseconds only when the time has them.
 pub fn iso8601(ms: i64) -> String {
+    let mut buf = [0u8; ISO8601_MAX];
+    if let Some(text) = write_iso8601(&mut buf, ms) {
+        return String::from_utf8_lossy(text).into_owned();
+    }
+    iso8601_chrono(ms)
+}
+
+/// Room [`write_iso8601`] needs: `2024-01-31T09:30:00.123Z`.
+pub const ISO8601_MAX: usize = 24;
+
+/// Writes what [`iso8601`] gives for a time in years 0000–9999 into `buf`, without
+/// allocating, and returns it; `None` for other years.
+#[inline]
+pub fn write_iso8601(buf: &mut [u8; ISO8601_MAX], ms: i64) -> Option<&[u8]> {
+    const MS_PER_DAY: i64 = 86_400_000;
+    let (y, m, d) = civil_from_days(ms.div_euclid(MS_PER_DAY));
+    if !(0..=9999).contains(&y) {
+        return None;
+    }
+    let in_day = ms.rem_euclid(MS_PER_DAY);
+    let mut put = |at: usize, v: i64, width: usize| {
+        let mut v = v;
+        for k in (at..at + width).rev() {
+            buf[k] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, y, 4);
+    put(5, i64::from(m), 2);
+    put(8, i64::from(d), 2);
+    put(11, in_day / 3_600_000, 2);
+    put(14, in_day / 60_000 % 60, 2);
+    put(17, in_day / 1000 % 60, 2);
+    let millis = in_day % 1000;
+    let len = if millis == 0 {
+        20
+    } else {
+        put(20, millis, 3);
+        buf[19] = b'.';
+        24
+    };
+    buf[4] = b'-';
+    buf[7] = b'-';
+    buf[10] = b'T';
+    buf[13] = b':';
+    buf[16] = b':';
+    buf[len - 1] = b'Z';
+    Some(&buf[..len])
+}
+
+/// The date (year, month, day) `z` days after 1970-01-01 (H. Hinnant's algorithm).
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// [`iso8601`] through chrono, for years outside 0000–9999.
+#[cold]
+fn iso8601_chrono(ms: i64) -> String {
     use chrono::{DateTime, SecondsFormat};
     match DateTime::from_timestamp_millis(ms) {
         Some(t) if ms.rem_euclid(1000) == 0 => t.to_rfc3339_opts(SecondsFormat::Secs, true),
@@ -85,19 +152,31 @@ pub const MAX_PRICE: f64 = 1e9;
 pub fn check_bar(
     prev_time: Option<i64>,
     time: i64,
-    [open, high, low, close, volume]: [f64; 5],
+    values: [f64; 5],
 ) -> Result<(), (Column, String)> {
     if let Some(prev) = prev_time {
-        if time == prev {
-            return Err((Column::Time, "duplicate timestamp".into()));
-        }
-        if time < prev {
-            return Err((
-                Column::Time,
-                "timestamp earlier than the previous row".into(),
-            ));
-        }
+        check_time_order(prev, time)?;
     }
+    check_values(values)
+}
+
+/// The time half of [`check_bar`]: `time` strictly after `prev`.
+pub(crate) fn check_time_order(prev: i64, time: i64) -> Result<(), (Column, String)> {
+    if time == prev {
+        return Err((Column::Time, "duplicate timestamp".into()));
+    }
+    if time < prev {
+        return Err((
+            Column::Time,
+            "timestamp earlier than the previous row".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The value half of [`check_bar`].
+#[inline]
+fn check_values([open, high, low, close, volume]: [f64; 5]) -> Result<(), (Column, String)> {
     for (col, v) in [
         (Column::Open, open),
         (Column::High, high),
@@ -239,6 +318,25 @@ impl Bars {
             volume,
             hash,
         })
+    }
+
+    /// Wraps columns whose every bar the caller has already checked with [`check_bar`], in
+    /// order (an importer checks each row as it reads it): only the hash is computed.
+    pub(crate) fn from_checked(
+        time: Vec<i64>,
+        [open, high, low, close, volume]: [Vec<f64>; 5],
+    ) -> Self {
+        debug_assert!(check_columns(&time, [&open, &high, &low, &close, &volume]).is_ok());
+        let hash = hash_columns(&time, [&open, &high, &low, &close, &volume]);
+        Bars {
+            time,
+            open,
+            high,
+            low,
+            close,
+            volume,
+            hash,
+        }
     }
 
     /// Appends the bars' canonical bytes to `out`: the bar count (u64), then the times (i64),
@@ -410,33 +508,138 @@ impl Bars {
 /// Feeds the canonical bytes of bars to `sink` a few kilobytes at a time: the bar count (u64),
 /// the times (i64), then each of `cols` (f64), all little-endian. The one definition of the
 /// layout behind [`Bars::hash`], [`Bars::write_canonical`] and [`Bars::from_canonical`].
-fn canonical_chunks(time: &[i64], cols: [&[f64]; 5], mut sink: impl FnMut(&[u8])) {
-    sink(&(time.len() as u64).to_le_bytes());
-    let mut buf = Vec::with_capacity(8 * 4096);
-    for chunk in time.chunks(4096) {
-        buf.clear();
-        for t in chunk {
-            buf.extend_from_slice(&t.to_le_bytes());
-        }
-        sink(&buf);
+fn canonical_chunks(time: &[i64], cols: [&[f64]; 5], sink: impl FnMut(&[u8])) {
+    canonical_range(time, cols, 0, canonical_len(time.len()), sink);
+}
+
+/// Bytes of the canonical layout of `n` bars.
+fn canonical_len(n: usize) -> usize {
+    8 + 48 * n
+}
+
+/// Feeds bytes `from..to` of the canonical layout (see [`canonical_chunks`]) to `sink`; both
+/// are multiples of 8, so every value is fed whole.
+fn canonical_range(
+    time: &[i64],
+    cols: [&[f64]; 5],
+    from: usize,
+    to: usize,
+    mut sink: impl FnMut(&[u8]),
+) {
+    let n = time.len();
+    // In 8-byte words: the count, then six columns of n words.
+    let (w0, w1) = (from / 8, to / 8);
+    if w0 == 0 && w1 > 0 {
+        sink(&(n as u64).to_le_bytes());
     }
-    for col in cols {
-        for chunk in col.chunks(4096) {
+    let mut buf = Vec::with_capacity(8 * 4096);
+    for s in 0..6 {
+        let start = 1 + s * n;
+        let (lo, hi) = (w0.max(start), w1.min(start + n));
+        if lo >= hi {
+            continue;
+        }
+        let (lo, hi) = (lo - start, hi - start);
+        let mut feed = |words: &mut dyn Iterator<Item = [u8; 8]>| {
             buf.clear();
-            for v in chunk {
-                buf.extend_from_slice(&v.to_le_bytes());
+            for w in words {
+                buf.extend_from_slice(&w);
             }
             sink(&buf);
+        };
+        if s == 0 {
+            for chunk in time[lo..hi].chunks(4096) {
+                feed(&mut chunk.iter().map(|t| t.to_le_bytes()));
+            }
+        } else {
+            for chunk in cols[s - 1][lo..hi].chunks(4096) {
+                feed(&mut chunk.iter().map(|v| v.to_le_bytes()));
+            }
         }
     }
 }
 
+/// Canonical bytes from this size up are hashed on several threads.
+const PARALLEL_HASH_FROM: usize = 8 << 20;
+
 fn hash_columns(time: &[i64], cols: [&[f64]; 5]) -> [u8; 32] {
-    let mut h = blake3::Hasher::new();
-    canonical_chunks(time, cols, |bytes| {
-        h.update(bytes);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    hash_columns_with(time, cols, threads, PARALLEL_HASH_FROM)
+}
+
+/// The BLAKE3 of the canonical bytes: in one pass below `parallel_from` bytes or on one thread,
+/// else as subtrees of equal power-of-two size hashed on `threads` threads and merged as
+/// BLAKE3's tree has them (`blake3::hazmat`), which gives the same hash.
+fn hash_columns_with(
+    time: &[i64],
+    cols: [&[f64]; 5],
+    threads: usize,
+    parallel_from: usize,
+) -> [u8; 32] {
+    use blake3::hazmat::{merge_subtrees_root, HasherExt, Mode};
+    let len = canonical_len(time.len());
+    // Four subtrees per thread, each a power of two of chunks, the last one shorter.
+    let part = (len / (4 * threads.max(1)))
+        .next_power_of_two()
+        .max(blake3::CHUNK_LEN);
+    let parts = len.div_ceil(part);
+    if threads < 2 || parts < 2 || len < parallel_from {
+        let mut h = blake3::Hasher::new();
+        canonical_chunks(time, cols, |bytes| {
+            h.update(bytes);
+        });
+        return *h.finalize().as_bytes();
+    }
+    let hash_part = |p: usize| {
+        let (from, to) = (p * part, ((p + 1) * part).min(len));
+        let mut h = blake3::Hasher::new();
+        h.set_input_offset(from as u64);
+        canonical_range(time, cols, from, to, |bytes| {
+            h.update(bytes);
+        });
+        h.finalize_non_root()
+    };
+    let hash_parts = |ps: std::ops::Range<usize>| ps.map(hash_part).collect::<Vec<_>>();
+    let cvs: Vec<_> = std::thread::scope(|scope| {
+        let ranges: Vec<_> = (0..threads)
+            .map(|t| t * parts / threads..(t + 1) * parts / threads)
+            .collect();
+        let handles: Vec<_> = ranges[1..]
+            .iter()
+            .map(|r| {
+                let r = r.clone();
+                let job = move || hash_parts(r);
+                std::thread::Builder::new().spawn_scoped(scope, job)
+            })
+            .collect();
+        let mut cvs = hash_parts(ranges[0].clone());
+        for (r, handle) in ranges[1..].iter().zip(handles) {
+            cvs.extend(match handle {
+                Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                // No thread to be had: this one hashes those parts too.
+                Err(_) => hash_parts(r.clone()),
+            });
+        }
+        cvs
     });
-    *h.finalize().as_bytes()
+    let (left, right) = cvs.split_at(left_parts(cvs.len()));
+    *merge_subtrees_root(&merge_cvs(left), &merge_cvs(right), Mode::Hash).as_bytes()
+}
+
+/// How many of `n` equal subtrees (the last possibly shorter) make the left child of their
+/// parent in BLAKE3's tree: the largest power of two below `n`.
+fn left_parts(n: usize) -> usize {
+    n.div_ceil(2).next_power_of_two()
+}
+
+/// The chaining value of the subtree whose children are `cvs` (at least one).
+fn merge_cvs(cvs: &[blake3::hazmat::ChainingValue]) -> blake3::hazmat::ChainingValue {
+    use blake3::hazmat::{merge_subtrees_non_root, Mode};
+    if cvs.len() == 1 {
+        return cvs[0];
+    }
+    let (left, right) = cvs.split_at(left_parts(cvs.len()));
+    merge_subtrees_non_root(&merge_cvs(left), &merge_cvs(right), Mode::Hash)
 }
 
 /// Little-endian `i64`s packed in `bytes` (a trailing partial value is ignored): a column of
@@ -572,6 +775,48 @@ mod tests {
             vec![0.0; 2],
         );
         assert_eq!(dup.map_err(|e| (e.index, e.column)), Err((1, Column::Time)));
+    }
+
+    #[test]
+    fn hashing_on_threads_gives_the_one_pass_hash() {
+        let b = many(70_000);
+        let cols = [b.open(), b.high(), b.low(), b.close(), b.volume()];
+        let one = *blake3::hash(&canonical(&b)).as_bytes();
+        for n in [0, 1, 21, 22, 42, 43, 85, 86, 1000, 5461, 5462, 70_000] {
+            let want = *blake3::hash(&canonical(&b.truncated(n))).as_bytes();
+            let cut = cols.map(|c| &c[..n]);
+            for threads in [2, 3, 4, 7] {
+                let got = hash_columns_with(&b.time()[..n], cut, threads, 0);
+                assert_eq!(got, want, "{n} bars on {threads} threads");
+            }
+        }
+        assert_eq!(hash_columns_with(b.time(), cols, 2, 0), one);
+        assert_eq!(b.hash(), one);
+    }
+
+    #[test]
+    fn iso8601_without_chrono_writes_what_chrono_writes() {
+        let mut ms: Vec<i64> = vec![0, -1, 1, 999, 1000, -86_400_000, 253_402_300_799_999];
+        // Every few hours and odd milliseconds from year 0 to 9999, both signs of the epoch.
+        let mut t = -62_167_219_200_000i64;
+        while t < 253_402_300_800_000 {
+            ms.extend([t, t + 1, t + 59_999, t + 86_399_123]);
+            t += 7_777_777_777;
+        }
+        for t in ms {
+            assert_eq!(iso8601(t), iso8601_chrono(t), "{t}");
+        }
+        // Outside years 0000-9999 chrono decides.
+        let mut buf = [0u8; ISO8601_MAX];
+        for t in [
+            -62_167_219_200_001i64,
+            253_402_300_800_000,
+            i64::MIN,
+            i64::MAX,
+        ] {
+            assert_eq!(write_iso8601(&mut buf, t), None, "{t}");
+            assert_eq!(iso8601(t), iso8601_chrono(t));
+        }
     }
 
     #[test]

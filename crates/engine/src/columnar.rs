@@ -14,7 +14,7 @@ use arrow_array::types::{Float64Type, Int64Type, TimestampMillisecondType};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Schema, TimeUnit};
 
-use crate::bars::{check_bar, Bars, Column};
+use crate::bars::{check_bar, check_time_order, Bars, Column};
 use crate::import::{parse_time, ImportError};
 
 /// The columnar formats read here.
@@ -73,43 +73,206 @@ pub fn import_columnar_path(
     cancel: &AtomicBool,
 ) -> Result<Bars, ImportError> {
     let file = std::fs::File::open(path).map_err(|e| open_error(path, e))?;
-    let batches: Box<dyn Iterator<Item = Result<RecordBatch, String>>> = match format {
-        Columnar::Parquet => {
-            let reader =
-                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-                    .and_then(|b| b.with_batch_size(1 << 16).build())
-                    .map_err(|e| format_error(format, e))?;
-            Box::new(reader.map(|b| b.map_err(|e| e.to_string())))
-        }
+    let (time, cols) = match format {
+        Columnar::Parquet => read_parquet(path, file, cancel)?,
         Columnar::ArrowIpc => {
-            match arrow_ipc::reader::FileReader::try_new(file, None) {
-                Ok(r) => Box::new(r.map(|b| b.map_err(|e| e.to_string()))),
-                // Not the file format: try the stream format.
-                Err(_) => {
-                    let file = std::fs::File::open(path).map_err(|e| open_error(path, e))?;
-                    let r = arrow_ipc::reader::StreamReader::try_new(
-                        std::io::BufReader::with_capacity(1 << 20, file),
-                        None,
-                    )
-                    .map_err(|e| format_error(format, e))?;
-                    Box::new(r.map(|b| b.map_err(|e| e.to_string())))
+            let batches: Box<dyn Iterator<Item = Result<RecordBatch, String>>> =
+                match arrow_ipc::reader::FileReader::try_new(file, None) {
+                    Ok(r) => Box::new(r.map(|b| b.map_err(|e| e.to_string()))),
+                    // Not the file format: try the stream format.
+                    Err(_) => {
+                        let file = std::fs::File::open(path).map_err(|e| open_error(path, e))?;
+                        let r = arrow_ipc::reader::StreamReader::try_new(
+                            std::io::BufReader::with_capacity(1 << 20, file),
+                            None,
+                        )
+                        .map_err(|e| format_error(format, e))?;
+                        Box::new(r.map(|b| b.map_err(|e| e.to_string())))
+                    }
+                };
+            let mut time = Vec::new();
+            let mut cols: [Vec<f64>; 5] = Default::default();
+            for batch in batches {
+                if cancel.load(Ordering::Relaxed) {
+                    return Err(ImportError::Cancelled);
                 }
+                let batch = batch.map_err(|e| format_error(format, e))?;
+                let (_, read) = read_batch(&batch, time.len(), time.last().copied(), |t, v| {
+                    time.extend_from_slice(t);
+                    for (col, more) in cols.iter_mut().zip(v) {
+                        col.extend_from_slice(more);
+                    }
+                });
+                read?;
             }
+            (time, cols)
         }
     };
-    let mut out = Collected::default();
-    for batch in batches {
-        if cancel.load(Ordering::Relaxed) {
-            return Err(ImportError::Cancelled);
-        }
-        let batch = batch.map_err(|e| format_error(format, e))?;
-        out.push(&batch)?;
-    }
-    if out.time.is_empty() {
+    if time.is_empty() {
         return Err(ImportError::Empty);
     }
-    let [open, high, low, close, volume] = out.cols;
-    Ok(Bars::new(out.time, open, high, low, close, volume)?)
+    Ok(Bars::from_checked(time, cols))
+}
+
+/// Reads a Parquet file's bars: its row groups are split into one run per core, each read on
+/// its own thread straight into its part of the columns (sized from the file's metadata), and
+/// the runs are joined in file order (each run's first time checked against the previous run's
+/// last). Only the columns that are used are decoded.
+fn read_parquet(
+    path: &Path,
+    file: std::fs::File,
+    cancel: &AtomicBool,
+) -> Result<(Vec<i64>, [Vec<f64>; 5]), ImportError> {
+    use parquet::arrow::arrow_reader::{
+        ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    };
+    use parquet::arrow::ProjectionMask;
+
+    let what = Columnar::Parquet;
+    let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
+        .map_err(|e| format_error(what, e))?;
+    let found = find(meta.schema())?;
+    let time_name = meta.schema().field(found.time).name().clone();
+    // The columns used, when every Arrow field is a Parquet column (no nesting).
+    let schema_descr = meta.metadata().file_metadata().schema_descr();
+    let projection =
+        if schema_descr.root_schema().get_fields().len() == meta.schema().fields().len() {
+            let mut used: Vec<usize> = found.values.iter().flatten().copied().collect();
+            used.push(found.time);
+            ProjectionMask::roots(schema_descr, used)
+        } else {
+            ProjectionMask::all()
+        };
+    let group_rows: Vec<usize> = meta
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|g| usize::try_from(g.num_rows()).unwrap_or(0))
+        .collect();
+    let total: usize = group_rows.iter().sum();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(group_rows.len())
+        .max(1);
+    // Runs of whole row groups, one per thread, about the same number of rows each: each
+    // with its row groups, its first row in the file and its row count.
+    let share = total.div_ceil(threads).max(1);
+    let mut runs: Vec<(Vec<usize>, usize, usize)> = Vec::new();
+    let mut row = 0;
+    for (g, &n) in group_rows.iter().enumerate() {
+        let count = runs.len();
+        match runs.last_mut() {
+            Some((groups, _, rows)) if *rows < share || count == threads => {
+                groups.push(g);
+                *rows += n;
+            }
+            _ => runs.push((vec![g], row, n)),
+        }
+        row += n;
+    }
+    let mut time = vec![0i64; total];
+    let mut cols: [Vec<f64>; 5] = std::array::from_fn(|_| vec![0.0; total]);
+
+    // One run: its row groups read into `time`/`cols` (exactly its rows long). Returns the
+    // time of its first row when that row could be read, and the first error.
+    let read_run = |groups: Vec<usize>,
+                    first_row: usize,
+                    time: &mut [i64],
+                    cols: [&mut [f64]; 5]|
+     -> (Option<i64>, Result<(), ImportError>) {
+        let mut first = None;
+        let mut filled = 0usize;
+        let result = (|| {
+            let file = std::fs::File::open(path).map_err(|e| open_error(path, e))?;
+            let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
+                .with_projection(projection.clone())
+                .with_row_groups(groups)
+                .with_batch_size(1 << 16)
+                .build()
+                .map_err(|e| format_error(what, e))?;
+            let [open, high, low, close, volume] = cols;
+            let mut cols = [open, high, low, close, volume];
+            for batch in reader {
+                if cancel.load(Ordering::Relaxed) {
+                    return Err(ImportError::Cancelled);
+                }
+                let batch = batch.map_err(|e| format_error(what, e))?;
+                let at = filled;
+                if at + batch.num_rows() > time.len() {
+                    return Err(format_error(what, "more rows than its metadata says"));
+                }
+                let prev = at.checked_sub(1).map(|i| time[i]);
+                let (t0, read) = read_batch(&batch, first_row + at, prev, |t, v| {
+                    time[filled..filled + t.len()].copy_from_slice(t);
+                    for (col, more) in cols.iter_mut().zip(v) {
+                        col[filled..filled + more.len()].copy_from_slice(more);
+                    }
+                    filled += t.len();
+                });
+                if at == 0 {
+                    first = t0;
+                }
+                read?;
+            }
+            if filled != time.len() {
+                return Err(format_error(what, "fewer rows than its metadata says"));
+            }
+            Ok(())
+        })();
+        (first, result)
+    };
+
+    // The columns cut into the runs' parts.
+    let mut parts = Vec::with_capacity(runs.len());
+    let mut rest_t: &mut [i64] = time.as_mut_slice();
+    let mut rest: [&mut [f64]; 5] = cols.each_mut().map(|c| c.as_mut_slice());
+    for (_, _, rows) in &runs {
+        let (t, tail) = std::mem::take(&mut rest_t).split_at_mut(*rows);
+        rest_t = tail;
+        let mut heads: [&mut [f64]; 5] = Default::default();
+        for (k, r) in std::mem::take(&mut rest).into_iter().enumerate() {
+            let (head, tail) = r.split_at_mut(*rows);
+            heads[k] = head;
+            rest[k] = tail;
+        }
+        parts.push((t, heads));
+    }
+    let read_run = &read_run;
+    let outcomes: Vec<(usize, Option<i64>, Result<(), ImportError>)> =
+        std::thread::scope(|scope| {
+            let mut jobs = runs.into_iter().zip(parts);
+            let first = jobs.next();
+            let handles: Vec<_> = jobs
+                .map(|((groups, start, _), (t, c))| {
+                    let job = move || read_run(groups, start, t, c);
+                    (start, std::thread::Builder::new().spawn_scoped(scope, job))
+                })
+                .collect();
+            let mut out = Vec::new();
+            if let Some(((groups, start, _), (t, c))) = first {
+                let (f, r) = read_run(groups, start, t, c);
+                out.push((start, f, r));
+            }
+            for (start, handle) in handles {
+                let (f, r) = match handle {
+                    Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                    Err(e) => (None, Err(ImportError::Io(e))),
+                };
+                out.push((start, f, r));
+            }
+            out
+        });
+    for (start, first, result) in outcomes {
+        if let (Some(t), Some(prev)) = (first, start.checked_sub(1).map(|i| time[i])) {
+            check_time_order(prev, t).map_err(|(_, reason)| ImportError::Row {
+                line: start as u64 + 1,
+                column: time_name.clone(),
+                reason,
+            })?;
+        }
+        result?;
+    }
+    Ok((time, cols))
 }
 
 /// The column names of a Parquet or Arrow IPC file and its first `rows` rows as text.
@@ -164,12 +327,6 @@ pub fn preview_columnar_path(
     Ok((names, text))
 }
 
-#[derive(Default)]
-struct Collected {
-    time: Vec<i64>,
-    cols: [Vec<f64>; 5],
-}
-
 /// Where the time and value columns are in a schema.
 struct Found {
     time: usize,
@@ -219,84 +376,133 @@ fn find(schema: &Schema) -> Result<Found, ImportError> {
     Ok(Found { time, values })
 }
 
-impl Collected {
-    fn push(&mut self, batch: &RecordBatch) -> Result<(), ImportError> {
-        let schema = batch.schema();
-        let found = find(&schema)?;
-        let name = |i: usize| schema.field(i).name().clone();
-        let first_row = self.time.len();
-        let row_error = |row: usize, column: String, reason: String| ImportError::Row {
-            line: (first_row + row + 1) as u64,
-            column,
-            reason,
-        };
-        let times = times_of(batch.column(found.time))
-            .map_err(|reason| row_error(0, name(found.time), reason))?;
-        let mut cols: Vec<Option<ArrayRef>> = Vec::with_capacity(5);
-        for idx in found.values {
-            cols.push(match idx {
-                Some(i) => Some(
-                    arrow_cast::cast(batch.column(i), &DataType::Float64)
-                        .map_err(|e| row_error(0, name(i), format!("not a numeric column: {e}")))?,
-                ),
-                None => None,
-            });
+/// Reads one record batch whose first row is row `first_row` (0-based) of the file, after a
+/// row at time `prev`: hands the rows that pass, in order, to `store`, and returns the first
+/// row's time (when it could be read) and the first bad row's error, as a row-by-row reader
+/// would find it: a time that cannot be read, then an empty value (columns in order), then
+/// [`check_bar`] on the rows before.
+fn read_batch(
+    batch: &RecordBatch,
+    first_row: usize,
+    prev: Option<i64>,
+    mut store: impl FnMut(&[i64], [&[f64]; 5]),
+) -> (Option<i64>, Result<(), ImportError>) {
+    let schema = batch.schema();
+    let found = match find(&schema) {
+        Ok(f) => f,
+        Err(e) => return (None, Err(e)),
+    };
+    let name = |i: usize| schema.field(i).name().clone();
+    let row_error = |row: usize, column: String, reason: String| ImportError::Row {
+        line: (first_row + row + 1) as u64,
+        column,
+        reason,
+    };
+    let n = batch.num_rows();
+    let times = match times_of(batch.column(found.time)) {
+        Ok(t) => t,
+        Err(reason) => return (None, Err(row_error(0, name(found.time), reason))),
+    };
+    let mut arrays: Vec<Option<arrow_array::Float64Array>> = Vec::with_capacity(5);
+    for idx in found.values {
+        arrays.push(match idx {
+            Some(i) => match arrow_cast::cast(batch.column(i), &DataType::Float64) {
+                Ok(a) => Some(a.as_primitive::<Float64Type>().clone()),
+                Err(e) => {
+                    let reason = format!("not a numeric column: {e}");
+                    return (None, Err(row_error(0, name(i), reason)));
+                }
+            },
+            None => None,
+        });
+    }
+    // Times up to the first that cannot be read.
+    let mut bad_time = None;
+    let parsed: Vec<i64>;
+    let t: &[i64] = match &times {
+        Times::Ms(a) if a.null_count() == 0 => &a.values()[..],
+        _ => {
+            let mut v = Vec::with_capacity(n);
+            for row in 0..n {
+                match time_at(&times, row) {
+                    Ok(x) => v.push(x),
+                    Err(reason) => {
+                        bad_time = Some((row, reason));
+                        break;
+                    }
+                }
+            }
+            parsed = v;
+            &parsed
         }
-        let mut prev = self.time.last().copied();
-        for row in 0..batch.num_rows() {
-            let t = match &times {
-                Times::Ms(a) => {
-                    if a.is_null(row) {
-                        return Err(row_error(row, name(found.time), "empty date/time".into()));
-                    }
-                    a.value(row)
-                }
-                Times::Ints(a) => {
-                    if a.is_null(row) {
-                        return Err(row_error(row, name(found.time), "empty date/time".into()));
-                    }
-                    parse_time(a.value(row).to_string().as_bytes())
-                        .map_err(|reason| row_error(row, name(found.time), reason))?
-                }
-                Times::Text(s) => {
-                    let raw = s.get(row).copied().flatten().unwrap_or_default();
-                    parse_time(raw.as_bytes())
-                        .map_err(|reason| row_error(row, name(found.time), reason))?
-                }
+    };
+    // The first empty value of each column.
+    let nulls: Vec<Option<usize>> = arrays
+        .iter()
+        .map(|a| {
+            a.as_ref()
+                .filter(|a| a.null_count() > 0)
+                .and_then(|a| (0..n).find(|&r| a.is_null(r)))
+        })
+        .collect();
+    let bad_row = nulls
+        .iter()
+        .flatten()
+        .chain(bad_time.as_ref().map(|(r, _)| r))
+        .min()
+        .copied();
+    let good = bad_row.unwrap_or(n);
+    // A missing volume column reads as zeros.
+    let zeros = if arrays.iter().any(Option::is_none) {
+        vec![0.0; n]
+    } else {
+        Vec::new()
+    };
+    let mut values: [&[f64]; 5] = [&[]; 5];
+    for (k, a) in arrays.iter().enumerate() {
+        values[k] = a.as_ref().map_or(&zeros[..], |a| &a.values()[..]);
+    }
+    let first = (good > 0).then(|| t[0]);
+    let mut last = prev;
+    for row in 0..good {
+        let v = values.map(|c| c[row]);
+        if let Err((col, reason)) = check_bar(last, t[row], v) {
+            let i = match col {
+                Column::Time => Some(found.time),
+                Column::Open => found.values[0],
+                Column::High => found.values[1],
+                Column::Low => found.values[2],
+                Column::Close => found.values[3],
+                Column::Volume => found.values[4],
             };
-            let mut v = [0.0; 5];
-            for (k, col) in cols.iter().enumerate() {
-                if let Some(col) = col {
-                    let a = col.as_primitive::<Float64Type>();
-                    if a.is_null(row) {
-                        let i = found.values[k].unwrap_or(found.time);
-                        return Err(row_error(
-                            row,
-                            name(i),
-                            "empty value (missing number)".into(),
-                        ));
-                    }
-                    v[k] = a.value(row);
-                }
-            }
-            check_bar(prev, t, v).map_err(|(col, reason)| {
-                let i = match col {
-                    Column::Time => Some(found.time),
-                    Column::Open => found.values[0],
-                    Column::High => found.values[1],
-                    Column::Low => found.values[2],
-                    Column::Close => found.values[3],
-                    Column::Volume => found.values[4],
-                };
-                row_error(row, i.map_or_else(|| col.name().to_string(), name), reason)
-            })?;
-            prev = Some(t);
-            self.time.push(t);
-            for (c, x) in self.cols.iter_mut().zip(v) {
-                c.push(x);
-            }
+            let column = i.map_or_else(|| col.name().to_string(), name);
+            return (first, Err(row_error(row, column, reason)));
         }
-        Ok(())
+        last = Some(t[row]);
+    }
+    store(&t[..good], values.map(|c| &c[..good]));
+    let Some(row) = bad_row else {
+        return (first, Ok(()));
+    };
+    let e = match bad_time {
+        Some((r, reason)) if r == row => row_error(row, name(found.time), reason),
+        _ => {
+            let k = nulls.iter().position(|&x| x == Some(row)).unwrap_or(0);
+            let i = found.values[k].unwrap_or(found.time);
+            row_error(row, name(i), "empty value (missing number)".into())
+        }
+    };
+    (first, Err(e))
+}
+
+/// Row `row` of a time column that is not plain milliseconds without gaps.
+fn time_at(times: &Times<'_>, row: usize) -> Result<i64, String> {
+    match times {
+        Times::Ms(a) if a.is_null(row) => Err("empty date/time".into()),
+        Times::Ms(a) => Ok(a.value(row)),
+        Times::Ints(a) if a.is_null(row) => Err("empty date/time".into()),
+        Times::Ints(a) => parse_time(a.value(row).to_string().as_bytes()),
+        Times::Text(s) => parse_time(s.get(row).copied().flatten().unwrap_or_default().as_bytes()),
     }
 }
 

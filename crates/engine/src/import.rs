@@ -33,13 +33,19 @@
 //! Every bad row stops the import with an error naming its 1-based line in the file (the
 //! header is line 1), the column as written in the header, and what is wrong. Nothing is
 //! returned on error: never half an import, never a panic.
+//!
+//! The input is read in blocks of 8 MB whose rows are parsed on all cores (see `blocks`);
+//! the bars, and for bad input the error (the first bad row in file order), are exactly
+//! what reading one record after another gives.
 
 use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::bars::{check_bar, BarError, Bars, Column};
+use crate::bars::{check_bar, civil_from_days, BarError, Bars, Column};
+
+mod blocks;
 
 /// Rows between two progress reports.
 const PROGRESS_EVERY: u64 = 1 << 16;
@@ -122,6 +128,38 @@ pub enum ImportError {
     /// expected; it exists so that no path panics.
     #[error("imported bars are invalid: {0}")]
     Bars(#[from] BarError),
+}
+
+impl ImportError {
+    /// The same error with its line `n` lines further down: for an error found in a part of
+    /// the file read on its own, whose first line is line `n + 1` of the file.
+    fn after_lines(self, n: u64) -> ImportError {
+        match self {
+            ImportError::Row {
+                line,
+                column,
+                reason,
+            } => ImportError::Row {
+                line: line + n,
+                column,
+                reason,
+            },
+            ImportError::Ragged {
+                line,
+                found,
+                expected,
+            } => ImportError::Ragged {
+                line: line + n,
+                found,
+                expected,
+            },
+            ImportError::Csv { line, reason } => ImportError::Csv {
+                line: line + n,
+                reason,
+            },
+            other => other,
+        }
+    }
 }
 
 /// The file layouts the importer recognises.
@@ -237,55 +275,163 @@ pub fn import_csv<R: Read>(
     progress: &mut dyn FnMut(ImportProgress),
     cancel: &AtomicBool,
 ) -> Result<Bars, ImportError> {
-    if cancel.load(Ordering::Relaxed) {
-        return Err(ImportError::Cancelled);
+    blocks::import(
+        reader,
+        total_bytes,
+        progress,
+        cancel,
+        blocks::Cuts::for_this_machine(),
+    )
+}
+
+/// The bars read so far, column by column.
+#[derive(Default)]
+struct Columns {
+    time: Vec<i64>,
+    values: [Vec<f64>; 5],
+}
+
+impl Columns {
+    fn with_capacity(n: usize) -> Columns {
+        Columns {
+            time: Vec::with_capacity(n),
+            values: std::array::from_fn(|_| Vec::with_capacity(n)),
+        }
     }
-    use std::io::BufRead as _;
-    let mut input = std::io::BufReader::with_capacity(1 << 16, reader);
-    let detected = sniff(input.fill_buf()?);
-    let headerless = detected.layout == FileLayout::BinanceKlines;
+
+    fn len(&self) -> usize {
+        self.time.len()
+    }
+
+    /// The last bar's time.
+    fn last_time(&self) -> Option<i64> {
+        self.time.last().copied()
+    }
+
+    #[inline]
+    fn push(&mut self, t: i64, v: [f64; 5]) {
+        self.time.push(t);
+        for (col, x) in self.values.iter_mut().zip(v) {
+            col.push(x);
+        }
+    }
+
+    /// No bars, the memory kept.
+    fn clear(&mut self) {
+        self.time.clear();
+        for col in &mut self.values {
+            col.clear();
+        }
+    }
+
+    /// Room for `n` more bars.
+    fn reserve(&mut self, n: usize) {
+        self.time.reserve(n);
+        for col in &mut self.values {
+            col.reserve(n);
+        }
+    }
+
+    /// Moves `other`'s bars after these.
+    fn append(&mut self, other: &Columns) {
+        self.time.extend_from_slice(&other.time);
+        for (col, more) in self.values.iter_mut().zip(&other.values) {
+            col.extend_from_slice(more);
+        }
+    }
+
+    /// The bars, every one checked with [`check_bar`] in order as it was read.
+    fn into_bars(self) -> Result<Bars, ImportError> {
+        if self.time.is_empty() {
+            return Err(ImportError::Empty);
+        }
+        Ok(Bars::from_checked(self.time, self.values))
+    }
+}
+
+/// Where the csv crate's reader takes over from the block reader (at a line that needs it: a
+/// quoted field or a lone carriage return): what was read before that line.
+struct Resume {
+    layout: Layout,
+    /// Fields per row.
+    expected: usize,
+    read: Columns,
+    /// 1-based line of the file where the rest of the input starts.
+    line: u64,
+    /// Bytes of the input before the rest.
+    bytes: u64,
+    /// Whether the file's first line ends in `\r\n` (see [`Terminated`]).
+    crlf: Option<bool>,
+}
+
+/// Reads CSV with the csv crate, one record after another: the whole input when `resume` is
+/// `None`, else the rest of an input whose start the block reader has read.
+fn import_sequential<R: Read>(
+    input: R,
+    detected: Detected,
+    resume: Option<Resume>,
+    total_bytes: Option<u64>,
+    progress: &mut dyn FnMut(ImportProgress),
+    cancel: &AtomicBool,
+) -> Result<Bars, ImportError> {
+    let has_header = resume.is_none() && detected.layout != FileLayout::BinanceKlines;
+    let mut src = Terminated::new(input);
+    if let Some(r) = &resume {
+        src.crlf = r.crlf;
+    }
     let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(!headerless)
+        .has_headers(has_header)
         .delimiter(detected.delimiter)
         .flexible(true)
         .buffer_capacity(1 << 16)
-        .from_reader(Terminated::new(input));
-    let (layout, expected) = if headerless {
-        (Layout::binance(), BINANCE_COLUMNS.len())
-    } else {
-        let header = rdr.byte_headers().map_err(csv_error)?.clone();
-        if header.is_empty() || (header.len() == 1 && header[0].trim_ascii().is_empty()) {
-            return Err(ImportError::Empty);
-        }
-        let layout = Layout::from_header(&header, detected)?;
-        (layout, header.len())
-    };
-
+        .from_reader(src);
     let cap = total_bytes.map_or(0, |b| (b / 48).min(1 << 24)) as usize;
-    let mut time: Vec<i64> = Vec::with_capacity(cap);
-    let mut cols: [Vec<f64>; 5] = std::array::from_fn(|_| Vec::with_capacity(cap));
-    let mut rows: u64 = 0;
-    let mut prev: Option<i64> = None;
+    // Lines and bytes of the input before what this reader reads.
+    let (layout, expected, mut read, lines_before, bytes_before) = match resume {
+        Some(r) => (r.layout, r.expected, r.read, r.line - 1, r.bytes),
+        None if !has_header => (
+            Layout::binance(),
+            BINANCE_COLUMNS.len(),
+            Columns::with_capacity(cap),
+            0,
+            0,
+        ),
+        None => {
+            let header = rdr.byte_headers().map_err(csv_error)?.clone();
+            if header.is_empty() || (header.len() == 1 && header[0].trim_ascii().is_empty()) {
+                return Err(ImportError::Empty);
+            }
+            let layout = Layout::from_header(&header, detected)?;
+            (layout, header.len(), Columns::with_capacity(cap), 0, 0)
+        }
+    };
     let mut record = csv::ByteRecord::new();
-    let first_line = if headerless { 1 } else { 2 };
+    let first_line = if has_header { 2 } else { 1 };
+    let mut reported = read.len() as u64;
+    let at = |rdr: &csv::Reader<Terminated<R>>| bytes_before + bytes_read(rdr);
 
     loop {
+        let rows = read.len() as u64;
         if rows % CANCEL_EVERY == 0 {
             if cancel.load(Ordering::Relaxed) {
                 return Err(ImportError::Cancelled);
             }
-            if rows % PROGRESS_EVERY == 0 && rows > 0 {
+            if rows % PROGRESS_EVERY == 0 && rows > reported {
+                reported = rows;
                 progress(ImportProgress {
                     rows,
-                    bytes: bytes_read(&rdr),
+                    bytes: at(&rdr),
                     total_bytes,
                 });
             }
         }
-        if !rdr.read_byte_record(&mut record).map_err(csv_error)? {
+        if !rdr
+            .read_byte_record(&mut record)
+            .map_err(|e| csv_error(e).after_lines(lines_before))?
+        {
             break;
         }
-        let line = || record_line(&rdr, &record).max(first_line);
+        let line = || lines_before + record_line(&rdr, &record).max(first_line);
         if record.len() != expected {
             // A lone empty field is csv's view of a line holding only spaces; skip it.
             if record.len() == 1 && record[0].trim_ascii().is_empty() {
@@ -297,43 +443,20 @@ pub fn import_csv<R: Read>(
                 expected,
             });
         }
-        let t_raw = &record[layout.time];
-        let t = match layout.time_of_day {
-            Some(j) => parse_date_and_time(t_raw, &record[j]),
-            None => parse_time(t_raw),
-        }
-        .map_err(|reason| layout.row_error(line(), Column::Time, reason))?;
-        // Binance's spot dumps switched to microseconds in 2025.
-        let t = if headerless && t >= BINANCE_MICROS {
-            t / 1000
-        } else {
-            t
-        };
-        let mut v = [0.0f64; 5];
-        for (k, slot) in v.iter_mut().enumerate() {
-            if let Some(idx) = layout.values[k] {
-                *slot = parse_number(&record[idx])
-                    .map_err(|reason| layout.row_error(line(), VALUE_COLUMNS[k], reason))?;
-            }
-        }
-        check_bar(prev, t, v).map_err(|(col, reason)| layout.row_error(line(), col, reason))?;
-        prev = Some(t);
-        time.push(t);
-        for (col, x) in cols.iter_mut().zip(v) {
-            col.push(x);
-        }
-        rows += 1;
+        let (t, v) = layout.parse_row(|i| &record[i], line)?;
+        check_bar(read.last_time(), t, v)
+            .map_err(|(col, reason)| layout.row_error(line(), col, reason))?;
+        read.push(t, v);
     }
-    if rows == 0 {
+    if read.len() == 0 {
         return Err(ImportError::Empty);
     }
     progress(ImportProgress {
-        rows,
-        bytes: bytes_read(&rdr),
+        rows: read.len() as u64,
+        bytes: at(&rdr),
         total_bytes,
     });
-    let [open, high, low, close, volume] = cols;
-    Ok(Bars::new(time, open, high, low, close, volume)?)
+    read.into_bars()
 }
 
 /// Reads OHLCV bars from a CSV file, without progress or cancellation.
@@ -431,6 +554,8 @@ struct Layout {
     values: [Option<usize>; 5],
     /// Header names as written (trimmed), indexed by field.
     names: Vec<String>,
+    /// Times of 16 digits are microseconds (Binance's spot dumps since 2025).
+    micros: bool,
 }
 
 impl Layout {
@@ -440,6 +565,7 @@ impl Layout {
             time_of_day: None,
             values: [Some(1), Some(2), Some(3), Some(4), Some(5)],
             names: BINANCE_COLUMNS.iter().map(|s| (*s).to_string()).collect(),
+            micros: true,
         }
     }
 
@@ -541,7 +667,37 @@ impl Layout {
             time_of_day,
             values,
             names,
+            micros: false,
         })
+    }
+
+    /// A data row's time and values (`field(i)` is the row's field `i`), parsed but not yet
+    /// checked against the bar rules; an error names `line()`.
+    #[inline]
+    fn parse_row<'a>(
+        &self,
+        field: impl Fn(usize) -> &'a [u8],
+        line: impl Fn() -> u64,
+    ) -> Result<(i64, [f64; 5]), ImportError> {
+        let t_raw = field(self.time);
+        let t = match self.time_of_day {
+            Some(j) => parse_date_and_time(t_raw, field(j)),
+            None => parse_time(t_raw),
+        }
+        .map_err(|reason| self.row_error(line(), Column::Time, reason))?;
+        let t = if self.micros && t >= BINANCE_MICROS {
+            t / 1000
+        } else {
+            t
+        };
+        let mut v = [0.0f64; 5];
+        for (k, slot) in v.iter_mut().enumerate() {
+            if let Some(idx) = self.values[k] {
+                *slot = parse_number(field(idx))
+                    .map_err(|reason| self.row_error(line(), VALUE_COLUMNS[k], reason))?;
+            }
+        }
+        Ok((t, v))
     }
 
     fn field_index(&self, col: Column) -> usize {
@@ -683,7 +839,17 @@ fn show(raw: &[u8]) -> String {
 
 /// Parses a price or volume. Empty fields are missing values; `NaN` parses and is rejected
 /// by `check_bar` as not finite.
+#[inline]
 fn parse_number(raw: &[u8]) -> Result<f64, String> {
+    match plain_decimal(raw) {
+        Some(v) => Ok(v),
+        None => parse_number_std(raw),
+    }
+}
+
+/// `f64::from_str` on the trimmed field: every form Rust accepts (exponents, `inf`, `NaN`…).
+#[cold]
+fn parse_number_std(raw: &[u8]) -> Result<f64, String> {
     let t = raw.trim_ascii();
     if t.is_empty() {
         return Err("empty value (missing number)".into());
@@ -692,6 +858,49 @@ fn parse_number(raw: &[u8]) -> Result<f64, String> {
         .ok()
         .and_then(|s| s.parse::<f64>().ok())
         .ok_or_else(|| format!("not a number: {}", show(raw)))
+}
+
+/// Powers of ten exactly representable as `f64`.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The fast path of [`parse_number`]: `[-]digits[.digits]` with at most 2^53 as the digits'
+/// integer and at most 22 decimals, else `None`. Both the integer and the power of ten are
+/// then exact doubles, so their quotient is the correctly rounded value: the same bits as
+/// `f64::from_str` (Clinger's fast path, which the standard library takes for these too).
+#[inline]
+fn plain_decimal(raw: &[u8]) -> Option<f64> {
+    let (negative, b) = match raw.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, raw),
+    };
+    let mut mantissa: u64 = 0;
+    let mut digits = 0usize;
+    let mut decimals = 0usize;
+    let mut point = false;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d < 10 {
+            // 19 digits cannot overflow a u64; the 2^53 bound is checked below.
+            if digits == 19 {
+                return None;
+            }
+            mantissa = mantissa * 10 + u64::from(d);
+            digits += 1;
+            decimals += usize::from(point);
+        } else if c == b'.' && !point {
+            point = true;
+        } else {
+            return None;
+        }
+    }
+    if digits == 0 || mantissa > 1 << 53 || decimals >= POW10.len() {
+        return None;
+    }
+    let v = mantissa as f64 / POW10[decimals];
+    Some(if negative { -v } else { v })
 }
 
 /// Parses a time field into UTC milliseconds since the Unix epoch.
@@ -811,20 +1020,6 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
-}
-
-/// The date (year, month, day) `z` days after 1970-01-01 (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 fn days_in_month(y: u32, m: u32) -> u32 {
