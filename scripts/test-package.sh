@@ -269,14 +269,26 @@ lap e2e_n1
 # --- 3. remove and purge: the user's data stays ----------------------------------------
 checksums() { (cd "$CH$DATA_DIR" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
 checksums >"$ART/data-before-uninstall.txt"
+# Both ways a user uninstalls: `apt remove`, then (installed again) `apt purge`. The package
+# has no conffiles, so after `apt remove` dpkg forgets it and a later `apt purge stratagraph`
+# answers "Unable to locate package": purge is checked on an installed package.
+gone() {
+  local path
+  for path in /usr/bin/stratagraph /usr/bin/stratagraph-app /usr/share/applications/Stratagraph.desktop; do
+    [[ ! -e "$CH$path" ]] || { echo "test-package: $path is still there after $1" >&2; exit 1; }
+  done
+  checksums >"$ART/data-after-$1.txt"
+  diff -u "$ART/data-before-uninstall.txt" "$ART/data-after-$1.txt" ||
+    { echo "test-package: $1 touched the user's data" >&2; exit 1; }
+}
 in_root "${APT[@]}" remove stratagraph >"$ART/apt-remove.log"
+gone remove
+in_root "${APT[@]}" install "/tmp/pkg/stratagraph_${VERSION}_${ARCH}.deb" >>"$ART/apt-remove.log"
 in_root "${APT[@]}" purge stratagraph >>"$ART/apt-remove.log"
-for path in /usr/bin/stratagraph /usr/bin/stratagraph-app /usr/share/applications/Stratagraph.desktop; do
-  [[ ! -e "$CH$path" ]] || { echo "test-package: $path is still there after purge" >&2; exit 1; }
-done
-checksums >"$ART/data-after-uninstall.txt"
-diff -u "$ART/data-before-uninstall.txt" "$ART/data-after-uninstall.txt" ||
-  { echo "test-package: uninstalling touched the user's data" >&2; exit 1; }
+state=$(in_root dpkg-query -W -f='${db:Status-Status}' stratagraph 2>/dev/null || true)
+[[ -z "$state" || "$state" == not-installed ]] ||
+  { echo "test-package: stratagraph is '$state' after purge, not gone" >&2; exit 1; }
+gone purge
 lap uninstall
 
 # --- figures --------------------------------------------------------------------------
