@@ -10,7 +10,7 @@
 #! Usage: scripts/package.sh [--version X.Y.Z] [--ci]
 #!   --version  the package's version (default: the version in tauri.conf.json)
 #!   --ci       build with the `ci-release` cargo profile (release optimisation, no LTO,
-#!              parallel and incremental codegen: minutes less per build) into dist/ci/.
+#!              parallel and incremental codegen: faster to build and link) into dist/ci/.
 #!              For CI's package test only; a package to ship is built without it
 #!              (`release`: thin LTO, one codegen unit).
 #! Environment: CARGO_TARGET_DIR (default ~/.cache/stratagraph/target, as scripts/test.sh).
@@ -50,29 +50,31 @@ rm -rf "$STAGE"
 mkdir -p "$STAGE/target/release" "$OUT"
 t0=$(date +%s)
 
-# The UI is rebuilt only when something under ui/ is newer than the build in ui/dist (a new
-# build rewrites ui/dist, which makes cargo compile and link the app again).
+# The UI is built here, and only when something under ui/ is newer than the build in ui/dist:
+# a new build rewrites ui/dist, which makes cargo compile and link the app again. So `tauri
+# build` gets no beforeBuildCommand, and the same --config every run (cargo rebuilds the app
+# when it changes).
 ui_current() {
   [[ -f ui/dist/index.html ]] &&
     [[ -z "$(find ui -path ui/node_modules -prune -o -path ui/dist -prune -o -name '*.tsbuildinfo' \
       -o -type f -newer ui/dist/index.html -print -quit)" ]]
 }
-# The version is a build input (the app reports it), so it goes to the build and the bundle.
 if ui_current; then
   echo "package: ui/dist is newer than every file under ui/: not building the UI again"
-  printf '{"version": "%s", "build": {"beforeBuildCommand": null}}\n' "$VERSION" >"$STAGE/build.json"
 else
-  printf '{"version": "%s"}\n' "$VERSION" >"$STAGE/build.json"
+  echo "package: building the UI"
+  npm --prefix ui run build
 fi
+# The version is a build input (the app reports it), so it goes to the build and the bundle.
+printf '{"version": "%s", "build": {"beforeBuildCommand": null}}\n' "$VERSION" >"$STAGE/build.json"
 
 echo "package: $PROFILE build of the CLI"
 cargo build --profile "$PROFILE" --locked -p stratagraph-cli
 install -m 0755 "$CARGO_TARGET_DIR/$PROFILE/stratagraph" "$STAGE/stratagraph"
 strip "$STAGE/stratagraph"
 
-# `tauri build` runs the UI build (beforeBuildCommand) unless ui/dist is current, and builds
-# the app with the features a bundled app needs (tauri/custom-protocol: the UI comes from the
-# binary).
+# `tauri build` builds the app with the features a bundled app needs (tauri/custom-protocol:
+# the UI comes from the binary).
 echo "package: $PROFILE build of the app"
 (cd src-tauri && "$TAURI" build --no-bundle --config "$STAGE/build.json" -- --profile "$PROFILE" --locked)
 # Symbols are not needed to run it, so the packaged binaries are stripped.
@@ -103,6 +105,9 @@ if [[ "$(dpkg-parsechangelog -l "$CHANGELOG" -S Version)" != "$VERSION" ]]; then
 else
   cp "$CHANGELOG" "$STAGE/changelog"
 fi
+# Installed as /usr/share/doc/stratagraph/changelog.gz (the bundler's own changelog option puts
+# it under the product name, /usr/share/doc/Stratagraph).
+gzip -9n "$STAGE/changelog"
 
 python3 - "$STAGE" "$VERSION" "$DEPENDS" "$ROOT" <<'PY'
 import json, sys
@@ -111,11 +116,11 @@ config = {
     "version": version,
     "bundle": {"linux": {"deb": {
         "depends": [d.strip() for d in depends.split(",") if d.strip()],
-        "changelog": f"{stage}/changelog",
         # Merged into tauri.conf.json's files (the examples).
         "files": {
             "/usr/bin/stratagraph": f"{stage}/stratagraph",
             "/usr/share/doc/stratagraph/copyright": f"{root}/packaging/debian/copyright",
+            "/usr/share/doc/stratagraph/changelog.gz": f"{stage}/changelog.gz",
         },
     }}},
 }
@@ -129,11 +134,23 @@ BUILT="$STAGE/target/release/bundle/deb/Stratagraph_${VERSION}_${ARCH}.deb"
 [[ -f "$BUILT" ]] || { echo "package: the bundler made no $BUILT" >&2; exit 1; }
 
 # Tauri's bundler takes the Maintainer from Cargo's authors or the publisher (a name without
-# an address): the package is unpacked, given the changelog's maintainer and packed again.
+# an address) and appends its own WebKitGTK and GTK entries to Depends: the package is
+# unpacked, given the changelog's maintainer and the computed Depends, and packed again.
 dpkg-deb -R "$BUILT" "$STAGE/deb"
-sed -i "s/^Maintainer: .*/Maintainer: $MAINTAINER/" "$STAGE/deb/DEBIAN/control"
-grep -q "^Maintainer: " "$STAGE/deb/DEBIAN/control" ||
-  sed -i "/^Installed-Size: /a Maintainer: $MAINTAINER" "$STAGE/deb/DEBIAN/control"
+MAINTAINER="$MAINTAINER" DEPENDS="$DEPENDS" python3 - "$STAGE/deb/DEBIAN/control" <<'PY'
+import os, sys
+path = sys.argv[1]
+out = []
+for line in open(path).read().splitlines():
+    if line.startswith("Maintainer: "):
+        continue
+    if line.startswith("Depends: "):
+        line = "Depends: " + os.environ["DEPENDS"]
+    out.append(line)
+    if line.startswith("Installed-Size: "):
+        out.append("Maintainer: " + os.environ["MAINTAINER"])
+open(path, "w").write("\n".join(out) + "\n")
+PY
 DEB="$OUT/stratagraph_${VERSION}_${ARCH}.deb"
 dpkg-deb --root-owner-group -Zxz -b "$STAGE/deb" "$DEB" >/dev/null
 
