@@ -7,8 +7,9 @@ set -euo pipefail
 BUILD_PKGS=(build-essential pkg-config file libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev)
 RUN_PKGS=(xvfb xauth webkit2gtk-driver dbus gnome-keyring imagemagick fonts-dejavu-core)
-# The Debian package's test (scripts/test-package.sh) installs it in a fresh root.
-PACKAGE_PKGS=(debootstrap)
+# The Debian package: its desktop entry is validated (scripts/package.sh), and its test
+# (scripts/test-package.sh) installs it in a fresh root.
+PACKAGE_PKGS=(desktop-file-utils debootstrap)
 
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${PACKAGE_PKGS[@]}")
 if [[ "${1:-}" == "--with-chromium" ]]; then

@@ -13,9 +13,25 @@
 #! N is the package just built, repacked with a lower version (`<version>~prev`).
 #! Needs root (chroot, mounts). Figures (package size, cold start, idle memory, step times)
 #! land in artifacts/package/figures.json. Exits non-zero on any failure.
+#!
+#! Usage: scripts/test-package.sh [--ci] [--no-build]
+#!   --ci        the package of `scripts/package.sh --ci` (dist/ci/, cargo profile ci-release)
+#!   --no-build  test the package already built (scripts/test.sh builds it as the user first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
+
+PACKAGE_ARGS=()
+PROFILE=release
+OUT=dist
+BUILD=1
+while (($#)); do
+  case "$1" in
+    --ci) PACKAGE_ARGS+=(--ci); PROFILE=ci-release; OUT=dist/ci; shift ;;
+    --no-build) BUILD=; shift ;;
+    *) echo "test-package: unknown argument $1 (usage: scripts/test-package.sh [--ci] [--no-build])" >&2; exit 2 ;;
+  esac
+done
 
 [[ $(id -u) -eq 0 ]] || { echo "test-package: needs root (it makes a chroot)" >&2; exit 1; }
 for tool in debootstrap Xvfb import node; do
@@ -37,8 +53,9 @@ lap() { local now; now=$(date +%s); secs[$1]=$((now - lap_start)); lap_start=$no
 # --- the packages ---------------------------------------------------------------------
 VERSION=$(python3 -c 'import json; print(json.load(open("tauri.conf.json"))["version"])')
 ARCH=$(dpkg --print-architecture)
-bash scripts/package.sh
-DEB="$REPO/dist/stratagraph_${VERSION}_${ARCH}.deb"
+[[ -z "$BUILD" ]] || bash scripts/package.sh "${PACKAGE_ARGS[@]}"
+DEB="$REPO/$OUT/stratagraph_${VERSION}_${ARCH}.deb"
+[[ -f "$DEB" ]] || { echo "test-package: no package $DEB (scripts/package.sh ${PACKAGE_ARGS[*]})" >&2; exit 1; }
 lap package_build
 
 WORK=$(mktemp -d "$CACHE/test-package.XXXXXX")
@@ -56,11 +73,7 @@ MOUNTS=()
 cleanup() {
   local rc=$?
   [[ -n "$DRIVER" ]] && { kill -- "-$DRIVER" 2>/dev/null || true; wait "$DRIVER" 2>/dev/null || true; }
-  # Anything still running inside the root was started by this script: end it by pid.
-  local p
-  for p in /proc/[0-9]*; do
-    [[ "$(readlink "$p/root" 2>/dev/null)" == "$CH" ]] && kill -9 "${p#/proc/}" 2>/dev/null
-  done
+  end_root_processes 0
   [[ -n "$XVFB" ]] && { kill "$XVFB" 2>/dev/null || true; wait "$XVFB" 2>/dev/null || true; }
   local i
   for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
@@ -78,6 +91,26 @@ cleanup() {
 }
 trap cleanup EXIT
 mnt() { mount "$@"; MOUNTS+=("${!#}"); }
+# Pids of the processes running inside the root (all started by this script).
+root_pids() {
+  local p
+  for p in /proc/[0-9]*; do
+    [[ "$(readlink "$p/root" 2>/dev/null)" == "$CH" ]] && echo "${p#/proc/}"
+  done
+  return 0
+}
+# Waits up to $1 seconds for every process inside the root to end, then kills what is left.
+end_root_processes() {
+  local i pids
+  for ((i = 0; i < $1 * 10; i++)); do
+    [[ -z "$(root_pids)" ]] && return 0
+    sleep 0.1
+  done
+  pids=$(root_pids)
+  [[ -z "$pids" ]] && return 0
+  # shellcheck disable=SC2086
+  kill -9 $pids 2>/dev/null || true
+}
 
 TARBALL=$(bash scripts/debian-root.sh)
 mkdir "$CH"
@@ -128,7 +161,7 @@ rows=$(($(wc -l <"$CH$DATA") - 1))
 as_user stratagraph backtest "$GRAPH" --data "$DATA" | tee "$ART/cli-backtest.txt"
 grep -q "^$rows bars, " "$ART/cli-backtest.txt" || { echo "test-package: the backtest did not read $rows bars" >&2; exit 1; }
 as_user stratagraph backtest "$GRAPH" --data "$DATA" --json >"$ART/cli-backtest.json"
-"$CARGO_TARGET_DIR/release/stratagraph" backtest "examples/sma_crossover.json" \
+"$CARGO_TARGET_DIR/$PROFILE/stratagraph" backtest "examples/sma_crossover.json" \
   --data examples/data/synthetic_random_walk_daily.csv --json >"$WORK/tree-backtest.json"
 python3 - "$ART/cli-backtest.json" "$WORK/tree-backtest.json" <<'PY'
 import json, sys
@@ -173,7 +206,7 @@ e2e_installed() {
   # Its own process group, so the driver, WebKitWebDriver, the app and D-Bus end together.
   setsid chroot "$CH" runuser -u tester -- env -i HOME=/home/tester USER=tester LOGNAME=tester \
     PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 XDG_RUNTIME_DIR=/tmp/runtime-tester \
-    DISPLAY=":$DISPLAY_NUM" dbus-run-session -- \
+    DISPLAY=":$DISPLAY_NUM" STRATAGRAPH_STARTUP_LOG=1 dbus-run-session -- \
     tauri-driver --port "$port" --native-port "$native" >"$ART/tauri-driver-$name.log" 2>&1 &
   DRIVER=$!
   for _ in $(seq 1 100); do
@@ -187,6 +220,9 @@ e2e_installed() {
   kill -- "-$DRIVER" 2>/dev/null || true
   wait "$DRIVER" 2>/dev/null || true
   DRIVER=
+  # The app and D-Bus end with the driver; nothing may still write the user's files when the
+  # next stage reads them.
+  end_root_processes 10
 }
 e2e_installed "$PREV" first-start
 DATA_DIR=/home/tester/.local/share/stratagraph
@@ -233,24 +269,40 @@ lap e2e_n1
 # --- 3. remove and purge: the user's data stays ----------------------------------------
 checksums() { (cd "$CH$DATA_DIR" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
 checksums >"$ART/data-before-uninstall.txt"
+# Both ways a user uninstalls: `apt remove`, then (installed again) `apt purge`. The package
+# has no conffiles, so after `apt remove` dpkg forgets it and a later `apt purge stratagraph`
+# answers "Unable to locate package": purge is checked on an installed package.
+gone() {
+  local path
+  for path in /usr/bin/stratagraph /usr/bin/stratagraph-app /usr/share/applications/Stratagraph.desktop; do
+    [[ ! -e "$CH$path" ]] || { echo "test-package: $path is still there after $1" >&2; exit 1; }
+  done
+  checksums >"$ART/data-after-$1.txt"
+  diff -u "$ART/data-before-uninstall.txt" "$ART/data-after-$1.txt" ||
+    { echo "test-package: $1 touched the user's data" >&2; exit 1; }
+}
 in_root "${APT[@]}" remove stratagraph >"$ART/apt-remove.log"
+gone remove
+in_root "${APT[@]}" install "/tmp/pkg/stratagraph_${VERSION}_${ARCH}.deb" >>"$ART/apt-remove.log"
 in_root "${APT[@]}" purge stratagraph >>"$ART/apt-remove.log"
-for path in /usr/bin/stratagraph /usr/bin/stratagraph-app /usr/share/applications/Stratagraph.desktop; do
-  [[ ! -e "$CH$path" ]] || { echo "test-package: $path is still there after purge" >&2; exit 1; }
-done
-checksums >"$ART/data-after-uninstall.txt"
-diff -u "$ART/data-before-uninstall.txt" "$ART/data-after-uninstall.txt" ||
-  { echo "test-package: uninstalling touched the user's data" >&2; exit 1; }
+state=$(in_root dpkg-query -W -f='${db:Status-Status}' stratagraph 2>/dev/null || true)
+[[ -z "$state" || "$state" == not-installed ]] ||
+  { echo "test-package: stratagraph is '$state' after purge, not gone" >&2; exit 1; }
+gone purge
 lap uninstall
 
 # --- figures --------------------------------------------------------------------------
 secs[total]=$(($(date +%s) - t_start))
+# The app's own count (STRATAGRAPH_STARTUP_LOG): process start to the UI's first call.
+ui_ready=$(awk '{ for (i = 1; i < NF; i++) if ($i == "ui-ready") { print $(i + 1); exit } }' \
+  "$ART/tauri-driver-$PREV.log")
 {
   echo "{"
   echo "  \"package\": \"$(basename "$DEB")\","
   echo "  \"packageBytes\": $(stat -c %s "$DEB"),"
   echo "  \"installedKiB\": $(dpkg-deb -f "$DEB" Installed-Size),"
   echo "  \"dependenciesInstalled\": $((after - before - 1)),"
+  echo "  \"uiReadyMsFirstInstall\": ${ui_ready:-null},"
   for k in "${!secs[@]}"; do echo "  \"seconds_$k\": ${secs[$k]},"; done
   echo "  \"e2eFirstInstall\": $(cat "$ART/e2e-$PREV/figures.json"),"
   echo "  \"e2eAfterUpgrade\": $(cat "$ART/e2e-$VERSION/figures.json")"

@@ -79,4 +79,16 @@ bash scripts/check-bindings.sh
 step "end-to-end tests on the real app (Xvfb, tauri-driver)"
 bash e2e/run.sh
 
+# The Debian package as a user gets it: built with the ci-release cargo profile (release
+# optimisation without LTO, minutes faster; a package to ship keeps thin LTO), then installed
+# in a fresh Debian 12 root, started under Xvfb, upgraded and purged (as root: a chroot).
+step "Debian package: built, installed in a fresh Debian 12 root, started, upgraded, purged"
+bash scripts/package.sh --ci
+if [[ $(id -u) -eq 0 ]]; then
+    bash scripts/test-package.sh --ci --no-build
+else
+    sudo -n env "PATH=$PATH" "HOME=$HOME" "CARGO_TARGET_DIR=$CARGO_TARGET_DIR" \
+        bash scripts/test-package.sh --ci --no-build
+fi
+
 step "all checks passed"
