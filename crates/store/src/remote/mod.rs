@@ -60,9 +60,9 @@ pub use cluster::{
 pub use config::{RemoteConfig, SyncRecord, TlsMode};
 pub use educators::{
     add_to_cohort, clone_template, create_cohort, decide_review, grant_role, list_cohorts,
-    list_templates, publish_template, review_queue, show_template, version_graph,
-    withdraw_template, Check, CohortRow, Publish, Published, ReviewRow, TemplateDetail,
-    TemplateRow,
+    list_templates, publish_template, review_queue, show_template, template_reference_run,
+    version_graph, withdraw_template, Check, CohortRow, Publish, Published, ReviewRow,
+    TemplateDetail, TemplateRow,
 };
 pub use engine::{
     BackgroundSync, ProgressFn, Renumbered, SyncOptions, SyncPhase, SyncProgress, SyncReport,
