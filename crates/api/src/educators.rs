@@ -12,7 +12,7 @@ use stratagraph_store::remote::{
 };
 use stratagraph_store::{
     decimate_equity, ComplianceEvent, ComplianceStatus, NewComplianceEvent, RunFilter, RunStatus,
-    StoreError, PUBLISH_ENTITY,
+    Store, StoreError, PUBLISH_ENTITY,
 };
 use ts_rs::TS;
 use uuid::Uuid;
@@ -322,7 +322,7 @@ pub async fn templates_list(ctx: &Ctx, mine: bool) -> ApiResult<Vec<TemplateItem
         // Submissions queued offline go first (after a push, so their versions are there).
         let sent = if waiting {
             match s.push(None).await {
-                Ok(_) => send_pending(ctx, s.pool()).await,
+                Ok(_) => send_pending(&ctx.store, s.pool()).await,
                 Err(e) => Err(e),
             }
         } else {
@@ -437,7 +437,7 @@ pub async fn template_publish(ctx: &Ctx, input: PublishInput) -> ApiResult<Publi
     let kept = publish.clone();
     let sent = on_server(ctx, |s| async move {
         let r = match s.push(None).await {
-            Ok(_) => match send_pending(ctx, s.pool()).await {
+            Ok(_) => match send_pending(&ctx.store, s.pool()).await {
                 Ok(()) => remote::publish_template(s.pool(), &publish).await,
                 Err(e) => Err(e),
             },
@@ -558,11 +558,11 @@ fn queued_publish(e: &ComplianceEvent) -> Option<Publish> {
 /// # Errors
 ///
 /// `Interrupted`/`Unreachable` when the connection drops; `Local` for the store.
-pub(crate) async fn send_pending(ctx: &Ctx, pool: &PgPool) -> SyncResult<()> {
-    let Some(me) = ctx.store.profile_id().await? else {
+pub(crate) async fn send_pending(store: &Store, pool: &PgPool) -> SyncResult<()> {
+    let Some(me) = store.profile_id().await? else {
         return Ok(());
     };
-    for event in ctx.store.pending_publish_requests(me).await? {
+    for event in store.pending_publish_requests(me).await? {
         let outcome = match queued_publish(&event) {
             None => Err(SyncError::Refused(
                 "the queued submission cannot be read".into(),
@@ -577,7 +577,7 @@ pub(crate) async fn send_pending(ctx: &Ctx, pool: &PgPool) -> SyncResult<()> {
             Err(e) if e.is_transient() => return Err(e),
             Err(e) => (false, json!({"reason": sync_error(e).message})),
         };
-        ctx.store
+        store
             .finish_publish_request(event.id, sent, &detail)
             .await?;
     }

@@ -410,15 +410,21 @@ async fn reviews(
             .get("strategy_version_id")
             .and_then(Value::as_str)
             .and_then(|s| s.parse().ok());
-        // The server's answer first; the educator's shared summary for older servers' data.
+        // The server's answer first; the educator's shared summary when the server has no
+        // curve of the run (the educator's device does not sync run details) or no run.
         let reference_run = match (version, educator_id) {
-            (Some(v), e) => match template_reference_run(pool, template_id, Some(v)).await? {
-                Some(run) => Some(run),
-                None => match e {
-                    Some(e) => reference_run(pool, v, e).await?,
-                    None => None,
-                },
-            },
+            (Some(v), e) => {
+                let served = template_reference_run(pool, template_id, Some(v)).await?;
+                let has_curve = served
+                    .as_ref()
+                    .and_then(|r| r["equity"].as_array())
+                    .is_some_and(|pts| !pts.is_empty());
+                let shared = match (has_curve, e) {
+                    (false, Some(e)) => reference_run(pool, v, e).await?,
+                    _ => None,
+                };
+                shared.or(served)
+            }
             _ => None,
         };
         let uuid = |k: &str| {

@@ -65,8 +65,8 @@ pub use educators::{
     TemplateDetail, TemplateRow,
 };
 pub use engine::{
-    BackgroundSync, ProgressFn, Renumbered, SyncOptions, SyncPhase, SyncProgress, SyncReport,
-    SyncStatus, Syncer,
+    AfterSync, BackgroundSync, ProgressFn, Renumbered, SyncOptions, SyncPhase, SyncProgress,
+    SyncReport, SyncStatus, Syncer,
 };
 pub use error::{SyncError, SyncResult};
 pub use provision::{provision_user, scram_verifier, Provision};
