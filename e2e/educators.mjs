@@ -160,10 +160,11 @@ async function invoke(cmd, args = {}) {
   return r.value;
 }
 
-/** Points this app at the test server as `role` and syncs once (the device takes the account). */
-async function joinServer(role) {
+/** Points this app at the test server as `role` and syncs once (the device takes the account);
+ * `details`: the device also syncs run details (the curves the server shows with a template). */
+async function joinServer(role, details = false) {
   await invoke('sync_configure', {
-    config: { host: '127.0.0.1', port: Number(PG_PORT), database: DB, user: role, tls: 'disable', includeRunDetails: false },
+    config: { host: '127.0.0.1', port: Number(PG_PORT), database: DB, user: role, tls: 'disable', includeRunDetails: details },
   });
   await invoke('sync_now', { onProgress: '__channel' });
 }
@@ -226,7 +227,7 @@ async function main() {
 
   await step('educator: the checks before sending, then publish for review', async () => {
     await start('educator');
-    await joinServer(educator.role);
+    await joinServer(educator.role, true);
     const info = await invoke('app_info');
     const created = await invoke('strategy_create', { title: TITLE, example: null });
     const id = created.strategy.id;
@@ -270,8 +271,9 @@ async function main() {
     await waitFor('comment-intro');
     await until(async () => (await texts('lesson-note')).some((t) => t.includes('Every bar’s close')), 'the node note in the lesson');
     await until(async () => (await texts('review-reference-run')).some((t) => t.includes('reference run')), 'the reference run named');
-    // Its summary as the educator's app shared it: metrics and the equity curve.
+    // The reference run as the server answers it: metrics, the equity curve and the drawdown.
     await waitFor('review-reference-equity');
+    await waitFor('review-reference-drawdown');
     const summary = await (await waitFor('review-reference')).getText();
     if (!/Trades\s*18\d/.test(summary)) throw new Error(`reference run summary: ${summary}`);
     capture('edu-03-review-open');
@@ -294,6 +296,11 @@ async function main() {
     await waitFor('comment-intro');
     await until(async () => (await texts('lesson-params')).some((t) => t.includes('slow: locked') && t.includes('fast: exercise')),
       'the locked and exercise parameters listed');
+    // The reference run's charts, read from the server (the student may not read the run).
+    await waitFor('template-reference-equity', 20_000);
+    await waitFor('template-reference-drawdown');
+    const summary = await (await waitFor('template-reference')).getText();
+    if (!/Trades\s*18\d/.test(summary)) throw new Error(`reference run in the preview: ${summary}`);
     capture('edu-04-preview');
     await click('template-preview-clone');
     await waitFor('templates-cloned', 30_000);

@@ -12,7 +12,7 @@ use stratagraph_store::remote::{
 };
 use stratagraph_store::{
     decimate_equity, ComplianceEvent, ComplianceStatus, NewComplianceEvent, RunFilter, RunStatus,
-    StoreError, PUBLISH_ENTITY,
+    Store, StoreError, PUBLISH_ENTITY,
 };
 use ts_rs::TS;
 use uuid::Uuid;
@@ -89,8 +89,9 @@ pub struct ReviewItem {
     pub submitted_at: String,
 }
 
-/// A reference run as reviewers see it: its metrics and its equity curve (at most 200
-/// points), shared by the educator's app when publishing.
+/// A reference run as reviewers and the audience see it: its metrics, its equity curve
+/// (decimated by the server to at most 301 points, or 200 as the educator's app shared it)
+/// and its drawdown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ReferenceRun {
@@ -101,25 +102,30 @@ pub struct ReferenceRun {
     pub metrics: Value,
     /// Equity curve: `[time in ms UTC, equity]`.
     pub equity: Vec<(f64, f64)>,
+    /// Drawdown: `[time in ms UTC, percent below the running peak]` (empty when the summary
+    /// came from the educator's app).
+    pub drawdown: Vec<(f64, f64)>,
 }
 
 /// Points of the reference run's equity curve shared with reviewers.
 const REFERENCE_POINTS: usize = 200;
 
 fn reference_item(v: &Value) -> Option<ReferenceRun> {
-    let equity = v
-        .get("equity")
-        .and_then(Value::as_array)
-        .map(|pts| {
-            pts.iter()
-                .filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
-                .collect()
-        })
-        .unwrap_or_default();
+    let points = |key: &str| {
+        v.get(key)
+            .and_then(Value::as_array)
+            .map(|pts| {
+                pts.iter()
+                    .filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
     Some(ReferenceRun {
         run_id: v.get("run_id")?.as_str()?.to_owned(),
         metrics: v.get("metrics").cloned().unwrap_or(Value::Null),
-        equity,
+        equity: points("equity"),
+        drawdown: points("drawdown"),
     })
 }
 
@@ -135,6 +141,8 @@ pub struct TemplateDetailItem {
     pub reviews: Vec<ReviewItem>,
     /// User ids of those who cloned it (its educator sees them).
     pub cloned_by: Vec<String>,
+    /// The reference run of the version the caller sees, as the server answers it.
+    pub reference_run: Option<ReferenceRun>,
 }
 
 /// `templatePublish` input.
@@ -314,7 +322,7 @@ pub async fn templates_list(ctx: &Ctx, mine: bool) -> ApiResult<Vec<TemplateItem
         // Submissions queued offline go first (after a push, so their versions are there).
         let sent = if waiting {
             match s.push(None).await {
-                Ok(_) => send_pending(ctx, s.pool()).await,
+                Ok(_) => send_pending(&ctx.store, s.pool()).await,
                 Err(e) => Err(e),
             }
         } else {
@@ -347,6 +355,7 @@ pub async fn template_show(ctx: &Ctx, id: &str) -> ApiResult<TemplateDetailItem>
         description: d.description,
         reviews: d.reviews.into_iter().map(review_item).collect(),
         cloned_by: d.cloned_by.iter().map(ToString::to_string).collect(),
+        reference_run: d.reference_run.as_ref().and_then(reference_item),
     })
 }
 
@@ -428,7 +437,7 @@ pub async fn template_publish(ctx: &Ctx, input: PublishInput) -> ApiResult<Publi
     let kept = publish.clone();
     let sent = on_server(ctx, |s| async move {
         let r = match s.push(None).await {
-            Ok(_) => match send_pending(ctx, s.pool()).await {
+            Ok(_) => match send_pending(&ctx.store, s.pool()).await {
                 Ok(()) => remote::publish_template(s.pool(), &publish).await,
                 Err(e) => Err(e),
             },
@@ -549,11 +558,11 @@ fn queued_publish(e: &ComplianceEvent) -> Option<Publish> {
 /// # Errors
 ///
 /// `Interrupted`/`Unreachable` when the connection drops; `Local` for the store.
-pub(crate) async fn send_pending(ctx: &Ctx, pool: &PgPool) -> SyncResult<()> {
-    let Some(me) = ctx.store.profile_id().await? else {
+pub(crate) async fn send_pending(store: &Store, pool: &PgPool) -> SyncResult<()> {
+    let Some(me) = store.profile_id().await? else {
         return Ok(());
     };
-    for event in ctx.store.pending_publish_requests(me).await? {
+    for event in store.pending_publish_requests(me).await? {
         let outcome = match queued_publish(&event) {
             None => Err(SyncError::Refused(
                 "the queued submission cannot be read".into(),
@@ -568,7 +577,7 @@ pub(crate) async fn send_pending(ctx: &Ctx, pool: &PgPool) -> SyncResult<()> {
             Err(e) if e.is_transient() => return Err(e),
             Err(e) => (false, json!({"reason": sync_error(e).message})),
         };
-        ctx.store
+        store
             .finish_publish_request(event.id, sent, &detail)
             .await?;
     }

@@ -478,6 +478,10 @@ async fn start_background(ctx: &Ctx, slot: &mut Option<BackgroundSync>) -> ApiRe
         secrets,
         SyncOptions::default(),
         Duration::from_secs(u64::from(settings.interval_secs)),
+        // Template submissions queued while the server was out of reach, as `syncNow` does.
+        Some(Arc::new(|store, pool| {
+            Box::pin(async move { crate::educators::send_pending(&store, &pool).await })
+        })),
     ));
     Ok(())
 }
@@ -885,7 +889,7 @@ pub async fn sync_now(
                     .await?;
             let report = syncer.sync(Some(&progress)).await?;
             // Template submissions queued while the server was out of reach.
-            crate::educators::send_pending(ctx, &pool).await?;
+            crate::educators::send_pending(&ctx.store, &pool).await?;
             Ok(report)
         }
         .await;

@@ -751,13 +751,23 @@ async fn offline_publish_waits_in_the_outbox_and_is_sent_by_the_next_sync() {
     assert_eq!(e.code, ErrorCode::Invalid, "{}", e.message);
     assert_eq!(educators::templates_pending(&edu).await.unwrap().len(), 1);
 
-    // Back online: the next sync sends it; the reviewer finds it with its graph.
+    // Back online (with run details, so the server holds the run's curve): the background
+    // sync sends it, as "Sync now" would; the reviewer finds it with its graph.
     let mut online = db.input(None);
     online.user = edu_role.clone();
+    online.include_run_details = true;
     sync::configure(&edu, online).await.unwrap();
-    let (_, sink) = recorder();
-    sync::sync_now(&edu, sink).await.unwrap();
-    assert!(educators::templates_pending(&edu).await.unwrap().is_empty());
+    sync::set_auto(&edu, true, 3600).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !educators::templates_pending(&edu).await.unwrap().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the background sync did not send the submission: {:?}",
+            sync::status(&edu).await.unwrap().last_error
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    sync::set_auto(&edu, false, 3600).await.unwrap();
     let mine = educators::templates_list(&edu, true).await.unwrap();
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0].state, "awaiting_review");
@@ -768,13 +778,16 @@ async fn offline_publish_waits_in_the_outbox_and_is_sent_by_the_next_sync() {
         "{:?}",
         queue[0].checks
     );
-    // The reference run's summary reached the reviewer with the submission.
+    // The reference run reached the reviewer from the server: metrics, the curve decimated
+    // there and its drawdown.
     let reference = queue[0]
         .reference_run
         .clone()
-        .expect("the reference run is shared");
+        .expect("the reviewer reads the reference run");
     assert!(reference.metrics["trades"].as_f64().unwrap() >= 100.0);
-    assert!(!reference.equity.is_empty() && reference.equity.len() <= 200);
+    assert!(!reference.equity.is_empty() && reference.equity.len() <= 301);
+    assert_eq!(reference.drawdown.len(), reference.equity.len());
+    assert!(reference.drawdown.iter().all(|&(_, dd)| dd <= 0.0));
     let version = queue[0].version_id.clone().unwrap();
     let shown = educators::template_version(&rev, &version).await.unwrap();
     assert_eq!(
@@ -804,6 +817,11 @@ async fn offline_publish_waits_in_the_outbox_and_is_sent_by_the_next_sync() {
         .await
         .unwrap();
     assert_eq!(preview.graph["parameters"][1]["lesson"], "locked");
+    // The student reads the reference run's charts from the server too.
+    let shown = educators::template_show(&student, &gallery[0].id)
+        .await
+        .unwrap();
+    assert_eq!(shown.reference_run, Some(reference));
     let cloned = educators::template_clone(&student, &gallery[0].id)
         .await
         .unwrap();

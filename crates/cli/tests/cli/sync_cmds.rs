@@ -162,11 +162,11 @@ fn configure_migrate_push_status_then_another_device_pulls() {
     assert!(out.ok().contains("no Stratagraph schema yet"), "{out:#?}");
     assert!(out.stderr.is_empty(), "{out:#?}");
     let out = a.run(&["sync", "migrate"]);
-    assert!(out.ok().contains("version 8"), "{out:#?}");
+    assert!(out.ok().contains("version 9"), "{out:#?}");
     assert!(a
         .run(&["sync", "migrate"])
         .ok()
-        .contains("already at version 8"));
+        .contains("already at version 9"));
 
     let pushed = a.run(&["sync", "push", "--json"]).json();
     assert!(pushed["pushed"].as_u64().unwrap() >= 4, "{pushed}");

@@ -349,6 +349,9 @@ pub struct TemplateDetail {
     pub reviews: Vec<ReviewRow>,
     /// Who cloned it (user ids; its educator sees them).
     pub cloned_by: Vec<Uuid>,
+    /// The reference run of the version the caller sees, from the server (see
+    /// [`template_reference_run`]).
+    pub reference_run: Option<Value>,
 }
 
 /// A review of a template.
@@ -407,8 +410,21 @@ async fn reviews(
             .get("strategy_version_id")
             .and_then(Value::as_str)
             .and_then(|s| s.parse().ok());
+        // The server's answer first; the educator's shared summary when the server has no
+        // curve of the run (the educator's device does not sync run details) or no run.
         let reference_run = match (version, educator_id) {
-            (Some(v), Some(e)) => reference_run(pool, v, e).await?,
+            (Some(v), e) => {
+                let served = template_reference_run(pool, template_id, Some(v)).await?;
+                let has_curve = served
+                    .as_ref()
+                    .and_then(|r| r["equity"].as_array())
+                    .is_some_and(|pts| !pts.is_empty());
+                let shared = match (has_curve, e) {
+                    (false, Some(e)) => reference_run(pool, v, e).await?,
+                    _ => None,
+                };
+                shared.or(served)
+            }
             _ => None,
         };
         let uuid = |k: &str| {
@@ -438,6 +454,62 @@ async fn reviews(
         });
     }
     Ok(out)
+}
+
+/// The reference run of a template's version (`None`: the version the audience sees) as the
+/// server answers it (`sg_template_reference_run`, migration 0009) to those who may see the
+/// template: the run the automatic checks accept, in the shape of the `reference_run` audit
+/// event (`run_id`, `metrics`, `parameters`, `equity` as `[ms, value]` pairs of at most 301
+/// points) plus `drawdown` (`[ms, percent below the running peak]`) and
+/// `equity_points_full`. `None` for anyone else or when the server holds no such run.
+///
+/// # Errors
+///
+/// As [`classify`].
+pub async fn template_reference_run(
+    pool: &PgPool,
+    template: Uuid,
+    version: Option<Uuid>,
+) -> SyncResult<Option<Value>> {
+    let row: Option<(Option<Value>, Option<Vec<u8>>)> = sqlx::query_as(
+        "SELECT j, decode(j ->> 'equity', 'base64') \
+         FROM (SELECT sg_template_reference_run($1, $2) AS j) AS x",
+    )
+    .bind(template)
+    .bind(version)
+    .fetch_optional(pool)
+    .await
+    .map_err(classify)?;
+    let Some((Some(mut run), blob)) = row else {
+        return Ok(None);
+    };
+    let blob = blob.unwrap_or_default();
+    let mut equity = Vec::with_capacity(blob.len() / 16);
+    let mut drawdown = Vec::with_capacity(blob.len() / 16);
+    let mut peak = f64::NEG_INFINITY;
+    for point in blob.chunks_exact(16) {
+        let (t, v) = point.split_at(8);
+        let (Ok(t), Ok(v)) = (<[u8; 8]>::try_from(t), <[u8; 8]>::try_from(v)) else {
+            continue;
+        };
+        // Milliseconds fit an f64 exactly for any date a chart shows.
+        #[allow(clippy::cast_precision_loss)]
+        let t = i64::from_le_bytes(t) as f64;
+        let v = f64::from_le_bytes(v);
+        peak = peak.max(v);
+        let dd = if peak > 0.0 {
+            (v / peak - 1.0) * 100.0
+        } else {
+            0.0
+        };
+        equity.push(serde_json::json!([t, v]));
+        drawdown.push(serde_json::json!([t, dd]));
+    }
+    if let Some(obj) = run.as_object_mut() {
+        obj.insert("equity".into(), Value::Array(equity));
+        obj.insert("drawdown".into(), Value::Array(drawdown));
+    }
+    Ok(Some(run))
 }
 
 /// The newest `reference_run` event the educator recorded about a version (what reviewers
@@ -486,6 +558,7 @@ pub async fn show_template(pool: &PgPool, id: Uuid) -> SyncResult<TemplateDetail
         description: description.unwrap_or_default(),
         reviews: reviews(pool, Some(id), false).await?,
         cloned_by,
+        reference_run: template_reference_run(pool, id, None).await?,
     })
 }
 

@@ -1320,14 +1320,28 @@ pub struct BackgroundSync {
     task: tokio::task::JoinHandle<()>,
 }
 
+/// Work done on the server after each successful background sync, on the sync's
+/// connection (e.g. sending what an app queued while offline); its error counts as the
+/// sync's.
+pub type AfterSync = Arc<
+    dyn Fn(
+            Store,
+            PgPool,
+        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = SyncResult<()>> + Send>>
+        + Send
+        + Sync,
+>;
+
 impl BackgroundSync {
-    /// Starts syncing `store` with its configured remote every `interval` (and at once).
-    /// Failures are recorded (see [`Store::sync_record`]) and retried at the next tick.
+    /// Starts syncing `store` with its configured remote every `interval` (and at once),
+    /// running `after` (if any) after each successful sync. Failures are recorded (see
+    /// [`Store::sync_record`]) and retried at the next tick.
     pub fn spawn(
         store: Store,
         secrets: Arc<dyn SecretStore>,
         options: SyncOptions,
         interval: Duration,
+        after: Option<AfterSync>,
     ) -> Self {
         let wake = Arc::new(tokio::sync::Notify::new());
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -1348,7 +1362,13 @@ impl BackgroundSync {
                         );
                     }
                     match &syncer {
-                        Some(sy) => sy.sync(None).await,
+                        Some(sy) => {
+                            let report = sy.sync(None).await?;
+                            if let Some(after) = &after {
+                                after(store.clone(), sy.pool().clone()).await?;
+                            }
+                            Ok(report)
+                        }
                         None => Err(SyncError::NotConfigured),
                     }
                 }

@@ -60,13 +60,13 @@ pub use cluster::{
 pub use config::{RemoteConfig, SyncRecord, TlsMode};
 pub use educators::{
     add_to_cohort, clone_template, create_cohort, decide_review, grant_role, list_cohorts,
-    list_templates, publish_template, review_queue, show_template, version_graph,
-    withdraw_template, Check, CohortRow, Publish, Published, ReviewRow, TemplateDetail,
-    TemplateRow,
+    list_templates, publish_template, review_queue, show_template, template_reference_run,
+    version_graph, withdraw_template, Check, CohortRow, Publish, Published, ReviewRow,
+    TemplateDetail, TemplateRow,
 };
 pub use engine::{
-    BackgroundSync, ProgressFn, Renumbered, SyncOptions, SyncPhase, SyncProgress, SyncReport,
-    SyncStatus, Syncer,
+    AfterSync, BackgroundSync, ProgressFn, Renumbered, SyncOptions, SyncPhase, SyncProgress,
+    SyncReport, SyncStatus, Syncer,
 };
 pub use error::{SyncError, SyncResult};
 pub use provision::{provision_user, scram_verifier, Provision};

@@ -8,7 +8,7 @@ use super::error::{classify, SyncError, SyncResult};
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/remote");
 
 /// The newest remote schema version this build knows (`sg_meta.schema_version`).
-pub const REMOTE_SCHEMA_VERSION: i64 = 8;
+pub const REMOTE_SCHEMA_VERSION: i64 = 9;
 
 /// What a server holds, as far as the sync cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,6 +19,7 @@ struct Secrets {
     version: Uuid,
     run: Uuid,
     template: Uuid,
+    cohort_template: Uuid,
     paper: Uuid,
     cohort: Uuid,
     cluster_sweep: Uuid,
@@ -134,6 +135,20 @@ async fn seed(db: &TestDb, alice_role: &str, alice: Uuid, bob: Uuid) -> Secrets 
         .await
         .unwrap();
     }
+    // A run the automatic checks would accept (costs on), the newest of the version.
+    sqlx::query(
+        "INSERT INTO backtest_runs_visible (id, strategy_version_id, requested_by, parameters, \
+         status, metrics, created_at) VALUES ($1, $2, $3, $4::jsonb, 'completed', \
+         jsonb_build_object('commissions', 7.5, 'secret', $5::text), now() + interval '1 day')",
+    )
+    .bind(Uuid::now_v7())
+    .bind(version)
+    .bind(alice)
+    .bind(format!("{{\"secret\": \"{marker}\"}}"))
+    .bind(&marker)
+    .execute(&pa)
+    .await
+    .unwrap();
     pa.close().await;
     psql(&db.name, "ANALYZE");
     Secrets {
@@ -143,6 +158,7 @@ async fn seed(db: &TestDb, alice_role: &str, alice: Uuid, bob: Uuid) -> Secrets 
         version,
         run,
         template,
+        cohort_template,
         paper,
         cohort,
         cluster_sweep,
@@ -384,6 +400,7 @@ async fn bob_finds_nothing_of_alice_through_any_relation_or_function() {
         "sg_strategy_shared",
         "sg_template_of",
         "sg_template_reaches",
+        "sg_template_reference_run",
         "sg_touch_template",
         "sg_touch_tombstones",
         "sg_user_has_role",
@@ -426,6 +443,22 @@ async fn bob_finds_nothing_of_alice_through_any_relation_or_function() {
             .await
             .unwrap();
         assert!(!answer, "{call} tells bob about alice");
+    }
+    // The reference run of alice's templates (private, and for her cohort, approved and under
+    // review): nothing, for her version or none named.
+    for template in [t, secrets.cohort_template] {
+        for version in [format!("'{v}'"), "NULL".to_owned()] {
+            let answer: Option<serde_json::Value> = sqlx::query_scalar(&format!(
+                "SELECT sg_template_reference_run('{template}', {version})"
+            ))
+            .fetch_one(&pb)
+            .await
+            .unwrap();
+            assert!(
+                answer.is_none(),
+                "bob reads alice's reference run: {answer:?}"
+            );
+        }
     }
     assert!(sqlx::query(&format!(
         "SELECT * FROM sg_consume('{}', '{a}', 'templates_published', 1, now())",
@@ -517,7 +550,7 @@ async fn bob_finds_nothing_of_alice_through_any_relation_or_function() {
         .fetch_one(&pa)
         .await
         .unwrap();
-    assert_eq!(hers, 11);
+    assert_eq!(hers, 12, "the 11 runs by decade and the one with costs on");
     for t in [
         "paper_trade_runs",
         "paper_fills",

@@ -675,3 +675,134 @@ async fn roles_are_granted_by_administrators_only_and_plans_limit_server_use() {
         p.close().await;
     }
 }
+
+/// The reference run a template's audience, reviewers and educator read through
+/// `sg_template_reference_run` (0009): the run the checks accept, with its curve decimated on
+/// the server; nothing before approval for the cohort, nothing ever for an outsider.
+#[tokio::test]
+async fn the_reference_run_reaches_the_cohort_once_approved_and_nobody_else() {
+    let db = TestDb::migrated().await;
+    let (edu_role, edu) = db.provision(&["trader", "educator"]);
+    let (rev_role, _rev) = db.provision(&["reviewer"]);
+    let (s1_role, s1) = db.provision(&["trader"]);
+    let (out_role, _out) = db.provision(&["trader"]);
+    let pe = db.role_pool(&edu_role).await;
+    let pr = db.role_pool(&rev_role).await;
+    let p1 = db.role_pool(&s1_role).await;
+    let po = db.role_pool(&out_role).await;
+    let cohort = Uuid::now_v7();
+    one_uuid(
+        &pe,
+        &format!("SELECT sg_cohort_create('{cohort}', 'Class')"),
+    )
+    .await;
+    one_uuid(&pe, &format!("SELECT sg_cohort_add('{cohort}', '{s1}')")).await;
+
+    // The version's accepted run (150 trades, costs on) with 1,000 equity points synced as run
+    // details.
+    let v1 = version_with_run(&pe, edu, 7, 150, 12.5).await;
+    let (run, created): (Uuid, chrono::DateTime<chrono::Utc>) = sqlx::query_as(
+        "SELECT id, created_at FROM backtest_runs_visible WHERE strategy_version_id = $1",
+    )
+    .bind(v1)
+    .fetch_one(&pe)
+    .await
+    .unwrap();
+    let mut blob = Vec::new();
+    for i in 0..1000_i64 {
+        blob.extend_from_slice(&(1_700_000_000_000 + i * 60_000).to_le_bytes());
+        // Rises, falls 10 % from its peak at point 499, recovers.
+        let v = if i < 500 {
+            1000.0 + i as f64
+        } else {
+            1499.0 * 0.9 + (i - 500) as f64
+        };
+        blob.extend_from_slice(&f64::to_le_bytes(v));
+    }
+    sqlx::query(
+        "INSERT INTO backtest_run_details (run_id, run_created_at, trades, equity, \
+         equity_points_full) VALUES ($1, $2, '[]', $3, 1000)",
+    )
+    .bind(run)
+    .bind(created)
+    .bind(&blob)
+    .execute(&pe)
+    .await
+    .unwrap();
+
+    let template = Uuid::now_v7();
+    let review = one_uuid(
+        &pe,
+        &format!(
+            "SELECT sg_publish_template('{template}', '{v1}', 'Costs matter', '', 'cohort', \
+             '{cohort}', NULL)"
+        ),
+    )
+    .await;
+    let read = |pool: PgPool, version: Option<Uuid>| async move {
+        stratagraph_store::remote::template_reference_run(&pool, template, version)
+            .await
+            .unwrap()
+    };
+    // Under review: the reviewer and the educator read it, the student and the outsider not.
+    let seen = read(pr.clone(), Some(v1))
+        .await
+        .expect("the reviewer reads the run");
+    assert_eq!(seen["run_id"], json!(run.to_string()));
+    assert!(read(pe.clone(), Some(v1)).await.is_some());
+    for p in [&p1, &po] {
+        assert!(read(p.clone(), Some(v1)).await.is_none());
+        assert!(read(p.clone(), None).await.is_none());
+    }
+
+    one_uuid(
+        &pr,
+        &format!("SELECT sg_review_decide('{review}', true, 'Costs on')"),
+    )
+    .await;
+    // A newer run without costs, synced later, is not one the checks would accept.
+    sqlx::query(
+        "INSERT INTO backtest_runs_visible (id, strategy_version_id, requested_by, parameters, \
+         status, metrics, created_at) VALUES ($1, $2, $3, '{}', 'completed', \
+         '{\"trades\": 150, \"commissions\": 0}', now() + interval '1 hour')",
+    )
+    .bind(Uuid::now_v7())
+    .bind(v1)
+    .bind(edu)
+    .execute(&pe)
+    .await
+    .unwrap();
+    // Approved: the cohort's student reads the run, its metrics and its decimated curve.
+    let seen = read(p1.clone(), None)
+        .await
+        .expect("the student reads the run");
+    assert_eq!(seen["run_id"], json!(run.to_string()));
+    assert_eq!(seen["metrics"]["trades"], json!(150));
+    assert_eq!(seen["equity_points_full"], json!(1000));
+    let equity = seen["equity"].as_array().unwrap();
+    assert!(
+        equity.len() > 250 && equity.len() <= 301,
+        "{}",
+        equity.len()
+    );
+    assert_eq!(equity[0], json!([1_700_000_000_000_f64, 1000.0]));
+    assert_eq!(
+        equity.last().unwrap(),
+        &json!([
+            (1_700_000_000_000_i64 + 999 * 60_000) as f64,
+            1499.0 * 0.9 + 499.0
+        ])
+    );
+    let drawdown = seen["drawdown"].as_array().unwrap();
+    assert_eq!(drawdown.len(), equity.len());
+    let deepest = drawdown
+        .iter()
+        .filter_map(|p| p[1].as_f64())
+        .fold(0.0_f64, f64::min);
+    assert!((-10.5..=-9.0).contains(&deepest), "{deepest}");
+    assert_eq!(read(p1.clone(), Some(v1)).await, Some(seen));
+    // The outsider still nothing; nor the student for a version the template does not show.
+    assert!(read(po.clone(), None).await.is_none());
+    let other = version_with_run(&pe, edu, 8, 150, 3.0).await;
+    assert!(read(p1.clone(), Some(other)).await.is_none());
+}

@@ -7,6 +7,7 @@ import type { TemplateItem } from '../../ipc/types';
 import type { GraphViews } from '../../shared/graphViews';
 import { LessonNotes } from './LessonNotes';
 import { PublishForm } from './PublishForm';
+import { ReferenceRunView } from './ReferenceRunView';
 import { useTemplates } from './store';
 
 const STATE_WORDS: Record<string, string> = {
@@ -41,6 +42,11 @@ function Preview({ views }: { views: GraphViews }) {
         </button>
       </div>
       {detail?.description && <p>{detail.description}</p>}
+      {detail?.referenceRun ? (
+        <ReferenceRunView run={detail.referenceRun} testId="template-reference" />
+      ) : (
+        <p className="muted">The reference run is not on the server.</p>
+      )}
       <div className="row" style={{ alignItems: 'stretch', gap: 12 }}>
         <div className="grow" style={{ height: 360 }} data-testid="template-preview-graph">
           <views.Version doc={doc} />

@@ -58,6 +58,18 @@ vi.mock('../../ipc', () => ({
       description: 'A lesson',
       reviews: [],
       clonedBy: ['u1', 'u2'],
+      referenceRun: {
+        runId: 'run1',
+        metrics: { trades: 150 },
+        equity: [
+          [0, 100],
+          [1, 90],
+        ] as [number, number][],
+        drawdown: [
+          [0, 0],
+          [1, -10],
+        ] as [number, number][],
+      },
     }),
   },
 }));
@@ -116,12 +128,13 @@ describe('templates store', () => {
     expect(useTemplates.getState().pending.map((p) => p.title)).toEqual(['Offline']);
   });
 
-  it('previews the version the audience sees, with its notes', async () => {
+  it('previews the version the audience sees, with its notes and reference run', async () => {
     await useTemplates.getState().openPreview(item('t1', 'Shared'));
     const p = useTemplates.getState().preview;
     expect(backend.calls).toEqual([['version', 'v']]);
     expect(p?.doc.nodes[0]?.note).toBe('Read me');
     expect(p?.detail?.description).toBe('A lesson');
+    expect(p?.detail?.referenceRun?.drawdown[1]).toEqual([1, -10]);
   });
 
   it('opens a review with the approved version to diff against', async () => {
