@@ -4,19 +4,19 @@
 //! sweep (its rows stored in the local database, PBO and trials included).
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 use stratagraph_engine::launch::{Launch, DATA_PLACEHOLDER};
 use stratagraph_engine::metrics::Metrics;
 use stratagraph_engine::robust::{Moments, Trials};
 use stratagraph_engine::shard;
-use stratagraph_engine::sweep::{self, Row};
+use stratagraph_engine::sweep::Row;
 use stratagraph_store::remote::{self, ClusterRow, ClusterSweep};
 use stratagraph_store::{ClusterLink, NewSweep, SweepStatus};
 use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::error::{ApiResult, IpcError};
-use crate::research::{self, axis_text, engine_spec, AxisValues, PboSummary, SweepInput};
+use crate::research::{self, axis_text, engine_spec, AxisValues, SweepInput};
 use crate::sync::{connect, sync_error};
 use crate::{datasets, parse_uuid, time_text, Ctx};
 
@@ -375,11 +375,7 @@ pub async fn open(ctx: &Ctx, sweep_id: &str) -> ApiResult<research::SweepSummary
             .map_err(|e| IpcError::invalid(format!("The graph cannot be read: {e}")))?;
     let per_period = graph.settings.periods_per_year.sqrt();
     let (pbo, trials, rows) = tokio::task::spawn_blocking(move || {
-        let pbo = if rows.len() >= 2 {
-            sweep::pbo(&rows, 0).map_err(|e| e.to_string())
-        } else {
-            Err("PBO compares combinations: it needs at least 2".to_owned())
-        };
+        let pbo = research::rows_pbo(&rows);
         let trials = Trials::of(
             rows.iter()
                 .map(|r| r.metrics.sharpe.map(|s| s / per_period)),
@@ -388,22 +384,7 @@ pub async fn open(ctx: &Ctx, sweep_id: &str) -> ApiResult<research::SweepSummary
     })
     .await
     .map_err(|e| IpcError::io("Opening the sweep stopped", e))?;
-    let (pbo_json, pbo_note) = match pbo {
-        Ok(p) => (
-            serde_json::to_value(PboSummary {
-                pbo: p.pbo,
-                blocks: p.blocks as u32,
-                splits: p.splits as u32,
-                configurations: p.configurations as u32,
-                median_logit: p.median_logit,
-                prob_oos_loss: p.prob_oos_loss,
-                degradation_slope: p.degradation_slope,
-            })
-            .unwrap_or(Value::Null),
-            Value::Null,
-        ),
-        Err(note) => (Value::Null, Value::String(note)),
-    };
+    let (pbo_json, pbo_note) = research::pbo_columns(pbo);
     let user = ctx.user_id().await?;
     let mut stored = Vec::with_capacity(rows.len());
     for r in &rows {

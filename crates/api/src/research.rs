@@ -598,11 +598,7 @@ pub async fn start(
             worker(p.done as u64, p.total as u64, "running")
         })
         .map_err(|e| IpcError::invalid(e.to_string()))?;
-        let pbo = if result.rows.len() >= 2 {
-            sweep::pbo(&result.rows, 0).map_err(|e| e.to_string())
-        } else {
-            Err("PBO compares combinations: it needs at least 2".to_owned())
-        };
+        let pbo = rows_pbo(&result.rows);
         Ok::<_, IpcError>((result, pbo))
     })
     .await
@@ -637,22 +633,7 @@ pub async fn start(
             values: a.values.clone(),
         })
         .collect();
-    let (pbo_json, pbo_note) = match pbo {
-        Ok(p) => (
-            serde_json::to_value(PboSummary {
-                pbo: p.pbo,
-                blocks: p.blocks as u32,
-                splits: p.splits as u32,
-                configurations: p.configurations as u32,
-                median_logit: p.median_logit,
-                prob_oos_loss: p.prob_oos_loss,
-                degradation_slope: p.degradation_slope,
-            })
-            .unwrap_or(Value::Null),
-            Value::Null,
-        ),
-        Err(note) => (Value::Null, Value::String(note)),
-    };
+    let (pbo_json, pbo_note) = pbo_columns(pbo);
     let user = ctx.user_id().await?;
     let record = ctx
         .store
@@ -1421,4 +1402,33 @@ pub async fn breakdown(ctx: &Ctx, run_id: &str) -> ApiResult<RunBreakdown> {
     })
     .await
     .unwrap_or_else(|e| Err(IpcError::io("The breakdown stopped unexpectedly", e)))
+}
+
+/// The sweep's probability of backtest overfitting, or why there is none (fewer than two rows).
+pub(crate) fn rows_pbo(rows: &[sweep::Row]) -> Result<robust::Pbo, String> {
+    if rows.len() >= 2 {
+        sweep::pbo(rows, 0).map_err(|e| e.to_string())
+    } else {
+        Err("PBO compares combinations: it needs at least 2".to_owned())
+    }
+}
+
+/// A stored sweep's PBO columns: the summary, or null and the reason there is none.
+pub(crate) fn pbo_columns(pbo: Result<robust::Pbo, String>) -> (Value, Value) {
+    match pbo {
+        Ok(p) => (
+            serde_json::to_value(PboSummary {
+                pbo: p.pbo,
+                blocks: p.blocks as u32,
+                splits: p.splits as u32,
+                configurations: p.configurations as u32,
+                median_logit: p.median_logit,
+                prob_oos_loss: p.prob_oos_loss,
+                degradation_slope: p.degradation_slope,
+            })
+            .unwrap_or(Value::Null),
+            Value::Null,
+        ),
+        Err(note) => (Value::Null, Value::String(note)),
+    }
 }
