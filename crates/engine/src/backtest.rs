@@ -99,8 +99,6 @@ pub struct BacktestResult {
     pub open_trade: Option<Trade>,
     /// Close-marked equity per bar.
     pub equity: Vec<f64>,
-    /// Drawdown per bar, percent (<= 0).
-    pub drawdown_pct: Vec<f64>,
     /// Order signals per bar (the `ENTER_LONG`… bits) as they fired at each close.
     #[serde(skip)]
     pub signals: Vec<u8>,
@@ -138,7 +136,9 @@ pub fn run(
     if cancel.load(Ordering::Relaxed) {
         return Err(Cancelled);
     }
-    let (sim, flags) = crate::feedback::simulate(plan, bars, &mut ev, &|_, f| f);
+    let (sim, flags) = crate::feedback::simulate(plan, bars, &mut ev, None);
+    drop(ev);
+    crate::eval::release_spare();
     let result = finish(plan, bars, sim, flags);
     progress(1.0);
     Ok(result)
@@ -392,10 +392,13 @@ impl Book {
     }
 
     /// During bar `t`: checks the stops of a position entered before `t` against the bar's
-    /// range, then moves the position's best price.
+    /// range, then moves the position's best price. Nothing to do without stops to watch.
     pub fn on_range(&mut self, t: usize, b: &BarPrices) -> Option<Trade> {
+        if !self.watching() {
+            return None;
+        }
         let p = self.position.as_ref()?;
-        let closed = if p.entry_bar < t && self.watching() {
+        let closed = if p.entry_bar < t {
             let stops = match p.side {
                 Side::Long => self.long_stops,
                 Side::Short => self.short_stops,
@@ -590,6 +593,37 @@ impl Simulation {
     }
 }
 
+/// Where a simulation writes its close-marked equity: every bar once, in order.
+pub(crate) trait EquitySink {
+    /// The next bar's equity.
+    fn push(&mut self, e: f64);
+    /// A quiet stretch holding `units` in direction `d` over bars closing at `close`: the
+    /// equity [`Book::mark`] gives for each.
+    fn marked(&mut self, cash: f64, d: f64, units: f64, close: &[f64]);
+    /// A quiet stretch of `bars` bars without a position.
+    fn flat(&mut self, cash: f64, bars: usize);
+}
+
+impl EquitySink for Vec<f64> {
+    #[inline]
+    fn push(&mut self, e: f64) {
+        Vec::push(self, e);
+    }
+    fn marked(&mut self, cash: f64, d: f64, units: f64, close: &[f64]) {
+        self.extend(close.iter().map(|&c| cash + d * units * c));
+    }
+    fn flat(&mut self, cash: f64, bars: usize) {
+        self.resize(self.len() + bars, cash);
+    }
+}
+
+/// The account after a run over every bar, without the equity (which went to a sink).
+pub(crate) struct Run {
+    pub(crate) book: Book,
+    pub(crate) trades: Vec<Trade>,
+    pub(crate) open_trade: Option<Trade>,
+}
+
 /// Runs the account over every bar. A quiet stretch (no order pending, no signal, no stop to
 /// watch) only marks equity to the close, with [`Book::mark`]'s arithmetic, so it is skipped
 /// in one pass.
@@ -599,18 +633,38 @@ pub(crate) fn simulate_core(
     flags: &[u8],
     size_of: &dyn Fn(Side, usize) -> Option<Size>,
 ) -> Simulation {
+    let mut equity = crate::eval::buffer(bars.len());
+    let run = simulate_into(plan, bars, flags, size_of, &mut equity);
+    Simulation {
+        book: run.book,
+        trades: run.trades,
+        open_trade: run.open_trade,
+        equity,
+    }
+}
+
+/// [`simulate_core`] with the equity of every bar written to `sink`.
+pub(crate) fn simulate_into<S: EquitySink>(
+    plan: &Plan,
+    bars: &Bars,
+    flags: &[u8],
+    size_of: &dyn Fn(Side, usize) -> Option<Size>,
+    sink: &mut S,
+) -> Run {
     let n = bars.len().min(flags.len());
     let close = bars.close();
     let mut book = Book::new(plan);
     let mut trades = Vec::new();
-    let mut equity = vec![plan.settings.initial_cash; bars.len()];
     let mut t = 0;
     while t < n {
-        let b = BarPrices::of(bars, t);
-        trades.extend(book.on_open(t, &b));
-        trades.extend(book.on_range(t, &b));
+        // The other prices matter only to an order filling at this open or to stops.
+        if book.pending != 0 || book.watching() {
+            let b = BarPrices::of(bars, t);
+            trades.extend(book.on_open(t, &b));
+            trades.extend(book.on_range(t, &b));
+        }
         book.on_close(t, flags[t], size_of);
-        equity[t] = book.mark(b.close);
+        sink.push(book.mark(close[t]));
         t += 1;
         if book.pending == 0 && !book.watching() && t < n {
             let end = flags[t..n]
@@ -619,27 +673,25 @@ pub(crate) fn simulate_core(
                 .map_or(n, |k| t + k);
             match &book.position {
                 Some(p) => {
-                    let (cash, d, units) = (book.cash, p.side.dir(), p.units);
-                    for (e, &c) in equity[t..end].iter_mut().zip(&close[t..end]) {
-                        *e = cash + d * units * c;
-                    }
+                    sink.marked(book.cash, p.side.dir(), p.units, &close[t..end]);
                     book.bars_in_market += (end - t) as u64;
                 }
-                None => equity[t..end].fill(book.cash),
+                None => sink.flat(book.cash, end - t),
             }
             t = end;
         }
     }
+    // Bars past the signals (none in practice) keep the starting cash.
+    sink.flat(plan.settings.initial_cash, bars.len() - n);
     let open_trade = if n > 0 {
         book.open_trade(n - 1, &BarPrices::of(bars, n - 1))
     } else {
         None
     };
-    Simulation {
+    Run {
         book,
         trades,
         open_trade,
-        equity,
     }
 }
 
@@ -658,7 +710,6 @@ fn finish(plan: &Plan, bars: &Bars, sim: Simulation, flags: Vec<u8>) -> Backtest
     let m = sim.metrics(plan, bars);
     BacktestResult {
         metrics: m,
-        drawdown_pct: metrics::drawdown_pct(&sim.equity),
         trades: sim.trades,
         open_trade: sim.open_trade,
         equity: sim.equity,

@@ -1,6 +1,7 @@
 //! Evaluates a plan's steps over bars: every slot's series, in topological order.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::bars::Bars;
@@ -202,7 +203,9 @@ fn evaluate_keeping<'a>(
         }
         for &slot in free_after.and_then(|f| f.get(k)).into_iter().flatten() {
             if let Some(s) = ev.slots.get_mut(slot) {
-                *s = SlotValue::Empty;
+                if let SlotValue::Series(v) = std::mem::replace(s, SlotValue::Empty) {
+                    recycle(v);
+                }
             }
         }
         progress((k + 1) as f64 / total);
@@ -212,6 +215,51 @@ fn evaluate_keeping<'a>(
 
 fn series(v: Vec<f64>) -> Vec<SlotValue<'static>> {
     vec![SlotValue::Series(v)]
+}
+
+/// Series buffers a thread may keep for reuse (a sweep hands back each combination's).
+const SPARE_BUFFERS: usize = 8;
+
+thread_local! {
+    /// Buffers handed back with [`recycle`]. A fresh large buffer costs the kernel's zeroing
+    /// of every page, more than the arithmetic that fills it.
+    static SPARE: RefCell<Vec<Vec<f64>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Hands a series buffer back for this thread's next computed series.
+pub(crate) fn recycle(mut v: Vec<f64>) {
+    v.clear();
+    SPARE.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.len() < SPARE_BUFFERS {
+            s.push(v);
+        }
+    });
+}
+
+/// Drops the buffers this thread keeps for reuse (at the end of a run, so an idle thread
+/// holds none).
+pub(crate) fn release_spare() {
+    SPARE.with(|s| s.borrow_mut().clear());
+}
+
+/// An empty buffer for `n` values: a recycled one when this thread has one large enough.
+pub(crate) fn buffer(n: usize) -> Vec<f64> {
+    SPARE
+        .with(|s| {
+            let mut s = s.borrow_mut();
+            let k = s.iter().position(|b| b.capacity() >= n)?;
+            Some(s.swap_remove(k))
+        })
+        .unwrap_or_else(|| Vec::with_capacity(n))
+}
+
+/// `it` collected into a [`buffer`].
+#[inline]
+fn collected(n: usize, it: impl Iterator<Item = f64>) -> Vec<f64> {
+    let mut v = buffer(n);
+    v.extend(it);
+    v
 }
 
 #[inline(always)]
@@ -269,18 +317,20 @@ pub(crate) fn run_op<'a>(ev: &Evaluation<'a>, op: &Op, bars: &'a Bars) -> Vec<Sl
             let f = |x: f64, y: f64| math(m, x, y);
             match (ev.input(a), ev.input(b)) {
                 (In::C(x), In::C(y)) => vec![SlotValue::Scalar(f(x, y))],
-                (In::S(x), In::S(y)) => series(x.iter().zip(y).map(|(&x, &y)| f(x, y)).collect()),
-                (In::S(x), In::C(y)) => series(x.iter().map(|&x| f(x, y)).collect()),
-                (In::C(x), In::S(y)) => series(y.iter().map(|&y| f(x, y)).collect()),
+                (In::S(x), In::S(y)) => {
+                    series(collected(n, x.iter().zip(y).map(|(&x, &y)| f(x, y))))
+                }
+                (In::S(x), In::C(y)) => series(collected(n, x.iter().map(|&x| f(x, y)))),
+                (In::C(x), In::S(y)) => series(collected(n, y.iter().map(|&y| f(x, y)))),
             }
         }
         Op::Abs(x) => match ev.input(x) {
             In::C(c) => vec![SlotValue::Scalar(c.abs())],
-            In::S(s) => series(s.iter().map(|v| v.abs()).collect()),
+            In::S(s) => series(collected(n, s.iter().map(|v| v.abs()))),
         },
         Op::Cmp(c, a, b) => {
             let (a, b) = (ev.input(a), ev.input(b));
-            series((0..n).map(|i| compare(c, a.at(i), b.at(i))).collect())
+            series(collected(n, (0..n).map(|i| compare(c, a.at(i), b.at(i)))))
         }
         Op::CrossAbove(a, b) => series(cross(ev.input(a), ev.input(b), n, 1.0)),
         Op::CrossBelow(a, b) => series(cross(ev.input(a), ev.input(b), n, -1.0)),
@@ -315,11 +365,11 @@ pub(crate) fn run_op<'a>(ev: &Evaluation<'a>, op: &Op, bars: &'a Bars) -> Vec<Sl
         Op::And(a, b) | Op::Or(a, b) => {
             let and = matches!(op, Op::And(..));
             let (a, b) = (ev.input(a), ev.input(b));
-            series((0..n).map(|i| logic(and, a.at(i), b.at(i))).collect())
+            series(collected(n, (0..n).map(|i| logic(and, a.at(i), b.at(i)))))
         }
         Op::Not(x) => {
             let s = ev.input(x);
-            series((0..n).map(|i| not(s.at(i))).collect())
+            series(collected(n, (0..n).map(|i| not(s.at(i)))))
         }
         Op::Kernel(ref k, ref xs) => {
             let ins: Vec<In<'_>> = xs.iter().map(|&x| ev.input(x)).collect();
@@ -429,29 +479,74 @@ pub(crate) fn cross_step(a: f64, b: f64, last: &mut f64, dir: f64) -> f64 {
     out
 }
 
+/// [`cross_step`] over `x` and `y` into `out` (all of one length), `last` carried in and out.
+/// The same values as the step, computed in two passes the compiler can vectorise: the side of
+/// each bar, then the scan for crossings.
+pub(crate) fn cross_into(x: &[f64], y: &[f64], last: &mut f64, dir: f64, out: &mut [f64]) {
+    const MISSING: i8 = 2;
+    const BLOCK: usize = 1024;
+    let mut side = [0i8; BLOCK];
+    let mut prev = *last as i8;
+    let d = dir as i8;
+    for ((x, y), out) in x
+        .chunks(BLOCK)
+        .zip(y.chunks(BLOCK))
+        .zip(out.chunks_mut(BLOCK))
+    {
+        let side = &mut side[..x.len().min(y.len()).min(out.len())];
+        for ((s, &a), &b) in side.iter_mut().zip(x).zip(y) {
+            let diff = a - b;
+            // Where `diff` is a number, so are `a` and `b`: a plain max is `f64::max`.
+            let (aa, ab) = (a.abs(), b.abs());
+            let tie = CROSS_TIE_TOLERANCE * if aa > ab { aa } else { ab };
+            let sign = i8::from(diff > tie) - i8::from(diff < -tie);
+            *s = if diff.is_nan() { MISSING } else { sign };
+        }
+        for (o, &s) in out.iter_mut().zip(side.iter()) {
+            *o = if s == MISSING {
+                f64::NAN
+            } else {
+                bool_val(s == d && prev == -d)
+            };
+            prev = match s {
+                MISSING => 0,
+                0 => prev,
+                s => s,
+            };
+        }
+    }
+    *last = f64::from(prev);
+}
+
 /// Crosses as `docs/backtest-semantics.md` defines them: `a` crosses above `b` at `t` when `a[t] > b[t]` and the last bar
 /// before `t` where they differed had `a < b`, with no missing value since then. A touch
 /// followed by a break is one cross; a touch followed by a retreat is none. Values within
 /// [`CROSS_TIE_TOLERANCE`] of each other touch. `dir` is 1 for above, -1 for below. Missing
 /// where either operand is missing.
 fn cross(a: In<'_>, b: In<'_>, n: usize, dir: f64) -> Vec<f64> {
-    match (a, b) {
-        (In::S(x), In::S(y)) => cross_by(n, dir, |i| (x[i], y[i])),
-        (In::S(x), In::C(c)) => cross_by(n, dir, |i| (x[i], c)),
-        (In::C(c), In::S(y)) => cross_by(n, dir, |i| (c, y[i])),
-        (In::C(c), In::C(d)) => cross_by(n, dir, |_| (c, d)),
-    }
-}
-
-#[inline(always)]
-fn cross_by(n: usize, dir: f64, at: impl Fn(usize) -> (f64, f64)) -> Vec<f64> {
     let mut last = 0.0;
-    (0..n)
-        .map(|i| {
-            let (a, b) = at(i);
-            cross_step(a, b, &mut last, dir)
-        })
-        .collect()
+    let mut step = |(a, b): (f64, f64)| cross_step(a, b, &mut last, dir);
+    let mut out = match (a, b) {
+        (In::S(x), In::S(y)) => {
+            let m = x.len().min(y.len()).min(n);
+            let mut out = buffer(n);
+            out.resize(m, 0.0);
+            cross_into(&x[..m], &y[..m], &mut last, dir, &mut out);
+            out
+        }
+        (In::S(x), In::C(c)) => {
+            let m = x.len().min(n);
+            collected(n, x[..m].iter().map(|&a| step((a, c))))
+        }
+        (In::C(c), In::S(y)) => {
+            let m = y.len().min(n);
+            collected(n, y[..m].iter().map(|&b| step((c, b))))
+        }
+        (In::C(c), In::C(d)) => collected(n, (0..n).map(|_| step((c, d)))),
+    };
+    // Past the end of a series the operand is missing.
+    out.resize(n, f64::NAN);
+    out
 }
 
 #[cfg(test)]

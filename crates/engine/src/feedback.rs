@@ -17,18 +17,20 @@ pub(crate) type Mask<'m> = &'m dyn Fn(usize, u8) -> u8;
 
 /// Simulates `plan` over `bars` from the series in `ev`, computing position-dependent steps
 /// bar by bar and storing their series in `ev`. Returns the simulation and the signal bits
-/// per bar (after `mask`).
+/// per bar (after `mask`, when there is one).
 pub(crate) fn simulate(
     plan: &Plan,
     bars: &Bars,
     ev: &mut Evaluation<'_>,
-    mask: Mask<'_>,
+    mask: Option<Mask<'_>>,
 ) -> (Simulation, Vec<u8>) {
     let dependent = dependent_steps(plan);
     if dependent.is_empty() {
         let mut flags = signal_flags(plan, ev);
-        for (t, f) in flags.iter_mut().enumerate() {
-            *f = mask(t, *f);
+        if let Some(mask) = mask {
+            for (t, f) in flags.iter_mut().enumerate() {
+                *f = mask(t, *f);
+            }
         }
         let size_of = |side: Side, i: usize| backtest::entry_size(plan, ev, side, i);
         let sim = backtest::simulate_core(plan, bars, &flags, &size_of);
@@ -108,7 +110,7 @@ pub(crate) fn simulate(
                 flags |= bit;
             }
         }
-        let flags = mask(t, flags);
+        let flags = mask.map_or(flags, |m| m(t, flags));
         all_flags[t] = flags;
         let size_of = |side: Side, _: usize| -> Option<Size> {
             let entries = match side {
@@ -163,7 +165,7 @@ pub fn evaluate_all<'a>(
 ) -> Result<Evaluation<'a>, Cancelled> {
     let mut ev = evaluate(plan, bars, cancel, progress)?;
     if !dependent_steps(plan).is_empty() {
-        simulate(plan, bars, &mut ev, &|_, f| f);
+        simulate(plan, bars, &mut ev, None);
     }
     Ok(ev)
 }

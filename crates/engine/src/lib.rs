@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod compile;
 pub mod eval;
 pub mod feedback;
+mod fused;
 pub mod graph;
 pub mod kernels;
 pub mod launch;

@@ -127,6 +127,94 @@ fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
+/// The statistics of a close-marked equity curve that [`compute`] needs (drawdowns and the
+/// equity at each day's end), gathered in one pass that may be fed in consecutive chunks, so a
+/// sweep never holds a whole curve. Same arithmetic, in the same order, as [`drawdown_pct`] and
+/// [`daily_closes`].
+pub(crate) struct EquityPass<'a> {
+    time: &'a [i64],
+    /// Indices of the last bar of each UTC day, ascending.
+    ends: &'a [usize],
+    next_end: usize,
+    seen: usize,
+    last: Option<f64>,
+    max_dd: f64,
+    peak: f64,
+    longest: usize,
+    longest_days: f64,
+    start: usize,
+    closes: Vec<f64>,
+}
+
+impl<'a> EquityPass<'a> {
+    /// A pass over the equity of bars with times `time` whose days end at `ends`
+    /// ([`crate::robust::returns::day_ends`]).
+    pub(crate) fn new(time: &'a [i64], ends: &'a [usize]) -> Self {
+        EquityPass {
+            time,
+            ends,
+            next_end: 0,
+            seen: 0,
+            last: None,
+            max_dd: 0.0,
+            peak: f64::NEG_INFINITY,
+            longest: 0,
+            longest_days: 0.0,
+            start: 0,
+            closes: Vec::with_capacity(ends.len()),
+        }
+    }
+
+    /// The next bars' equity, following the bars fed so far.
+    pub(crate) fn feed(&mut self, equity: &[f64]) {
+        let from = self.seen;
+        let (mut max_dd, mut peak) = (self.max_dd, self.peak);
+        let (mut longest, mut start) = (self.longest, self.start);
+        for (k, &e) in equity.iter().enumerate() {
+            let i = from + k;
+            peak = peak.max(e);
+            let dd = (e / peak - 1.0) * 100.0;
+            max_dd = max_dd.min(dd);
+            if dd >= 0.0 {
+                start = i;
+            }
+            if i - start > longest {
+                longest = i - start;
+                if let (Some(a), Some(b)) = (self.time.get(start), self.time.get(i)) {
+                    self.longest_days = (b - a) as f64 / MS_PER_DAY as f64;
+                }
+            }
+        }
+        (self.max_dd, self.peak, self.longest, self.start) = (max_dd, peak, longest, start);
+        let to = from + equity.len();
+        while let Some(&i) = self.ends.get(self.next_end) {
+            if i >= to {
+                break;
+            }
+            if let Some(&e) = equity.get(i - from) {
+                self.closes.push(e);
+            }
+            self.next_end += 1;
+        }
+        self.seen = to;
+        if let Some(&e) = equity.last() {
+            self.last = Some(e);
+        }
+    }
+
+    /// Equity at the last bar of each day fed.
+    pub(crate) fn closes(&self) -> &[f64] {
+        &self.closes
+    }
+}
+
+/// Day-over-day returns of day-end equities, the non-finite ones dropped.
+pub(crate) fn returns_of_closes(closes: &[f64]) -> Vec<f64> {
+    let mut rets: Vec<f64> = closes.windows(2).map(|w| w[1] / w[0] - 1.0).collect();
+    rets.retain(|r| r.is_finite());
+    rets
+}
+
 /// Computes every metric of a run.
 pub fn compute(
     inp: &Inputs<'_>,
@@ -134,8 +222,26 @@ pub fn compute(
     open_position: bool,
     commissions: f64,
 ) -> Metrics {
-    let n = inp.equity.len();
-    let final_equity = inp.equity.last().copied().unwrap_or(inp.initial);
+    let n = inp.time.len().min(inp.equity.len());
+    let ends = crate::robust::returns::day_ends(&inp.time[..n]);
+    let mut pass = EquityPass::new(inp.time, &ends);
+    pass.feed(inp.equity);
+    let rets = returns_of_closes(pass.closes());
+    from_pass(inp, &pass, &rets, trades, open_position, commissions)
+}
+
+/// Every metric of a run whose equity went through `pass` (`inp.equity` is not read) and whose
+/// daily returns are `rets` ([`returns_of_closes`] of the pass's closes).
+pub(crate) fn from_pass(
+    inp: &Inputs<'_>,
+    pass: &EquityPass<'_>,
+    rets: &[f64],
+    trades: &[Trade],
+    open_position: bool,
+    commissions: f64,
+) -> Metrics {
+    let n = pass.seen;
+    let final_equity = pass.last.unwrap_or(inp.initial);
     let total_return = final_equity / inp.initial - 1.0;
     let days = match (inp.time.first(), inp.time.last()) {
         (Some(a), Some(b)) => (b - a) as f64 / MS_PER_DAY as f64,
@@ -150,32 +256,14 @@ pub fn compute(
         (Some(a), Some(b)) => (b / a - 1.0) * 100.0,
         _ => 0.0,
     };
+    let (max_dd, longest, longest_days) = (pass.max_dd, pass.longest, pass.longest_days);
 
-    // One pass over the equity with the arithmetic of `drawdown_pct`.
-    let (mut max_dd, mut peak) = (0.0f64, f64::NEG_INFINITY);
-    let (mut longest, mut longest_days, mut start) = (0usize, 0.0, 0usize);
-    for (i, &e) in inp.equity.iter().enumerate() {
-        peak = peak.max(e);
-        let dd = (e / peak - 1.0) * 100.0;
-        max_dd = max_dd.min(dd);
-        if dd >= 0.0 {
-            start = i;
-        }
-        if i - start > longest {
-            longest = i - start;
-            longest_days = (inp.time[i] - inp.time[start]) as f64 / MS_PER_DAY as f64;
-        }
-    }
-
-    let closes = daily_closes(inp.time, inp.equity);
-    let mut rets: Vec<f64> = closes.windows(2).map(|w| w[1] / w[0] - 1.0).collect();
-    rets.retain(|r| r.is_finite());
     let ann = inp.periods_per_year.sqrt();
-    let std = sample_std(&rets);
+    let std = sample_std(rets);
     let vol = std.map(|s| s * ann * 100.0).and_then(finite);
     let sharpe = std
         .filter(|&s| s > 0.0)
-        .and_then(|s| finite(mean(&rets) / s * ann));
+        .and_then(|s| finite(mean(rets) / s * ann));
     let downside = if rets.len() >= 2 {
         Some((rets.iter().map(|r| r.min(0.0).powi(2)).sum::<f64>() / rets.len() as f64).sqrt())
     } else {
@@ -183,7 +271,7 @@ pub fn compute(
     };
     let sortino = downside
         .filter(|&d| d > 0.0)
-        .and_then(|d| finite(mean(&rets) / d * ann));
+        .and_then(|d| finite(mean(rets) / d * ann));
     let calmar = cagr
         .filter(|_| max_dd < 0.0)
         .and_then(|c| finite(c / max_dd.abs()));

@@ -14,13 +14,13 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::backtest::{self, BacktestResult};
+use crate::backtest::{self, signal_flags, BacktestResult, EquitySink, Side};
 use crate::bars::Bars;
 use crate::compile::{compile_checked, CompileError, Op, Plan};
-use crate::eval::{run_op, Cancelled, Evaluation, SlotValue};
+use crate::eval::{recycle, run_op, Cancelled, Evaluation, SlotValue};
 use crate::graph::{DeclType, Graph};
 use crate::kernels::position::dependent_steps;
-use crate::metrics::{self, Metrics};
+use crate::metrics::{self, EquityPass, Metrics};
 use crate::robust::returns::{block_moments, daily_returns, day_ends};
 use crate::robust::{Moments, Pbo, PboError};
 use crate::synth::SplitMix64;
@@ -600,16 +600,12 @@ pub(crate) fn run_plans(
         n => n,
     }
     .min(total.max(1));
-    let ends = if config.pbo_blocks > 0 {
-        day_ends(bars.time())
-    } else {
-        Vec::new()
-    };
-    let returns_of = |equity: &[f64]| {
+    let ends = day_ends(bars.time());
+    let blocks_of = |rets: &[f64]| {
         if config.pbo_blocks == 0 {
             return Vec::new();
         }
-        block_moments(&daily_returns(equity, &ends), config.pbo_blocks)
+        block_moments(rets, config.pbo_blocks)
     };
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
@@ -626,13 +622,7 @@ pub(crate) fn run_plans(
                 cache.position.fetch_max(k, Ordering::Relaxed);
                 let shared = |key: usize| uses.get(&key).is_some_and(|&n| n > 1);
                 let Ok((metrics, blocks)) = run_one(
-                    &plans[i],
-                    bars,
-                    &keys[i],
-                    &shared,
-                    &cache,
-                    cancel,
-                    &returns_of,
+                    &plans[i], bars, &keys[i], &shared, &cache, cancel, &ends, &blocks_of,
                 ) else {
                     break;
                 };
@@ -730,18 +720,35 @@ fn run_one(
     shared: &dyn Fn(usize) -> bool,
     cache: &NodeCache,
     cancel: &AtomicBool,
-    returns_of: &dyn Fn(&[f64]) -> Vec<Moments>,
+    ends: &[usize],
+    blocks_of: &dyn Fn(&[f64]) -> Vec<Moments>,
 ) -> Result<(Metrics, Vec<Moments>), Cancelled> {
     let mut ev = Evaluation {
         slots: vec![SlotValue::Empty; plan.slots],
         len: bars.len(),
     };
     let dependent = dependent_steps(plan);
+    // This combination's own steps, when all are elementwise, run chunk by chunk with the
+    // order sinks (`fused`) instead of over the whole series here.
+    let own = |(step, &key): (&crate::compile::Step, &usize)| {
+        !shared(key) && !matches!(step.op, Op::Column(_) | Op::Const(_))
+    };
+    let deferred: Vec<bool> = if dependent.is_empty()
+        && plan
+            .steps
+            .iter()
+            .zip(keys)
+            .all(|sk| !own(sk) || crate::fused::elementwise(&sk.0.op))
+    {
+        plan.steps.iter().zip(keys).map(own).collect()
+    } else {
+        vec![false; plan.steps.len()]
+    };
     for (i, (step, &key)) in plan.steps.iter().zip(keys).enumerate() {
         if cancel.load(Ordering::Relaxed) {
             return Err(Cancelled);
         }
-        if dependent.get(i).copied().unwrap_or(false) {
+        if dependent.get(i).copied().unwrap_or(false) || deferred[i] {
             continue;
         }
         // Columns and constants borrow or hold no series: they are never in `uses`.
@@ -778,8 +785,126 @@ fn run_one(
             }
         }
     }
-    let (sim, _) = crate::feedback::simulate(plan, bars, &mut ev, &|_, f| f);
-    Ok((sim.metrics(plan, bars), returns_of(&sim.equity)))
+    if !dependent.is_empty() {
+        let (sim, _) = crate::feedback::simulate(plan, bars, &mut ev, None);
+        let rets = daily_returns(&sim.equity, ends);
+        return Ok((sim.metrics(plan, bars), blocks_of(&rets)));
+    }
+    let fused = if deferred.contains(&true) {
+        cache
+            .unshared
+            .fetch_add(deferred.iter().filter(|&&d| d).count(), Ordering::Relaxed);
+        crate::fused::signals(plan, &ev, &deferred)
+    } else {
+        None
+    };
+    let is_fused = fused.is_some();
+    let flags = match fused {
+        Some(flags) => flags,
+        None => {
+            // Not fused after all: the deferred steps over the whole series.
+            for (step, _) in plan.steps.iter().zip(&deferred).filter(|(_, &d)| d) {
+                let values = run_op(&ev, &step.op, bars);
+                for (slot, v) in step.outputs.iter().zip(values) {
+                    if let Some(s) = ev.slots.get_mut(*slot) {
+                        *s = v;
+                    }
+                }
+            }
+            signal_flags(plan, &ev)
+        }
+    };
+    // Plain series: the equity goes through the metrics chunk by chunk and is never held whole.
+    let size_of = |side: Side, i: usize| {
+        if is_fused {
+            // One entry per side: it is the one that fired.
+            let entries = match side {
+                Side::Long => &plan.enter_long,
+                Side::Short => &plan.enter_short,
+            };
+            entries.first().map(|e| e.size)
+        } else {
+            backtest::entry_size(plan, &ev, side, i)
+        }
+    };
+    let mut sink = ChunkedEquity {
+        buf: Vec::with_capacity(EQUITY_CHUNK),
+        pass: EquityPass::new(bars.time(), ends),
+    };
+    let run = backtest::simulate_into(plan, bars, &flags, &size_of, &mut sink);
+    sink.flush();
+    let pass = sink.pass;
+    let rets = metrics::returns_of_closes(pass.closes());
+    let inputs = metrics::Inputs {
+        time: bars.time(),
+        close: bars.close(),
+        equity: &[],
+        initial: plan.settings.initial_cash,
+        bars_in_market: run.book.bars_in_market,
+        periods_per_year: plan.settings.periods_per_year,
+    };
+    let m = metrics::from_pass(
+        &inputs,
+        &pass,
+        &rets,
+        &run.trades,
+        run.open_trade.is_some(),
+        run.book.commissions,
+    );
+    // The next combination computes its own series into these buffers.
+    for v in ev.slots {
+        if let SlotValue::Series(s) = v {
+            recycle(s);
+        }
+    }
+    Ok((m, blocks_of(&rets)))
+}
+
+/// Bars of equity a sweep's combination holds at once (32 KiB: it stays in the core's cache).
+const EQUITY_CHUNK: usize = 4096;
+
+/// Equity handed to the metrics' pass in chunks of [`EQUITY_CHUNK`] bars.
+struct ChunkedEquity<'a> {
+    buf: Vec<f64>,
+    pass: EquityPass<'a>,
+}
+
+impl ChunkedEquity<'_> {
+    fn flush(&mut self) {
+        self.pass.feed(&self.buf);
+        self.buf.clear();
+    }
+
+    /// Room left in the chunk, flushing a full one first.
+    #[inline]
+    fn room(&mut self) -> usize {
+        if self.buf.len() == EQUITY_CHUNK {
+            self.flush();
+        }
+        EQUITY_CHUNK - self.buf.len()
+    }
+}
+
+impl EquitySink for ChunkedEquity<'_> {
+    #[inline]
+    fn push(&mut self, e: f64) {
+        self.room();
+        self.buf.push(e);
+    }
+    fn marked(&mut self, cash: f64, d: f64, units: f64, mut close: &[f64]) {
+        while !close.is_empty() {
+            let (now, rest) = close.split_at(self.room().min(close.len()));
+            self.buf.extend(now.iter().map(|&c| cash + d * units * c));
+            close = rest;
+        }
+    }
+    fn flat(&mut self, cash: f64, mut bars: usize) {
+        while bars > 0 {
+            let k = self.room().min(bars);
+            self.buf.resize(self.buf.len() + k, cash);
+            bars -= k;
+        }
+    }
 }
 
 /// The Probability of Backtest Overfitting of a sweep run with [`SweepConfig::pbo_blocks`]

@@ -178,7 +178,7 @@ pub fn run(
                 f
             }
         };
-        let (sim, _) = crate::feedback::simulate(&plan, &slice, &mut ev, &mask);
+        let (sim, _) = crate::feedback::simulate(&plan, &slice, &mut ev, Some(&mask));
         let window_equity = &sim.equity[from..to];
         let shift = |mut t: Trade| {
             t.entry_bar += train_start;

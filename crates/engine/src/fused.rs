@@ -1,0 +1,202 @@
+//! A sweep combination's own nodes computed a chunk of bars at a time.
+//!
+//! In a sweep the indicators are shared between combinations (the node cache); what is left
+//! to each combination is usually elementwise: crosses, comparisons, arithmetic and logic over
+//! the shared series. Computed over the whole series, each of them writes a column as long as
+//! the data and the order sinks read it back, all from main memory. Here they are computed
+//! for [`CHUNK`] bars at a time into buffers that stay in the core's cache, and turned into
+//! order signals right away; only the signals (one byte per bar) are kept whole. Every value
+//! is computed with the same functions, in the same order, as the whole-series path, so the
+//! signals are the same bits.
+
+use crate::backtest::{ENTER_LONG, ENTER_SHORT, EXIT_LONG, EXIT_SHORT};
+use crate::compile::{Op, Plan, Slot};
+use crate::eval::{compare, cross_into, cross_step, logic, math, not, Evaluation, In};
+
+/// Bars computed at once: a few columns of them fit in a core's level-1 cache.
+const CHUNK: usize = 2048;
+
+/// Where a step reads an operand from.
+#[derive(Clone, Copy)]
+enum Src<'a> {
+    /// A series as long as the data (a column, or a shared node's output).
+    Full(&'a [f64]),
+    /// One number for every bar.
+    Scalar(f64),
+    /// The chunk buffer of an earlier step of this combination.
+    Chunk(usize),
+}
+
+/// A step computed chunk by chunk: its operation, its operands, and the state it carries from
+/// one chunk to the next (a cross's last side).
+struct ChunkStep<'a> {
+    op: Op,
+    ins: [Src<'a>; 2],
+    last: f64,
+}
+
+/// The order signals of `plan` over `ev.len()` bars, when every step left out of `ev` (those
+/// in `deferred`, which must not have been computed) is elementwise and each side has at
+/// most one entry; `None` otherwise (the caller then takes the whole-series path).
+/// `deferred[k]` is true for the steps to compute here.
+pub(crate) fn signals(plan: &Plan, ev: &Evaluation<'_>, deferred: &[bool]) -> Option<Vec<u8>> {
+    if plan.enter_long.len() > 1 || plan.enter_short.len() > 1 {
+        return None;
+    }
+    let n = ev.len();
+    // Chunk buffer of each slot computed here.
+    let mut chunk_of: Vec<Option<usize>> = vec![None; plan.slots];
+    let mut steps: Vec<ChunkStep<'_>> = Vec::new();
+    let src = |slot: Slot, chunk_of: &[Option<usize>]| -> Option<Src<'_>> {
+        if let Some(c) = chunk_of.get(slot).copied().flatten() {
+            return Some(Src::Chunk(c));
+        }
+        match ev.input(slot) {
+            In::S(s) if s.len() >= n => Some(Src::Full(s)),
+            In::S(_) => None,
+            In::C(c) => Some(Src::Scalar(c)),
+        }
+    };
+    for (step, _) in plan.steps.iter().zip(deferred).filter(|(_, &d)| d) {
+        if !elementwise(&step.op) {
+            return None;
+        }
+        let (a, b) = match step.op {
+            Op::CrossAbove(a, b)
+            | Op::CrossBelow(a, b)
+            | Op::Cmp(_, a, b)
+            | Op::Math(_, a, b)
+            | Op::And(a, b)
+            | Op::Or(a, b) => (a, b),
+            Op::Abs(a) | Op::Not(a) => (a, a),
+            _ => return None,
+        };
+        let ins = [src(a, &chunk_of)?, src(b, &chunk_of)?];
+        let [out] = step.outputs.as_slice() else {
+            return None;
+        };
+        *chunk_of.get_mut(*out)? = Some(steps.len());
+        steps.push(ChunkStep {
+            op: step.op.clone(),
+            ins,
+            last: 0.0,
+        });
+    }
+    let sinks: Vec<(u8, Src<'_>)> = [
+        (ENTER_LONG, plan.enter_long.iter().map(|e| e.when).collect()),
+        (EXIT_LONG, plan.exit_long.clone()),
+        (
+            ENTER_SHORT,
+            plan.enter_short.iter().map(|e| e.when).collect(),
+        ),
+        (EXIT_SHORT, plan.exit_short.clone()),
+    ]
+    .into_iter()
+    .flat_map(|(bit, slots): (u8, Vec<Slot>)| slots.into_iter().map(move |s| (bit, s)))
+    .map(|(bit, s)| Some((bit, src(s, &chunk_of)?)))
+    .collect::<Option<_>>()?;
+
+    let mut bufs: Vec<Vec<f64>> = vec![vec![0.0; CHUNK]; steps.len()];
+    let mut flags = vec![0u8; n];
+    let mut from = 0;
+    while from < n {
+        let len = CHUNK.min(n - from);
+        for k in 0..steps.len() {
+            let (done, rest) = bufs.split_at_mut(k);
+            let out = &mut rest[0][..len];
+            let step = &mut steps[k];
+            let [a, b] = step.ins.map(|s| match s {
+                Src::Full(x) => Operand::S(&x[from..from + len]),
+                Src::Scalar(c) => Operand::C(c),
+                Src::Chunk(c) => Operand::S(&done[c][..len]),
+            });
+            run_chunk(&step.op, a, b, &mut step.last, out);
+        }
+        let fl = &mut flags[from..from + len];
+        for &(bit, s) in &sinks {
+            let v: &[f64] = match s {
+                Src::Full(x) => &x[from..from + len],
+                Src::Chunk(c) => &bufs[c][..len],
+                Src::Scalar(c) => {
+                    if c == 1.0 {
+                        fl.iter_mut().for_each(|f| *f |= bit);
+                    }
+                    continue;
+                }
+            };
+            for (f, &x) in fl.iter_mut().zip(v) {
+                *f |= if x == 1.0 { bit } else { 0 };
+            }
+        }
+        from += len;
+    }
+    Some(flags)
+}
+
+/// True for the operations [`signals`] computes chunk by chunk.
+pub(crate) fn elementwise(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::CrossAbove(..)
+            | Op::CrossBelow(..)
+            | Op::Cmp(..)
+            | Op::Math(..)
+            | Op::And(..)
+            | Op::Or(..)
+            | Op::Abs(..)
+            | Op::Not(..)
+    )
+}
+
+/// A chunk's operand.
+#[derive(Clone, Copy)]
+enum Operand<'a> {
+    S(&'a [f64]),
+    C(f64),
+}
+
+impl Operand<'_> {
+    #[inline(always)]
+    fn at(self, i: usize) -> f64 {
+        match self {
+            Operand::S(s) => s[i],
+            Operand::C(c) => c,
+        }
+    }
+}
+
+/// One step over one chunk, with the whole-series path's arithmetic.
+fn run_chunk(op: &Op, a: Operand<'_>, b: Operand<'_>, last: &mut f64, out: &mut [f64]) {
+    match *op {
+        Op::CrossAbove(..) | Op::CrossBelow(..) => {
+            let dir = if matches!(op, Op::CrossAbove(..)) {
+                1.0
+            } else {
+                -1.0
+            };
+            match (a, b) {
+                (Operand::S(x), Operand::S(y)) => cross_into(x, y, last, dir, out),
+                _ => {
+                    for (i, o) in out.iter_mut().enumerate() {
+                        *o = cross_step(a.at(i), b.at(i), last, dir);
+                    }
+                }
+            }
+        }
+        Op::Cmp(c, ..) => each(out, |i| compare(c, a.at(i), b.at(i))),
+        Op::Math(m, ..) => each(out, |i| math(m, a.at(i), b.at(i))),
+        Op::And(..) => each(out, |i| logic(true, a.at(i), b.at(i))),
+        Op::Or(..) => each(out, |i| logic(false, a.at(i), b.at(i))),
+        Op::Abs(..) => each(out, |i| a.at(i).abs()),
+        Op::Not(..) => each(out, |i| not(a.at(i))),
+        // `signals` takes only the operations above.
+        _ => out.fill(f64::NAN),
+    }
+}
+
+#[inline(always)]
+fn each(out: &mut [f64], f: impl Fn(usize) -> f64) {
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = f(i);
+    }
+}
