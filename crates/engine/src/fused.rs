@@ -101,10 +101,9 @@ pub(crate) fn signals(plan: &Plan, ev: &Evaluation<'_>, deferred: &[bool]) -> Op
     let mut from = 0;
     while from < n {
         let len = CHUNK.min(n - from);
-        for k in 0..steps.len() {
+        for (k, step) in steps.iter_mut().enumerate() {
             let (done, rest) = bufs.split_at_mut(k);
             let out = &mut rest[0][..len];
-            let step = &mut steps[k];
             let [a, b] = step.ins.map(|s| match s {
                 Src::Full(x) => Operand::S(&x[from..from + len]),
                 Src::Scalar(c) => Operand::C(c),

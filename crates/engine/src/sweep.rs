@@ -601,11 +601,9 @@ pub(crate) fn run_plans(
     }
     .min(total.max(1));
     let ends = day_ends(bars.time());
-    let blocks_of = |rets: &[f64]| {
-        if config.pbo_blocks == 0 {
-            return Vec::new();
-        }
-        block_moments(rets, config.pbo_blocks)
+    let daily = Daily {
+        ends: &ends,
+        pbo_blocks: config.pbo_blocks,
     };
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
@@ -621,9 +619,9 @@ pub(crate) fn run_plans(
                 let Some(&i) = order.get(k) else { break };
                 cache.position.fetch_max(k, Ordering::Relaxed);
                 let shared = |key: usize| uses.get(&key).is_some_and(|&n| n > 1);
-                let Ok((metrics, blocks)) = run_one(
-                    &plans[i], bars, &keys[i], &shared, &cache, cancel, &ends, &blocks_of,
-                ) else {
+                let Ok((metrics, blocks)) =
+                    run_one(&plans[i], bars, &keys[i], &shared, &cache, cancel, &daily)
+                else {
                     break;
                 };
                 let row = Row {
@@ -720,8 +718,7 @@ fn run_one(
     shared: &dyn Fn(usize) -> bool,
     cache: &NodeCache,
     cancel: &AtomicBool,
-    ends: &[usize],
-    blocks_of: &dyn Fn(&[f64]) -> Vec<Moments>,
+    daily: &Daily<'_>,
 ) -> Result<(Metrics, Vec<Moments>), Cancelled> {
     let mut ev = Evaluation {
         slots: vec![SlotValue::Empty; plan.slots],
@@ -787,8 +784,8 @@ fn run_one(
     }
     if !dependent.is_empty() {
         let (sim, _) = crate::feedback::simulate(plan, bars, &mut ev, None);
-        let rets = daily_returns(&sim.equity, ends);
-        return Ok((sim.metrics(plan, bars), blocks_of(&rets)));
+        let rets = daily_returns(&sim.equity, daily.ends);
+        return Ok((sim.metrics(plan, bars), daily.blocks(&rets)));
     }
     let fused = if deferred.contains(&true) {
         cache
@@ -829,7 +826,7 @@ fn run_one(
     };
     let mut sink = ChunkedEquity {
         buf: Vec::with_capacity(EQUITY_CHUNK),
-        pass: EquityPass::new(bars.time(), ends),
+        pass: EquityPass::new(bars.time(), daily.ends),
     };
     let run = backtest::simulate_into(plan, bars, &flags, &size_of, &mut sink);
     sink.flush();
@@ -857,7 +854,24 @@ fn run_one(
             recycle(s);
         }
     }
-    Ok((m, blocks_of(&rets)))
+    Ok((m, daily.blocks(&rets)))
+}
+
+/// The bars' day ends, and how many blocks of daily-return moments a row keeps.
+struct Daily<'a> {
+    ends: &'a [usize],
+    pbo_blocks: usize,
+}
+
+impl Daily<'_> {
+    /// A row's daily returns as [`SweepConfig::pbo_blocks`] blocks of moments (none when not
+    /// asked for).
+    fn blocks(&self, rets: &[f64]) -> Vec<Moments> {
+        if self.pbo_blocks == 0 {
+            return Vec::new();
+        }
+        block_moments(rets, self.pbo_blocks)
+    }
 }
 
 /// Bars of equity a sweep's combination holds at once (32 KiB: it stays in the core's cache).
