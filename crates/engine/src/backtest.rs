@@ -634,7 +634,7 @@ pub(crate) fn simulate_core(
     size_of: &dyn Fn(Side, usize) -> Option<Size>,
 ) -> Simulation {
     let mut equity = crate::eval::buffer(bars.len());
-    let run = simulate_into(plan, bars, flags, size_of, &mut equity);
+    let run = simulate_into(plan, bars, flags, size_of, &mut equity, Vec::new());
     Simulation {
         book: run.book,
         trades: run.trades,
@@ -643,25 +643,39 @@ pub(crate) fn simulate_core(
     }
 }
 
-/// [`simulate_core`] with the equity of every bar written to `sink`.
+/// [`simulate_core`] with the equity of every bar written to `sink`, the trades appended to
+/// `trades` (an empty vector whose memory is reused).
 pub(crate) fn simulate_into<S: EquitySink>(
     plan: &Plan,
     bars: &Bars,
     flags: &[u8],
     size_of: &dyn Fn(Side, usize) -> Option<Size>,
     sink: &mut S,
+    mut trades: Vec<Trade>,
 ) -> Run {
     let n = bars.len().min(flags.len());
     let close = bars.close();
     let mut book = Book::new(plan);
-    let mut trades = Vec::new();
+    trades.clear();
     let mut t = 0;
+    let (time, open, high, low) = (bars.time(), bars.open(), bars.high(), bars.low());
     while t < n {
-        // The other prices matter only to an order filling at this open or to stops.
+        // The other prices matter only to an order filling at this open (its time and open)
+        // or to stops (the range): each is read only when needed, as each read is likely a
+        // cache miss.
         if book.pending != 0 || book.watching() {
-            let b = BarPrices::of(bars, t);
+            let mut b = BarPrices {
+                time: time[t],
+                open: open[t],
+                high: f64::NAN,
+                low: f64::NAN,
+                close: close[t],
+            };
             trades.extend(book.on_open(t, &b));
-            trades.extend(book.on_range(t, &b));
+            if book.watching() {
+                (b.high, b.low) = (high[t], low[t]);
+                trades.extend(book.on_range(t, &b));
+            }
         }
         book.on_close(t, flags[t], size_of);
         sink.push(book.mark(close[t]));

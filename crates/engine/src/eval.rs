@@ -479,43 +479,56 @@ pub(crate) fn cross_step(a: f64, b: f64, last: &mut f64, dir: f64) -> f64 {
     out
 }
 
-/// [`cross_step`] over `x` and `y` into `out` (all of one length), `last` carried in and out.
-/// The same values as the step, computed in two passes the compiler can vectorise: the side of
-/// each bar, then the scan for crossings.
-pub(crate) fn cross_into(x: &[f64], y: &[f64], last: &mut f64, dir: f64, out: &mut [f64]) {
-    const MISSING: i8 = 2;
-    const BLOCK: usize = 1024;
-    let mut side = [0i8; BLOCK];
+/// A bar's side in [`cross_sides`] where either value is missing.
+const SIDE_MISSING: i8 = 2;
+
+/// The side of `x` against `y` at each bar, as [`cross_step`] decides it: 1 above, -1 below,
+/// 0 touching, [`SIDE_MISSING`] where either is missing. One pass the compiler vectorises.
+pub(crate) fn cross_sides(x: &[f64], y: &[f64], side: &mut [i8]) {
+    for ((s, &a), &b) in side.iter_mut().zip(x).zip(y) {
+        let diff = a - b;
+        // Where `diff` is a number, so are `a` and `b`: a plain max is `f64::max`.
+        let (aa, ab) = (a.abs(), b.abs());
+        let tie = CROSS_TIE_TOLERANCE * if aa > ab { aa } else { ab };
+        let sign = i8::from(diff > tie) - i8::from(diff < -tie);
+        *s = if diff.is_nan() { SIDE_MISSING } else { sign };
+    }
+}
+
+/// The crosses in direction `dir` of bars with sides `side` ([`cross_sides`]) into `out`,
+/// `last` carried in and out: the values of [`cross_step`].
+pub(crate) fn cross_scan(side: &[i8], last: &mut f64, dir: f64, out: &mut [f64]) {
     let mut prev = *last as i8;
     let d = dir as i8;
+    for (o, &s) in out.iter_mut().zip(side) {
+        *o = if s == SIDE_MISSING {
+            f64::NAN
+        } else {
+            bool_val(s == d && prev == -d)
+        };
+        prev = match s {
+            SIDE_MISSING => 0,
+            0 => prev,
+            s => s,
+        };
+    }
+    *last = f64::from(prev);
+}
+
+/// [`cross_step`] over `x` and `y` into `out` (all of one length), `last` carried in and out,
+/// in blocks: [`cross_sides`], then [`cross_scan`].
+fn cross_into(x: &[f64], y: &[f64], last: &mut f64, dir: f64, out: &mut [f64]) {
+    const BLOCK: usize = 1024;
+    let mut side = [0i8; BLOCK];
     for ((x, y), out) in x
         .chunks(BLOCK)
         .zip(y.chunks(BLOCK))
         .zip(out.chunks_mut(BLOCK))
     {
         let side = &mut side[..x.len().min(y.len()).min(out.len())];
-        for ((s, &a), &b) in side.iter_mut().zip(x).zip(y) {
-            let diff = a - b;
-            // Where `diff` is a number, so are `a` and `b`: a plain max is `f64::max`.
-            let (aa, ab) = (a.abs(), b.abs());
-            let tie = CROSS_TIE_TOLERANCE * if aa > ab { aa } else { ab };
-            let sign = i8::from(diff > tie) - i8::from(diff < -tie);
-            *s = if diff.is_nan() { MISSING } else { sign };
-        }
-        for (o, &s) in out.iter_mut().zip(side.iter()) {
-            *o = if s == MISSING {
-                f64::NAN
-            } else {
-                bool_val(s == d && prev == -d)
-            };
-            prev = match s {
-                MISSING => 0,
-                0 => prev,
-                s => s,
-            };
-        }
+        cross_sides(x, y, side);
+        cross_scan(side, last, dir, out);
     }
-    *last = f64::from(prev);
 }
 
 /// Crosses as `docs/backtest-semantics.md` defines them: `a` crosses above `b` at `t` when `a[t] > b[t]` and the last bar

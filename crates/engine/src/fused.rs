@@ -11,7 +11,7 @@
 
 use crate::backtest::{ENTER_LONG, ENTER_SHORT, EXIT_LONG, EXIT_SHORT};
 use crate::compile::{Op, Plan, Slot};
-use crate::eval::{compare, cross_into, cross_step, logic, math, not, Evaluation, In};
+use crate::eval::{compare, cross_scan, cross_sides, cross_step, logic, math, not, Evaluation, In};
 
 /// Bars computed at once: a few columns of them fit in a core's level-1 cache.
 const CHUNK: usize = 2048;
@@ -33,13 +33,21 @@ struct ChunkStep<'a> {
     op: Op,
     ins: [Src<'a>; 2],
     last: f64,
+    /// For a cross, its operands' pair in the chunk's sides (a cross above and a cross below
+    /// of the same two series share them).
+    pair: Option<usize>,
 }
 
-/// The order signals of `plan` over `ev.len()` bars, when every step left out of `ev` (those
+/// The order signals of `plan` over `ev.len()` bars into `flags` (its memory reused), when every step left out of `ev` (those
 /// in `deferred`, which must not have been computed) is elementwise and each side has at
 /// most one entry; `None` otherwise (the caller then takes the whole-series path).
 /// `deferred[k]` is true for the steps to compute here.
-pub(crate) fn signals(plan: &Plan, ev: &Evaluation<'_>, deferred: &[bool]) -> Option<Vec<u8>> {
+pub(crate) fn signals(
+    plan: &Plan,
+    ev: &Evaluation<'_>,
+    deferred: &[bool],
+    flags: &mut Vec<u8>,
+) -> Option<()> {
     if plan.enter_long.len() > 1 || plan.enter_short.len() > 1 {
         return None;
     }
@@ -47,6 +55,7 @@ pub(crate) fn signals(plan: &Plan, ev: &Evaluation<'_>, deferred: &[bool]) -> Op
     // Chunk buffer of each slot computed here.
     let mut chunk_of: Vec<Option<usize>> = vec![None; plan.slots];
     let mut steps: Vec<ChunkStep<'_>> = Vec::new();
+    let mut pairs: Vec<(Slot, Slot)> = Vec::new();
     let src = |slot: Slot, chunk_of: &[Option<usize>]| -> Option<Src<'_>> {
         if let Some(c) = chunk_of.get(slot).copied().flatten() {
             return Some(Src::Chunk(c));
@@ -76,10 +85,17 @@ pub(crate) fn signals(plan: &Plan, ev: &Evaluation<'_>, deferred: &[bool]) -> Op
             return None;
         };
         *chunk_of.get_mut(*out)? = Some(steps.len());
+        let pair = matches!(step.op, Op::CrossAbove(..) | Op::CrossBelow(..)).then(|| {
+            pairs.iter().position(|&p| p == (a, b)).unwrap_or_else(|| {
+                pairs.push((a, b));
+                pairs.len() - 1
+            })
+        });
         steps.push(ChunkStep {
             op: step.op.clone(),
             ins,
             last: 0.0,
+            pair,
         });
     }
     let sinks: Vec<(u8, Src<'_>)> = [
@@ -97,10 +113,13 @@ pub(crate) fn signals(plan: &Plan, ev: &Evaluation<'_>, deferred: &[bool]) -> Op
     .collect::<Option<_>>()?;
 
     let mut bufs: Vec<Vec<f64>> = vec![vec![0.0; CHUNK]; steps.len()];
-    let mut flags = vec![0u8; n];
+    let mut sides: Vec<Vec<i8>> = vec![vec![0; CHUNK]; pairs.len()];
+    flags.clear();
+    flags.resize(n, 0);
     let mut from = 0;
     while from < n {
         let len = CHUNK.min(n - from);
+        let mut sided = vec![false; pairs.len()];
         for (k, step) in steps.iter_mut().enumerate() {
             let (done, rest) = bufs.split_at_mut(k);
             let out = &mut rest[0][..len];
@@ -109,7 +128,22 @@ pub(crate) fn signals(plan: &Plan, ev: &Evaluation<'_>, deferred: &[bool]) -> Op
                 Src::Scalar(c) => Operand::C(c),
                 Src::Chunk(c) => Operand::S(&done[c][..len]),
             });
-            run_chunk(&step.op, a, b, &mut step.last, out);
+            match (step.pair, a, b) {
+                (Some(p), Operand::S(x), Operand::S(y)) => {
+                    let side = &mut sides[p][..len];
+                    if !sided[p] {
+                        cross_sides(x, y, side);
+                        sided[p] = true;
+                    }
+                    let dir = if matches!(step.op, Op::CrossAbove(..)) {
+                        1.0
+                    } else {
+                        -1.0
+                    };
+                    cross_scan(side, &mut step.last, dir, out);
+                }
+                _ => run_chunk(&step.op, a, b, &mut step.last, out),
+            }
         }
         let fl = &mut flags[from..from + len];
         for &(bit, s) in &sinks {
@@ -129,7 +163,7 @@ pub(crate) fn signals(plan: &Plan, ev: &Evaluation<'_>, deferred: &[bool]) -> Op
         }
         from += len;
     }
-    Some(flags)
+    Some(())
 }
 
 /// True for the operations [`signals`] computes chunk by chunk.
@@ -173,13 +207,8 @@ fn run_chunk(op: &Op, a: Operand<'_>, b: Operand<'_>, last: &mut f64, out: &mut 
             } else {
                 -1.0
             };
-            match (a, b) {
-                (Operand::S(x), Operand::S(y)) => cross_into(x, y, last, dir, out),
-                _ => {
-                    for (i, o) in out.iter_mut().enumerate() {
-                        *o = cross_step(a.at(i), b.at(i), last, dir);
-                    }
-                }
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = cross_step(a.at(i), b.at(i), last, dir);
             }
         }
         Op::Cmp(c, ..) => each(out, |i| compare(c, a.at(i), b.at(i))),

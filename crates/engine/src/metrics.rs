@@ -131,6 +131,7 @@ fn finite(x: f64) -> Option<f64> {
 /// equity at each day's end), gathered in one pass that may be fed in consecutive chunks, so a
 /// sweep never holds a whole curve. Same arithmetic, in the same order, as [`drawdown_pct`] and
 /// [`daily_closes`].
+#[derive(Debug)]
 pub(crate) struct EquityPass<'a> {
     time: &'a [i64],
     /// Indices of the last bar of each UTC day, ascending.
@@ -200,6 +201,39 @@ impl<'a> EquityPass<'a> {
         if let Some(&e) = equity.last() {
             self.last = Some(e);
         }
+    }
+
+    /// `bars` bars of equity `e` (a stretch without a position), following the bars fed so
+    /// far: what [`EquityPass::feed`] gives for them, without a pass over each bar.
+    pub(crate) fn feed_flat(&mut self, e: f64, bars: usize) {
+        if bars == 0 {
+            return;
+        }
+        let (first, last) = (self.seen, self.seen + bars - 1);
+        self.peak = self.peak.max(e);
+        let dd = (e / self.peak - 1.0) * 100.0;
+        self.max_dd = self.max_dd.min(dd);
+        if dd >= 0.0 {
+            self.start = last;
+        } else if last - self.start > self.longest {
+            // The per-bar pass moves the longest stretch at each bar past it; the last move
+            // is at the stretch's last bar.
+            self.longest = last - self.start;
+            if let (Some(a), Some(b)) = (self.time.get(self.start), self.time.get(last)) {
+                self.longest_days = (b - a) as f64 / MS_PER_DAY as f64;
+            }
+        }
+        while let Some(&i) = self.ends.get(self.next_end) {
+            if i > last {
+                break;
+            }
+            if i >= first {
+                self.closes.push(e);
+            }
+            self.next_end += 1;
+        }
+        self.seen = last + 1;
+        self.last = Some(e);
     }
 
     /// Equity at the last bar of each day fed.
@@ -341,6 +375,67 @@ mod tests {
             daily_closes(&t, &[1.0, 2.0, 3.0, 4.0, 5.0]),
             vec![2.0, 3.0, 5.0]
         );
+    }
+
+    /// The pass fed in pieces of every size, flat stretches as runs, gives the metrics of one
+    /// pass over the whole curve, bit for bit (a sweep feeds it so).
+    #[test]
+    fn equity_fed_in_chunks_and_flat_runs_gives_the_same_metrics() {
+        for seed in 0..40 {
+            fed_in_pieces(seed);
+        }
+    }
+
+    fn fed_in_pieces(seed: u64) {
+        let mut rng = crate::synth::SplitMix64::new(seed);
+        let n = 3_000;
+        let time: Vec<i64> = (0..n as i64).map(|i| i * 3_600_000).collect();
+        let mut equity = Vec::with_capacity(n);
+        let mut e = 1_000.0;
+        while equity.len() < n {
+            let run = 1 + (rng.next_u64() % 60) as usize;
+            let flat = rng.next_u64() % 2 == 0;
+            for _ in 0..run.min(n - equity.len()) {
+                if !flat {
+                    e *= 1.0 + (rng.next_f64() - 0.5) * 0.02;
+                }
+                equity.push(e);
+            }
+        }
+        let inputs = Inputs {
+            time: &time,
+            close: &equity,
+            equity: &equity,
+            initial: 1_000.0,
+            bars_in_market: 10,
+            periods_per_year: 365.0,
+        };
+        let whole = compute(&inputs, &[], false, 0.0);
+        let ends = crate::robust::returns::day_ends(&time);
+        let mut pass = EquityPass::new(&time, &ends);
+        // The same pieces, every one through `feed`: after each, the same state.
+        let mut each = EquityPass::new(&time, &ends);
+        let mut at = 0;
+        while at < n {
+            let k = (1 + (rng.next_u64() % 40) as usize).min(n - at);
+            let piece = &equity[at..at + k];
+            if piece.iter().all(|&v| v == piece[0]) {
+                pass.feed_flat(piece[0], k);
+            } else {
+                pass.feed(piece);
+            }
+            each.feed(piece);
+            assert_eq!(
+                format!("{pass:?}"),
+                format!("{each:?}"),
+                "seed {seed} at {at}"
+            );
+            at += k;
+        }
+        let rets = returns_of_closes(pass.closes());
+        let chunked = from_pass(&inputs, &pass, &rets, &[], false, 0.0);
+        assert_eq!(format!("{whole:?}"), format!("{chunked:?}"), "seed {seed}");
+        assert!(whole.max_drawdown_bars > 0 && whole.sharpe.is_some());
     }
 
     #[test]

@@ -787,30 +787,25 @@ fn run_one(
         let rets = daily_returns(&sim.equity, daily.ends);
         return Ok((sim.metrics(plan, bars), daily.blocks(&rets)));
     }
-    let fused = if deferred.contains(&true) {
+    let (mut flags, trades) = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+    let is_fused = deferred.contains(&true) && {
         cache
             .unshared
             .fetch_add(deferred.iter().filter(|&&d| d).count(), Ordering::Relaxed);
-        crate::fused::signals(plan, &ev, &deferred)
-    } else {
-        None
+        crate::fused::signals(plan, &ev, &deferred, &mut flags).is_some()
     };
-    let is_fused = fused.is_some();
-    let flags = match fused {
-        Some(flags) => flags,
-        None => {
-            // Not fused after all: the deferred steps over the whole series.
-            for (step, _) in plan.steps.iter().zip(&deferred).filter(|(_, &d)| d) {
-                let values = run_op(&ev, &step.op, bars);
-                for (slot, v) in step.outputs.iter().zip(values) {
-                    if let Some(s) = ev.slots.get_mut(*slot) {
-                        *s = v;
-                    }
+    if !is_fused {
+        // Not fused after all: the deferred steps over the whole series.
+        for (step, _) in plan.steps.iter().zip(&deferred).filter(|(_, &d)| d) {
+            let values = run_op(&ev, &step.op, bars);
+            for (slot, v) in step.outputs.iter().zip(values) {
+                if let Some(s) = ev.slots.get_mut(*slot) {
+                    *s = v;
                 }
             }
-            signal_flags(plan, &ev)
         }
-    };
+        flags = signal_flags(plan, &ev);
+    }
     // Plain series: the equity goes through the metrics chunk by chunk and is never held whole.
     let size_of = |side: Side, i: usize| {
         if is_fused {
@@ -828,7 +823,7 @@ fn run_one(
         buf: Vec::with_capacity(EQUITY_CHUNK),
         pass: EquityPass::new(bars.time(), daily.ends),
     };
-    let run = backtest::simulate_into(plan, bars, &flags, &size_of, &mut sink);
+    let run = backtest::simulate_into(plan, bars, &flags, &size_of, &mut sink, trades);
     sink.flush();
     let pass = sink.pass;
     let rets = metrics::returns_of_closes(pass.closes());
@@ -848,7 +843,8 @@ fn run_one(
         run.open_trade.is_some(),
         run.book.commissions,
     );
-    // The next combination computes its own series into these buffers.
+    // The next combination on this thread reuses these buffers.
+    SCRATCH.with(|s| *s.borrow_mut() = (flags, run.trades));
     for v in ev.slots {
         if let SlotValue::Series(s) = v {
             recycle(s);
@@ -872,6 +868,12 @@ impl Daily<'_> {
         }
         block_moments(rets, self.pbo_blocks)
     }
+}
+
+thread_local! {
+    /// A sweep thread's signals and trades buffers, reused from combination to combination.
+    static SCRATCH: std::cell::RefCell<(Vec<u8>, Vec<backtest::Trade>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 
 /// Bars of equity a sweep's combination holds at once (32 KiB: it stays in the core's cache).
@@ -912,11 +914,10 @@ impl EquitySink for ChunkedEquity<'_> {
             close = rest;
         }
     }
-    fn flat(&mut self, cash: f64, mut bars: usize) {
-        while bars > 0 {
-            let k = self.room().min(bars);
-            self.buf.resize(self.buf.len() + k, cash);
-            bars -= k;
+    fn flat(&mut self, cash: f64, bars: usize) {
+        if bars > 0 {
+            self.flush();
+            self.pass.feed_flat(cash, bars);
         }
     }
 }
