@@ -132,13 +132,12 @@ pub fn run(
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(f64),
 ) -> Result<BacktestResult, Cancelled> {
+    let _spare = crate::eval::SpareBuffers::keep();
     let mut ev = evaluate_for_orders(plan, bars, cancel, &mut |f| progress(f * 0.8))?;
     if cancel.load(Ordering::Relaxed) {
         return Err(Cancelled);
     }
     let (sim, flags) = crate::feedback::simulate(plan, bars, &mut ev, None);
-    drop(ev);
-    crate::eval::release_spare();
     let result = finish(plan, bars, sim, flags);
     progress(1.0);
     Ok(result)

@@ -221,26 +221,41 @@ fn series(v: Vec<f64>) -> Vec<SlotValue<'static>> {
 const SPARE_BUFFERS: usize = 8;
 
 thread_local! {
-    /// Buffers handed back with [`recycle`]. A fresh large buffer costs the kernel's zeroing
-    /// of every page, more than the arithmetic that fills it.
-    static SPARE: RefCell<Vec<Vec<f64>>> = const { RefCell::new(Vec::new()) };
+    /// Buffers handed back with [`recycle`] while a [`SpareBuffers`] lives on this thread. A
+    /// fresh large buffer costs the kernel's zeroing of every page, more than the arithmetic
+    /// that fills it.
+    static SPARE: RefCell<Option<Vec<Vec<f64>>>> = const { RefCell::new(None) };
 }
 
-/// Hands a series buffer back for this thread's next computed series.
+/// While alive, series buffers this thread frees are kept for its next series; dropped, the
+/// thread keeps none (an idle thread holds no memory for reuse).
+pub(crate) struct SpareBuffers(());
+
+impl SpareBuffers {
+    /// Starts keeping this thread's freed buffers.
+    pub(crate) fn keep() -> Self {
+        SPARE.with(|s| *s.borrow_mut() = Some(Vec::new()));
+        SpareBuffers(())
+    }
+}
+
+impl Drop for SpareBuffers {
+    fn drop(&mut self) {
+        SPARE.with(|s| *s.borrow_mut() = None);
+    }
+}
+
+/// Hands a series buffer back for this thread's next computed series (freed when no
+/// [`SpareBuffers`] lives).
 pub(crate) fn recycle(mut v: Vec<f64>) {
     v.clear();
     SPARE.with(|s| {
-        let mut s = s.borrow_mut();
-        if s.len() < SPARE_BUFFERS {
-            s.push(v);
+        if let Some(pool) = s.borrow_mut().as_mut() {
+            if pool.len() < SPARE_BUFFERS {
+                pool.push(v);
+            }
         }
     });
-}
-
-/// Drops the buffers this thread keeps for reuse (at the end of a run, so an idle thread
-/// holds none).
-pub(crate) fn release_spare() {
-    SPARE.with(|s| s.borrow_mut().clear());
 }
 
 /// An empty buffer for `n` values: a recycled one when this thread has one large enough.
@@ -248,8 +263,9 @@ pub(crate) fn buffer(n: usize) -> Vec<f64> {
     SPARE
         .with(|s| {
             let mut s = s.borrow_mut();
-            let k = s.iter().position(|b| b.capacity() >= n)?;
-            Some(s.swap_remove(k))
+            let pool = s.as_mut()?;
+            let k = pool.iter().position(|b| b.capacity() >= n)?;
+            Some(pool.swap_remove(k))
         })
         .unwrap_or_else(|| Vec::with_capacity(n))
 }

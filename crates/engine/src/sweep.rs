@@ -609,37 +609,41 @@ pub(crate) fn run_plans(
     let done = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Row>>> = Mutex::new(vec![None; total]);
     let started = Instant::now();
+    let work = || loop {
+        if cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        let k = next.fetch_add(1, Ordering::Relaxed);
+        let Some(&i) = order.get(k) else { break };
+        cache.position.fetch_max(k, Ordering::Relaxed);
+        let shared = |key: usize| uses.get(&key).is_some_and(|&n| n > 1);
+        let Ok((metrics, blocks)) =
+            run_one(&plans[i], bars, &keys[i], &shared, &cache, cancel, &daily)
+        else {
+            break;
+        };
+        let row = Row {
+            index: indices.get(i).copied().unwrap_or(i),
+            params: plans[i].params.clone(),
+            metrics,
+            blocks,
+        };
+        if let Some(slot) = results.lock().unwrap_or_else(|e| e.into_inner()).get_mut(i) {
+            *slot = Some(row);
+        }
+        let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+        let secs = started.elapsed().as_secs_f64();
+        progress(SweepProgress {
+            done: d,
+            total,
+            eta_secs: secs / d as f64 * (total - d) as f64,
+        });
+    };
     std::thread::scope(|scope| {
         for _ in 0..threads {
-            scope.spawn(|| loop {
-                if cancel.load(Ordering::Relaxed) {
-                    break;
-                }
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&i) = order.get(k) else { break };
-                cache.position.fetch_max(k, Ordering::Relaxed);
-                let shared = |key: usize| uses.get(&key).is_some_and(|&n| n > 1);
-                let Ok((metrics, blocks)) =
-                    run_one(&plans[i], bars, &keys[i], &shared, &cache, cancel, &daily)
-                else {
-                    break;
-                };
-                let row = Row {
-                    index: indices.get(i).copied().unwrap_or(i),
-                    params: plans[i].params.clone(),
-                    metrics,
-                    blocks,
-                };
-                if let Some(slot) = results.lock().unwrap_or_else(|e| e.into_inner()).get_mut(i) {
-                    *slot = Some(row);
-                }
-                let d = done.fetch_add(1, Ordering::Relaxed) + 1;
-                let secs = started.elapsed().as_secs_f64();
-                progress(SweepProgress {
-                    done: d,
-                    total,
-                    eta_secs: secs / d as f64 * (total - d) as f64,
-                });
+            scope.spawn(|| {
+                let _spare = crate::eval::SpareBuffers::keep();
+                work()
             });
         }
     });
