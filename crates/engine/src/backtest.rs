@@ -642,6 +642,40 @@ pub(crate) fn simulate_core(
     }
 }
 
+/// The time and open of every bar after a signal (where orders fill), read in one pass before
+/// the simulation: the reads, each likely a cache miss, then overlap instead of each stalling
+/// a fill.
+struct FillPrices {
+    /// Bar index, time and open, by bar.
+    bars: Vec<(usize, i64, f64)>,
+    next: usize,
+}
+
+impl FillPrices {
+    fn gather(bars: &Bars, flags: &[u8]) -> Self {
+        let (time, open) = (bars.time(), bars.open());
+        let bars = flags
+            .iter()
+            .enumerate()
+            .filter(|&(t, &f)| f != 0 && t + 1 < time.len().min(open.len()))
+            .map(|(t, _)| (t + 1, time[t + 1], open[t + 1]))
+            .collect();
+        FillPrices { bars, next: 0 }
+    }
+
+    /// The time and open of bar `t` (asked for in increasing `t`).
+    #[inline]
+    fn at(&mut self, t: usize, time: &[i64], open: &[f64]) -> (i64, f64) {
+        while self.bars.get(self.next).is_some_and(|b| b.0 < t) {
+            self.next += 1;
+        }
+        match self.bars.get(self.next) {
+            Some(&(at, tm, op)) if at == t => (tm, op),
+            _ => (time[t], open[t]),
+        }
+    }
+}
+
 /// [`simulate_core`] with the equity of every bar written to `sink`, the trades appended to
 /// `trades` (an empty vector whose memory is reused).
 pub(crate) fn simulate_into<S: EquitySink>(
@@ -658,14 +692,16 @@ pub(crate) fn simulate_into<S: EquitySink>(
     trades.clear();
     let mut t = 0;
     let (time, open, high, low) = (bars.time(), bars.open(), bars.high(), bars.low());
+    let mut fills = FillPrices::gather(bars, &flags[..n]);
     while t < n {
         // The other prices matter only to an order filling at this open (its time and open)
         // or to stops (the range): each is read only when needed, as each read is likely a
         // cache miss.
         if book.pending != 0 || book.watching() {
+            let (time, open) = fills.at(t, time, open);
             let mut b = BarPrices {
-                time: time[t],
-                open: open[t],
+                time,
+                open,
                 high: f64::NAN,
                 low: f64::NAN,
                 close: close[t],
