@@ -38,10 +38,10 @@ struct ChunkStep<'a> {
     pair: Option<usize>,
 }
 
-/// The order signals of `plan` over `ev.len()` bars into `flags` (its memory reused), when every step left out of `ev` (those
-/// in `deferred`, which must not have been computed) is elementwise and each side has at
-/// most one entry; `None` otherwise (the caller then takes the whole-series path).
-/// `deferred[k]` is true for the steps to compute here.
+/// The order signals of `plan` over `ev.len()` bars, written to `flags` (its memory reused),
+/// when every step left out of `ev` (`deferred[k]` true: computed here, not before) is
+/// elementwise and each side has at most one entry; `None` otherwise, and the caller takes the
+/// whole-series path.
 pub(crate) fn signals(
     plan: &Plan,
     ev: &Evaluation<'_>,
