@@ -491,17 +491,7 @@ impl Bars {
         let time = self.time[start..end].to_vec();
         let cols = [&self.open, &self.high, &self.low, &self.close, &self.volume]
             .map(|c| c[start..end].to_vec());
-        let [open, high, low, close, volume] = cols;
-        let hash = hash_columns(&time, [&open, &high, &low, &close, &volume]);
-        Bars {
-            time,
-            open,
-            high,
-            low,
-            close,
-            volume,
-            hash,
-        }
+        Bars::from_checked(time, cols)
     }
 }
 

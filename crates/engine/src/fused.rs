@@ -67,9 +67,7 @@ pub(crate) fn signals(
         }
     };
     for (step, _) in plan.steps.iter().zip(deferred).filter(|(_, &d)| d) {
-        if !elementwise(&step.op) {
-            return None;
-        }
+        // The operations of `elementwise`; any other sends the caller the whole-series way.
         let (a, b) = match step.op {
             Op::CrossAbove(a, b)
             | Op::CrossBelow(a, b)

@@ -257,16 +257,7 @@ fn every_example_swept_equals_its_single_backtests() {
         ..Default::default()
     })
     .unwrap();
-    for name in [
-        "sma_crossover",
-        "rsi_mean_reversion",
-        "macd_trend_stop",
-        "bollinger_breakout_long_short",
-        "supertrend_adx_weekly",
-        "willr_position_exits",
-        "engulfing_cloud_sar",
-        "keltner_kama_mfi_stop",
-    ] {
+    for name in crate::gen::EXAMPLES {
         let p = format!("{}/../../examples/{name}.json", env!("CARGO_MANIFEST_DIR"));
         let g: Graph = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
         let axes: Vec<String> = g
