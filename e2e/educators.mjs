@@ -100,7 +100,11 @@ async function start(who) {
       env,
       stdio: 'ignore',
     });
-    for (let i = 0; i < 100 && !(await portOpen(port)); i++) await new Promise((r) => setTimeout(r, 100));
+    // tauri-driver forwards a new session to the WebKitWebDriver it starts on `native`: wait
+    // for both, or the first request can meet a closed socket on a loaded machine.
+    for (const p of [port, native]) {
+      for (let i = 0; i < 300 && !(await portOpen(p)); i++) await new Promise((r) => setTimeout(r, 100));
+    }
     try {
       browser = await remote({
         hostname: '127.0.0.1',

@@ -27,7 +27,13 @@ for attempt in 1 2 3; do
   kill "$DRIVER" 2>/dev/null || true; wait "$DRIVER" 2>/dev/null || true; DRIVER=
 done
 [[ -n "$DRIVER" ]] || { echo "e2e: cannot start tauri-driver" >&2; exit 1; }
+# It forwards a new session to the WebKitWebDriver it starts on the native port: wait for that
+# too, or the first request can meet a closed socket on a loaded machine.
+for _ in $(seq 1 300); do
+  (echo >/dev/tcp/127.0.0.1/"$NATIVE_PORT") 2>/dev/null && break
+  sleep 0.1
+done
 echo "e2e: tauri-driver on 127.0.0.1:$PORT (native $NATIVE_PORT)"
 export E2E_DRIVER_PORT="$PORT"
 
-node e2e/scenario.mjs
+node e2e/scenario.mjs || { echo "e2e: the scenario failed; tauri-driver's log:" >&2; tail -n 60 "$LOG" >&2; exit 1; }

@@ -209,14 +209,30 @@ e2e_installed() {
     DISPLAY=":$DISPLAY_NUM" STRATAGRAPH_STARTUP_LOG=1 dbus-run-session -- \
     tauri-driver --port "$port" --native-port "$native" >"$ART/tauri-driver-$name.log" 2>&1 &
   DRIVER=$!
-  for _ in $(seq 1 100); do
-    (echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
-    kill -0 "$DRIVER" 2>/dev/null || { echo "test-package: tauri-driver exited" >&2; return 1; }
-    sleep 0.1
+  # tauri-driver listens at once but forwards a new session to WebKitWebDriver, which it
+  # starts beside itself: both ports must answer before the scenario begins (on a loaded
+  # machine the second can take seconds).
+  local p ok
+  for p in "$port" "$native"; do
+    ok=
+    for _ in $(seq 1 300); do
+      (echo >/dev/tcp/127.0.0.1/"$p") 2>/dev/null && { ok=1; break; }
+      kill -0 "$DRIVER" 2>/dev/null || break
+      sleep 0.1
+    done
+    [[ -n "$ok" ]] || {
+      echo "test-package: tauri-driver ($name) does not answer on port $p; its log:" >&2
+      cat "$ART/tauri-driver-$name.log" >&2
+      return 1
+    }
   done
   DISPLAY=":$DISPLAY_NUM" E2E_SCENARIO="$scenario" E2E_DRIVER_PORT="$port" \
     STRATAGRAPH_E2E_APP=/usr/bin/stratagraph-app E2E_ARTIFACTS="$ART/e2e-$name" \
-    node e2e/scenario.mjs
+    node e2e/scenario.mjs || {
+      echo "test-package: the $scenario check failed; tauri-driver's log:" >&2
+      cat "$ART/tauri-driver-$name.log" >&2
+      return 1
+    }
   kill -- "-$DRIVER" 2>/dev/null || true
   wait "$DRIVER" 2>/dev/null || true
   DRIVER=
