@@ -531,6 +531,46 @@ pub(crate) fn cross_scan(side: &[i8], last: &mut f64, dir: f64, out: &mut [f64])
     *last = f64::from(prev);
 }
 
+/// The crosses in direction `dir` of bars with sides `side` ([`cross_sides`]) as `bit` set in
+/// `flags` (where [`cross_scan`] writes 1), `last` carried in and out as there. A cross needs
+/// a change of side, so eight equal sides that cannot start one are passed at once.
+pub(crate) fn cross_flags(side: &[i8], last: &mut f64, dir: f64, bit: u8, flags: &mut [u8]) {
+    let mut prev = *last as i8;
+    let d = dir as i8;
+    let step = |s: i8, f: &mut u8, prev: &mut i8| {
+        if s == d && *prev == -d {
+            *f |= bit;
+        }
+        *prev = match s {
+            SIDE_MISSING => 0,
+            0 => *prev,
+            s => s,
+        };
+    };
+    let mut eights = side.chunks_exact(8);
+    let mut flag_eights = flags.chunks_exact_mut(8);
+    for (s8, f8) in (&mut eights).zip(&mut flag_eights) {
+        let word = u64::from_le_bytes(std::array::from_fn(|j| s8[j] as u8));
+        let b = s8[0];
+        if word == u64::from(b as u8) * 0x0101_0101_0101_0101
+            && (b == prev || b == 0 || b == SIDE_MISSING)
+        {
+            // Eight bars the same: no cross, and `prev` as after the first.
+            if b == SIDE_MISSING {
+                prev = 0;
+            }
+            continue;
+        }
+        for (&s, f) in s8.iter().zip(f8) {
+            step(s, f, &mut prev);
+        }
+    }
+    for (&s, f) in eights.remainder().iter().zip(flag_eights.into_remainder()) {
+        step(s, f, &mut prev);
+    }
+    *last = f64::from(prev);
+}
+
 /// [`cross_step`] over `x` and `y` into `out` (all of one length), `last` carried in and out,
 /// in blocks: [`cross_sides`], then [`cross_scan`].
 fn cross_into(x: &[f64], y: &[f64], last: &mut f64, dir: f64, out: &mut [f64]) {
@@ -581,6 +621,55 @@ fn cross(a: In<'_>, b: In<'_>, n: usize, dir: f64) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cross_flags_set_a_bit_where_the_cross_scan_writes_one() {
+        for seed in 0..300u64 {
+            let mut rng = crate::synth::SplitMix64::new(seed);
+            // Runs of one side (long ones, as between real crosses) and single bars.
+            let mut side = Vec::new();
+            while side.len() < 700 {
+                let s = [1, -1, 0, SIDE_MISSING][(rng.next_u64() % 4) as usize];
+                let run = if rng.next_u64() % 2 == 0 {
+                    1
+                } else {
+                    1 + rng.next_u64() % 40
+                };
+                side.extend(std::iter::repeat_n(s, run as usize));
+            }
+            for dir in [1.0, -1.0] {
+                let start = [1.0, -1.0, 0.0][(rng.next_u64() % 3) as usize];
+                let (mut last_scan, mut last_flags) = (start, start);
+                let mut out = vec![0.0; side.len()];
+                let mut flags: Vec<u8> = (0..side.len()).map(|i| (i % 3 == 0) as u8 * 4).collect();
+                let before = flags.clone();
+                let mut at = 0;
+                while at < side.len() {
+                    let k = (1 + (rng.next_u64() % 50) as usize).min(side.len() - at);
+                    let part = at..at + k;
+                    cross_scan(
+                        &side[part.clone()],
+                        &mut last_scan,
+                        dir,
+                        &mut out[part.clone()],
+                    );
+                    cross_flags(
+                        &side[part.clone()],
+                        &mut last_flags,
+                        dir,
+                        16,
+                        &mut flags[part],
+                    );
+                    assert_eq!(last_scan, last_flags, "seed {seed} at {at}");
+                    at += k;
+                }
+                for (i, (&f, &o)) in flags.iter().zip(&out).enumerate() {
+                    let want = before[i] | if o == 1.0 { 16 } else { 0 };
+                    assert_eq!(f, want, "seed {seed} dir {dir} bar {i}");
+                }
+            }
+        }
+    }
 
     fn cross_of(a: &[f64], b: &[f64], dir: f64) -> Vec<f64> {
         cross(In::S(a), In::S(b), a.len(), dir)

@@ -5,13 +5,16 @@
 //! the shared series. Computed over the whole series, each of them writes a column as long as
 //! the data and the order sinks read it back, all from main memory. Here they are computed
 //! for [`CHUNK`] bars at a time into buffers that stay in the core's cache, and turned into
-//! order signals right away; only the signals (one byte per bar) are kept whole. Every value
-//! is computed with the same functions, in the same order, as the whole-series path, so the
-//! signals are the same bits.
+//! order signals right away; only the signals (one byte per bar) are kept whole. A cross that
+//! only feeds orders sets their signal bits straight from the sides of its two series. Every
+//! value is computed with the same functions, in the same order, as the whole-series path, so
+//! the signals are the same bits.
 
 use crate::backtest::{ENTER_LONG, ENTER_SHORT, EXIT_LONG, EXIT_SHORT};
 use crate::compile::{Op, Plan, Slot};
-use crate::eval::{compare, cross_scan, cross_sides, cross_step, logic, math, not, Evaluation, In};
+use crate::eval::{
+    compare, cross_flags, cross_scan, cross_sides, cross_step, logic, math, not, Evaluation, In,
+};
 
 /// Bars computed at once: a few columns of them fit in a core's level-1 cache.
 const CHUNK: usize = 2048;
@@ -36,6 +39,9 @@ struct ChunkStep<'a> {
     /// For a cross, its operands' pair in the chunk's sides (a cross above and a cross below
     /// of the same two series share them).
     pair: Option<usize>,
+    /// For a cross read only by order sinks, their signal bits: it sets them in the flags
+    /// straight from the sides, without a column of its own (0 otherwise).
+    direct: u8,
 }
 
 /// The order signals of `plan` over `ev.len()` bars, written to `flags` (its memory reused),
@@ -94,9 +100,10 @@ pub(crate) fn signals(
             ins,
             last: 0.0,
             pair,
+            direct: 0,
         });
     }
-    let sinks: Vec<(u8, Src<'_>)> = [
+    let mut sinks: Vec<(u8, Src<'_>)> = [
         (ENTER_LONG, plan.enter_long.iter().map(|e| e.when).collect()),
         (EXIT_LONG, plan.exit_long.clone()),
         (
@@ -109,6 +116,22 @@ pub(crate) fn signals(
     .flat_map(|(bit, slots): (u8, Vec<Slot>)| slots.into_iter().map(move |s| (bit, s)))
     .map(|(bit, s)| Some((bit, src(s, &chunk_of)?)))
     .collect::<Option<_>>()?;
+    for k in 0..steps.len() {
+        let read = |s: &Src<'_>| matches!(s, Src::Chunk(c) if *c == k);
+        // Only a cross of two series goes through the sides (see the chunk loop below).
+        let series = |s: &Src<'_>| !matches!(s, Src::Scalar(_));
+        if steps[k].pair.is_none()
+            || !steps[k].ins.iter().all(series)
+            || steps.iter().any(|st| st.ins.iter().any(read))
+        {
+            continue;
+        }
+        steps[k].direct = sinks
+            .iter()
+            .filter(|(_, s)| read(s))
+            .fold(0, |b, (bit, _)| b | bit);
+        sinks.retain(|(_, s)| !read(s));
+    }
 
     let mut bufs: Vec<Vec<f64>> = vec![vec![0.0; CHUNK]; steps.len()];
     let mut sides: Vec<Vec<i8>> = vec![vec![0; CHUNK]; pairs.len()];
@@ -138,7 +161,12 @@ pub(crate) fn signals(
                     } else {
                         -1.0
                     };
-                    cross_scan(side, &mut step.last, dir, out);
+                    if step.direct != 0 {
+                        let fl = &mut flags[from..from + len];
+                        cross_flags(side, &mut step.last, dir, step.direct, fl);
+                    } else {
+                        cross_scan(side, &mut step.last, dir, out);
+                    }
                 }
                 _ => run_chunk(&step.op, a, b, &mut step.last, out),
             }
