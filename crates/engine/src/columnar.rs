@@ -14,7 +14,7 @@ use arrow_array::types::{Float64Type, Int64Type, TimestampMillisecondType};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Schema, TimeUnit};
 
-use crate::bars::{check_bar, check_time_order, Bars, Column};
+use crate::bars::{all_valid, check_bar, check_time_order, Bars, Column};
 use crate::import::{parse_time, ImportError};
 
 /// The columnar formats read here.
@@ -464,7 +464,13 @@ fn read_batch(
     }
     let first = (good > 0).then(|| t[0]);
     let mut last = prev;
-    for row in 0..good {
+    // Every row checked at once; row by row only to find the first bad one.
+    let rows = if all_valid(prev, &t[..good], values.map(|c| &c[..good])) {
+        0
+    } else {
+        good
+    };
+    for row in 0..rows {
         let v = values.map(|c| c[row]);
         if let Err((col, reason)) = check_bar(last, t[row], v) {
             let i = match col {
