@@ -291,6 +291,46 @@ mod columnar {
     }
 
     #[test]
+    fn every_timestamp_unit_with_or_without_a_zone_gives_the_same_bars() {
+        use arrow_array::{
+            TimestampMicrosecondArray, TimestampNanosecondArray, TimestampSecondArray,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        // The synthetic bars fall on whole seconds, so every unit holds them exactly.
+        let bars = random_walk(&SynthConfig::default()).unwrap();
+        let ms = bars.time().to_vec();
+        // Sub-millisecond parts are cut off, as a cast to milliseconds does.
+        let us: Vec<i64> = ms.iter().map(|t| t * 1_000 + 999).collect();
+        let ns: Vec<i64> = ms.iter().map(|t| t * 1_000_000 + 999_999).collect();
+        let s: Vec<i64> = ms.iter().map(|t| t / 1_000).collect();
+        assert!(ms.iter().all(|t| t % 1_000 == 0));
+        let columns: [(&str, ArrayRef); 6] = [
+            ("ms", Arc::new(TimestampMillisecondArray::from(ms.clone()))),
+            (
+                "ms UTC",
+                Arc::new(TimestampMillisecondArray::from(ms).with_timezone("UTC")),
+            ),
+            (
+                "us UTC",
+                Arc::new(TimestampMicrosecondArray::from(us.clone()).with_timezone("UTC")),
+            ),
+            ("us", Arc::new(TimestampMicrosecondArray::from(us))),
+            (
+                "ns +02:00",
+                Arc::new(TimestampNanosecondArray::from(ns).with_timezone("+02:00")),
+            ),
+            ("s", Arc::new(TimestampSecondArray::from(s))),
+        ];
+        let never = AtomicBool::new(false);
+        for (name, time) in columns {
+            let pq = dir.path().join("bars.parquet");
+            write_parquet(&pq, &batch(&bars, time));
+            let got = import_columnar_path(&pq, Columnar::Parquet, &never).unwrap();
+            assert_eq!(got, bars, "{name}");
+        }
+    }
+
+    #[test]
     fn a_bad_row_in_parquet_names_the_row_and_column() {
         let dir = tempfile::tempdir().unwrap();
         let bars = random_walk(&SynthConfig {
