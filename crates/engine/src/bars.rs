@@ -574,20 +574,25 @@ fn canonical_range(
         }
         let (lo, hi) = (lo - start, hi - start);
         if s == 0 {
-            for chunk in time[lo..hi].chunks(4096) {
-                for (word, t) in buf.chunks_exact_mut(8).zip(chunk) {
-                    word.copy_from_slice(&t.to_le_bytes());
-                }
-                sink(&buf[..8 * chunk.len()]);
-            }
+            feed_le(&time[lo..hi], i64::to_le_bytes, &mut buf, &mut sink);
         } else {
-            for chunk in cols[s - 1][lo..hi].chunks(4096) {
-                for (word, v) in buf.chunks_exact_mut(8).zip(chunk) {
-                    word.copy_from_slice(&v.to_le_bytes());
-                }
-                sink(&buf[..8 * chunk.len()]);
-            }
+            feed_le(&cols[s - 1][lo..hi], f64::to_le_bytes, &mut buf, &mut sink);
         }
+    }
+}
+
+/// Feeds `values` to `sink` as little-endian bytes, `buf`'s length at a time.
+fn feed_le<T: Copy>(
+    values: &[T],
+    le: fn(T) -> [u8; 8],
+    buf: &mut [u8],
+    sink: &mut impl FnMut(&[u8]),
+) {
+    for chunk in values.chunks(buf.len() / 8) {
+        for (word, &v) in buf.chunks_exact_mut(8).zip(chunk) {
+            word.copy_from_slice(&le(v));
+        }
+        sink(&buf[..8 * chunk.len()]);
     }
 }
 

@@ -522,13 +522,19 @@ pub(crate) fn cross_scan(side: &[i8], last: &mut f64, dir: f64, out: &mut [f64])
         } else {
             bool_val(s == d && prev == -d)
         };
-        prev = match s {
-            SIDE_MISSING => 0,
-            0 => prev,
-            s => s,
-        };
+        prev = side_after(prev, s);
     }
     *last = f64::from(prev);
+}
+
+/// The last known side after a bar of side `s`: a missing value forgets it, a touch keeps it.
+#[inline(always)]
+fn side_after(prev: i8, s: i8) -> i8 {
+    match s {
+        SIDE_MISSING => 0,
+        0 => prev,
+        s => s,
+    }
 }
 
 /// The crosses in direction `dir` of bars with sides `side` ([`cross_sides`]) as `bit` set in
@@ -541,11 +547,7 @@ pub(crate) fn cross_flags(side: &[i8], last: &mut f64, dir: f64, bit: u8, flags:
         if s == d && *prev == -d {
             *f |= bit;
         }
-        *prev = match s {
-            SIDE_MISSING => 0,
-            0 => *prev,
-            s => s,
-        };
+        *prev = side_after(*prev, s);
     };
     let mut eights = side.chunks_exact(8);
     let mut flag_eights = flags.chunks_exact_mut(8);

@@ -89,7 +89,10 @@ pub(crate) fn signals(
             return None;
         };
         *chunk_of.get_mut(*out)? = Some(steps.len());
-        let pair = matches!(step.op, Op::CrossAbove(..) | Op::CrossBelow(..)).then(|| {
+        // A cross of two series goes through their sides (a cross with a constant does not).
+        let series = ins.iter().all(|s| !matches!(s, Src::Scalar(_)));
+        let cross = matches!(step.op, Op::CrossAbove(..) | Op::CrossBelow(..));
+        let pair = (cross && series).then(|| {
             pairs.iter().position(|&p| p == (a, b)).unwrap_or_else(|| {
                 pairs.push((a, b));
                 pairs.len() - 1
@@ -118,12 +121,7 @@ pub(crate) fn signals(
     .collect::<Option<_>>()?;
     for k in 0..steps.len() {
         let read = |s: &Src<'_>| matches!(s, Src::Chunk(c) if *c == k);
-        // Only a cross of two series goes through the sides (see the chunk loop below).
-        let series = |s: &Src<'_>| !matches!(s, Src::Scalar(_));
-        if steps[k].pair.is_none()
-            || !steps[k].ins.iter().all(series)
-            || steps.iter().any(|st| st.ins.iter().any(read))
-        {
+        if steps[k].pair.is_none() || steps.iter().any(|st| st.ins.iter().any(read)) {
             continue;
         }
         steps[k].direct = sinks
@@ -156,11 +154,7 @@ pub(crate) fn signals(
                         cross_sides(x, y, side);
                         sided[p] = true;
                     }
-                    let dir = if matches!(step.op, Op::CrossAbove(..)) {
-                        1.0
-                    } else {
-                        -1.0
-                    };
+                    let dir = cross_dir(&step.op);
                     if step.direct != 0 {
                         let fl = &mut flags[from..from + len];
                         cross_flags(side, &mut step.last, dir, step.direct, fl);
@@ -224,15 +218,20 @@ impl Operand<'_> {
     }
 }
 
+/// A cross's direction for [`cross_step`]: 1 above, -1 below.
+fn cross_dir(op: &Op) -> f64 {
+    if matches!(op, Op::CrossAbove(..)) {
+        1.0
+    } else {
+        -1.0
+    }
+}
+
 /// One step over one chunk, with the whole-series path's arithmetic.
 fn run_chunk(op: &Op, a: Operand<'_>, b: Operand<'_>, last: &mut f64, out: &mut [f64]) {
     match *op {
         Op::CrossAbove(..) | Op::CrossBelow(..) => {
-            let dir = if matches!(op, Op::CrossAbove(..)) {
-                1.0
-            } else {
-                -1.0
-            };
+            let dir = cross_dir(op);
             for (i, o) in out.iter_mut().enumerate() {
                 *o = cross_step(a.at(i), b.at(i), last, dir);
             }

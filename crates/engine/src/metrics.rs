@@ -283,19 +283,8 @@ impl<'a> EquityPass<'a> {
             return;
         }
         let (first, last) = (self.seen, self.seen + bars - 1);
-        self.peak = self.peak.max(e);
-        let dd = (e / self.peak - 1.0) * 100.0;
-        self.max_dd = self.max_dd.min(dd);
-        if dd >= 0.0 {
-            self.start = last;
-        } else if last - self.start > self.longest {
-            // The per-bar pass moves the longest stretch at each bar past it; the last move
-            // is at the stretch's last bar.
-            self.longest = last - self.start;
-            if let (Some(a), Some(b)) = (self.time.get(self.start), self.time.get(last)) {
-                self.longest_days = (b - a) as f64 / MS_PER_DAY as f64;
-            }
-        }
+        // Equal bars move the peak, the deepest drawdown and the stretch as their last one does.
+        self.feed_bar(last, e);
         while let Some(&i) = self.ends.get(self.next_end) {
             if i > last {
                 break;
