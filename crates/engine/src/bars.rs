@@ -224,6 +224,17 @@ fn check_values([open, high, low, close, volume]: [f64; 5]) -> Result<(), (Colum
     Ok(())
 }
 
+/// True when the values pass [`check_bar`]'s value checks, without branches: each test is
+/// `check_bar`'s own, written so that a NaN fails it.
+#[inline]
+pub(crate) fn values_ok([open, high, low, close, volume]: [f64; 5]) -> bool {
+    let price = |p: f64| p > 0.0 && p <= MAX_PRICE;
+    let mut ok = price(open) & price(high) & price(low) & price(close);
+    ok &= (0.0..=f64::MAX).contains(&volume);
+    ok &= (high >= low) & (high >= open) & (high >= close);
+    ok & (low <= open) & (low <= close)
+}
+
 /// True when every bar of the columns (as long as `time`) passes [`check_bar`], the first
 /// after a bar at `prev`. Branch-free over blocks of bars, so the common case (all good) costs
 /// a fraction of a call per bar; on `false` the caller finds the first bad bar with
@@ -242,12 +253,7 @@ pub(crate) fn all_valid(prev: Option<i64>, time: &[i64], cols: [&[f64]; 5]) -> b
         let t = &time[from..to];
         let mut ok = true;
         for i in 0..t.len() {
-            let (open, high, low, close) = (o[i], h[i], l[i], c[i]);
-            let price = |p: f64| p > 0.0 && p <= MAX_PRICE;
-            ok &= price(open) & price(high) & price(low) & price(close);
-            ok &= v[i] >= 0.0 && v[i] <= f64::MAX;
-            ok &= (high >= low) & (high >= open) & (high >= close);
-            ok &= (low <= open) & (low <= close);
+            ok &= values_ok([o[i], h[i], l[i], c[i], v[i]]);
         }
         for w in t.windows(2) {
             ok &= w[1] > w[0];

@@ -316,30 +316,6 @@ impl Columns {
         }
     }
 
-    /// No bars, the memory kept.
-    fn clear(&mut self) {
-        self.time.clear();
-        for col in &mut self.values {
-            col.clear();
-        }
-    }
-
-    /// Room for `n` more bars.
-    fn reserve(&mut self, n: usize) {
-        self.time.reserve(n);
-        for col in &mut self.values {
-            col.reserve(n);
-        }
-    }
-
-    /// Moves `other`'s bars after these.
-    fn append(&mut self, other: &Columns) {
-        self.time.extend_from_slice(&other.time);
-        for (col, more) in self.values.iter_mut().zip(&other.values) {
-            col.extend_from_slice(more);
-        }
-    }
-
     /// The bars, every one checked with [`check_bar`] in order as it was read.
     fn into_bars(self) -> Result<Bars, ImportError> {
         if self.time.is_empty() {
@@ -679,17 +655,10 @@ impl Layout {
         field: impl Fn(usize) -> &'a [u8],
         line: impl Fn() -> u64,
     ) -> Result<(i64, [f64; 5]), ImportError> {
-        let t_raw = field(self.time);
-        let t = match self.time_of_day {
-            Some(j) => parse_date_and_time(t_raw, field(j)),
-            None => parse_time(t_raw),
-        }
-        .map_err(|reason| self.row_error(line(), Column::Time, reason))?;
-        let t = if self.micros && t >= BINANCE_MICROS {
-            t / 1000
-        } else {
-            t
-        };
+        let time_of_day = self.time_of_day.map(&field);
+        let t = self
+            .time_of(field(self.time), time_of_day)
+            .map_err(|reason| self.row_error(line(), Column::Time, reason))?;
         let mut v = [0.0f64; 5];
         for (k, slot) in v.iter_mut().enumerate() {
             if let Some(idx) = self.values[k] {
@@ -698,6 +667,20 @@ impl Layout {
             }
         }
         Ok((t, v))
+    }
+
+    /// A row's time from its time field (and time-of-day field, in a MetaTrader export).
+    #[inline]
+    fn time_of(&self, raw: &[u8], time_of_day: Option<&[u8]>) -> Result<i64, String> {
+        let t = match time_of_day {
+            Some(tod) => parse_date_and_time(raw, tod),
+            None => parse_time(raw),
+        }?;
+        Ok(if self.micros && t >= BINANCE_MICROS {
+            t / 1000
+        } else {
+            t
+        })
     }
 
     fn field_index(&self, col: Column) -> usize {
@@ -872,15 +855,20 @@ const POW10: [f64; 23] = [
 /// `f64::from_str` (Clinger's fast path, which the standard library takes for these too).
 #[inline]
 fn plain_decimal(raw: &[u8]) -> Option<f64> {
-    let (negative, b) = match raw.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, raw),
-    };
+    scan_decimal(raw, 0).and_then(|(v, end)| (end == raw.len()).then_some(v))
+}
+
+/// [`plain_decimal`] of the number at `b[at..]`, which ends at the first byte that cannot
+/// continue it: the value and where that byte is (`b.len()` at the end).
+#[inline]
+fn scan_decimal(b: &[u8], at: usize) -> Option<(f64, usize)> {
+    let negative = b.get(at) == Some(&b'-');
+    let mut i = at + usize::from(negative);
     let mut mantissa: u64 = 0;
     let mut digits = 0usize;
     let mut decimals = 0usize;
     let mut point = false;
-    for &c in b {
+    while let Some(&c) = b.get(i) {
         let d = c.wrapping_sub(b'0');
         if d < 10 {
             // 19 digits cannot overflow a u64; the 2^53 bound is checked below.
@@ -893,14 +881,15 @@ fn plain_decimal(raw: &[u8]) -> Option<f64> {
         } else if c == b'.' && !point {
             point = true;
         } else {
-            return None;
+            break;
         }
+        i += 1;
     }
     if digits == 0 || mantissa > 1 << 53 || decimals >= POW10.len() {
         return None;
     }
     let v = mantissa as f64 / POW10[decimals];
-    Some(if negative { -v } else { v })
+    Some((if negative { -v } else { v }, i))
 }
 
 /// Parses a time field into UTC milliseconds since the Unix epoch.
@@ -1034,7 +1023,13 @@ fn days_in_month(y: u32, m: u32) -> u32 {
 /// Fast path for `YYYY-MM-DD` optionally followed by `[T ]HH:MM[:SS[.f+]]` and an offset
 /// (`Z`, `±HH:MM`, `±HHMM`, `±HH`). `None` when the shape or a value does not fit.
 fn parse_iso_fast(b: &[u8]) -> Option<i64> {
-    // `2024-01-31`, or MetaTrader's `2024.01.31`.
+    iso_time_of_day(b, iso_date(b)?)
+}
+
+/// The date at the start of `b` (`2024-01-31`, or MetaTrader's `2024.01.31`) as milliseconds
+/// at its midnight, for [`parse_iso_fast`].
+#[inline]
+fn iso_date(b: &[u8]) -> Option<i64> {
     if b.len() < 10 || !matches!(b[4], b'-' | b'.') || b[7] != b[4] {
         return None;
     }
@@ -1042,7 +1037,37 @@ fn parse_iso_fast(b: &[u8]) -> Option<i64> {
     if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
         return None;
     }
-    let mut ms = days_from_civil(i64::from(y), m, d) * MS_PER_DAY;
+    Some(days_from_civil(i64::from(y), m, d) * MS_PER_DAY)
+}
+
+/// The last date [`iso_date`] read, kept for the rows after it on the same day.
+#[derive(Default)]
+struct LastDate {
+    text: [u8; 10],
+    ms: Option<i64>,
+}
+
+impl LastDate {
+    /// [`parse_iso_fast`] of `b`, the date read only when it differs from the last one.
+    #[inline]
+    fn parse_iso(&mut self, b: &[u8]) -> Option<i64> {
+        let text = b.get(..10)?;
+        let ms = match self.ms {
+            Some(ms) if text == self.text => ms,
+            _ => {
+                let ms = iso_date(b)?;
+                self.text.copy_from_slice(text);
+                self.ms = Some(ms);
+                ms
+            }
+        };
+        iso_time_of_day(b, ms)
+    }
+}
+
+/// [`parse_iso_fast`] after the date: `ms` is the date's midnight.
+#[inline]
+fn iso_time_of_day(b: &[u8], mut ms: i64) -> Option<i64> {
     if b.len() == 10 {
         return Some(ms);
     }

@@ -1,6 +1,7 @@
 //! The block reader behind [`import_csv`](super::import_csv): the input is read a block at a
 //! time; a block ends at a line break and is cut at line breaks into one piece per core; the
-//! pieces are parsed side by side and joined in file order.
+//! pieces are parsed side by side, each straight into its own stretch of the final columns
+//! (as many rows as it has lines), and joined in file order.
 //!
 //! What comes out is exactly what the csv crate's record-by-record reader
 //! ([`import_sequential`]) gives: the same bars, and for bad input the same error, at the same
@@ -17,16 +18,101 @@ use std::io::{Cursor, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{
-    import_sequential, sniff, Columns, FileLayout, ImportError, ImportProgress, Layout, Resume,
-    BINANCE_COLUMNS, CANCEL_EVERY, PROGRESS_EVERY,
+    import_sequential, scan_decimal, sniff, Columns, FileLayout, ImportError, ImportProgress,
+    LastDate, Layout, Resume, BINANCE_COLUMNS, CANCEL_EVERY, PROGRESS_EVERY,
 };
-use crate::bars::{check_bar, check_time_order, Bars};
+use crate::bars::{check_bar, check_time_order, values_ok, Bars};
 
 /// A UTF-8 byte order mark (the csv crate skips one at the start of the input; so do we).
 const BOM: &[u8] = b"\xef\xbb\xbf";
 
-/// Most rows reserved ahead from the input's announced size (134 million; more grow as read).
+/// Most rows allocated ahead from the input's announced size (134 million; more grow as read).
 const MAX_RESERVE: usize = 1 << 27;
+
+/// Where a piece puts its bars: its stretch of the final columns, filled from the start.
+struct Rows<'a> {
+    time: &'a mut [i64],
+    values: [&'a mut [f64]; 5],
+    len: usize,
+}
+
+impl Rows<'_> {
+    /// The last bar's time.
+    fn last_time(&self) -> Option<i64> {
+        self.len.checked_sub(1).map(|i| self.time[i])
+    }
+
+    /// Adds a bar; a piece has room for one per line, so there is always room.
+    #[inline]
+    fn push(&mut self, t: i64, v: [f64; 5]) {
+        let i = self.len;
+        self.time[i] = t;
+        for (col, x) in self.values.iter_mut().zip(v) {
+            col[i] = x;
+        }
+        self.len = i + 1;
+    }
+}
+
+/// The final columns, longer than the rows filled so far: the room past them is allocated
+/// zeroed, which the allocator gets as untouched pages, so the pieces' threads are the first
+/// to write it (side by side) and room never used costs no memory.
+impl Columns {
+    /// Room for at least `rows` rows in all, of which the first `filled` are kept.
+    fn make_room(&mut self, filled: usize, rows: usize) {
+        if self.time.len() >= rows {
+            return;
+        }
+        let rows = rows.max(self.time.len() + self.time.len() / 2);
+        let mut time = vec![0; rows];
+        time[..filled].copy_from_slice(&self.time[..filled]);
+        self.time = time;
+        for col in &mut self.values {
+            let mut grown = vec![0.0; rows];
+            grown[..filled].copy_from_slice(&col[..filled]);
+            *col = grown;
+        }
+    }
+
+    /// Consecutive stretches of `rooms[k]` rows from row `from` on.
+    fn stretches(&mut self, from: usize, rooms: &[usize]) -> Vec<Rows<'_>> {
+        let mut time = &mut self.time[from..];
+        let mut values = self.values.each_mut().map(|col| &mut col[from..]);
+        rooms
+            .iter()
+            .map(|&room| {
+                let (t, rest) = std::mem::take(&mut time).split_at_mut(room);
+                time = rest;
+                let values = values.each_mut().map(|col| {
+                    let (v, rest) = std::mem::take(col).split_at_mut(room);
+                    *col = rest;
+                    v
+                });
+                Rows {
+                    time: t,
+                    values,
+                    len: 0,
+                }
+            })
+            .collect()
+    }
+
+    /// Moves `rows` rows at `from` down to `to` (`to` < `from`).
+    fn shift(&mut self, from: usize, rows: usize, to: usize) {
+        self.time.copy_within(from..from + rows, to);
+        for col in &mut self.values {
+            col.copy_within(from..from + rows, to);
+        }
+    }
+
+    /// Only the first `rows` rows.
+    fn truncate(&mut self, rows: usize) {
+        self.time.truncate(rows);
+        for col in &mut self.values {
+            col.truncate(rows);
+        }
+    }
+}
 
 /// How the input is cut.
 #[derive(Debug, Clone, Copy)]
@@ -102,7 +188,7 @@ enum Stop {
     Cancelled,
 }
 
-/// What parsing a piece gave (its bars are in the [`Columns`] it was given).
+/// What parsing a piece gave (its bars are in the [`Rows`] it was given).
 struct Piece {
     /// The first row's time and its line (0-based in the piece), when the row parsed; the
     /// join checks it against the previous piece's last time.
@@ -117,13 +203,107 @@ struct RowFormat<'a> {
     layout: &'a Layout,
     expected: usize,
     delimiter: u8,
+    /// What each field of a row is, in order (`expected` of them).
+    roles: Vec<Role>,
 }
 
-/// Parses the rows of `bytes` (whole lines) into `read` (emptied first, its memory reused)
-/// until the end or the first thing that stops it.
-fn parse_piece(bytes: &[u8], f: &RowFormat<'_>, cancel: &AtomicBool, read: &mut Columns) -> Piece {
-    read.clear();
-    read.reserve(bytes.len() / 32 + 16);
+/// What a field of a row holds.
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    Time,
+    /// The separate time of day of a MetaTrader export.
+    TimeOfDay,
+    /// Open, high, low, close or volume (0-4).
+    Value(usize),
+    Other,
+}
+
+impl<'a> RowFormat<'a> {
+    fn new(layout: &'a Layout, expected: usize, delimiter: u8) -> Self {
+        let roles = (0..expected)
+            .map(|i| {
+                if i == layout.time {
+                    Role::Time
+                } else if layout.time_of_day == Some(i) {
+                    Role::TimeOfDay
+                } else if let Some(k) = layout.values.iter().position(|&v| v == Some(i)) {
+                    Role::Value(k)
+                } else {
+                    Role::Other
+                }
+            })
+            .collect();
+        RowFormat {
+            layout,
+            expected,
+            delimiter,
+            roles,
+        }
+    }
+
+    /// Reads the line at `bytes[at..]` in one pass when everything in it is plain: the right
+    /// number of fields, values that [`plain_decimal`](super::plain_decimal) reads, a time
+    /// that parses and a bar that passes [`check_bar`] after `prev`. Returns the bar and where
+    /// the line ends (its line break, or the end of `bytes`); `None` for anything else, which
+    /// the general path then reads (and names, when it is wrong).
+    #[inline]
+    fn plain_row(
+        &self,
+        bytes: &[u8],
+        at: usize,
+        prev: Option<i64>,
+        last_date: &mut LastDate,
+    ) -> Option<(i64, [f64; 5], usize)> {
+        let mut i = at;
+        let mut v = [0.0f64; 5];
+        let (mut time, mut time_of_day) = (&bytes[..0], None);
+        let last = self.roles.len() - 1;
+        for (j, &role) in self.roles.iter().enumerate() {
+            let start = i;
+            if let Role::Value(k) = role {
+                let (x, end) = scan_decimal(bytes, i)?;
+                v[k] = x;
+                i = end;
+            } else {
+                while let Some(&c) = bytes.get(i) {
+                    if c == self.delimiter || c == b'\n' {
+                        break;
+                    }
+                    i += 1;
+                }
+                match role {
+                    Role::Time => time = &bytes[start..i],
+                    Role::TimeOfDay => time_of_day = Some(&bytes[start..i]),
+                    _ => {}
+                }
+            }
+            let next = bytes.get(i).copied();
+            if j < last {
+                if next != Some(self.delimiter) {
+                    return None;
+                }
+                i += 1;
+            } else if !matches!(next, None | Some(b'\n')) {
+                return None;
+            }
+        }
+        // An ISO time as it stands (no spaces around it) is what parse_time reads first.
+        let iso = match time_of_day {
+            None if !self.layout.micros => last_date.parse_iso(time),
+            _ => None,
+        };
+        let t = match iso {
+            Some(t) => t,
+            None => self.layout.time_of(time, time_of_day).ok()?,
+        };
+        let in_order = prev.is_none_or(|p| t > p);
+        (in_order && values_ok(v)).then_some((t, v, i))
+    }
+}
+
+/// Parses the rows of `bytes` (whole lines) into `read` until the end or the first thing
+/// that stops it.
+fn parse_piece(bytes: &[u8], f: &RowFormat<'_>, cancel: &AtomicBool, read: &mut Rows) -> Piece {
     let mut piece = Piece {
         first: None,
         lines: 0,
@@ -150,7 +330,7 @@ fn parse_piece(bytes: &[u8], f: &RowFormat<'_>, cancel: &AtomicBool, read: &mut 
                 piece.stop = Some(stop);
                 return piece;
             }
-            let rows = read.len() as u64;
+            let rows = read.len as u64;
             if rows % CANCEL_EVERY == 0 && cancel.load(Ordering::Relaxed) {
                 piece.stop = Some(Stop::Cancelled);
                 return piece;
@@ -168,44 +348,51 @@ fn parse_piece(bytes: &[u8], f: &RowFormat<'_>, cancel: &AtomicBool, read: &mut 
 }
 
 /// [`parse_piece`]'s loop for bytes without quotes or carriage returns (what most files
-/// hold): one vectorised scan for delimiters and line breaks splits lines and fields at once.
+/// hold): a plain line is read in one pass ([`RowFormat::plain_row`]), any other is split
+/// into fields and read by [`parse_line`].
 fn parse_plain<'a>(
     bytes: &'a [u8],
     f: &RowFormat<'_>,
     cancel: &AtomicBool,
-    read: &mut Columns,
+    read: &mut Rows,
     piece: &mut Piece,
     fields: &mut Vec<&'a [u8]>,
 ) -> Option<Stop> {
-    let (mut start, mut line_start) = (0, 0);
-    let row = |fields: &[&[u8]], piece: &mut Piece, read: &mut Columns| -> Option<Stop> {
-        let stop = parse_line(fields, piece.lines + 1, f, piece, read);
-        if stop.is_some() {
-            return stop;
-        }
-        if read.len() as u64 % CANCEL_EVERY == 0 && cancel.load(Ordering::Relaxed) {
-            return Some(Stop::Cancelled);
-        }
-        None
-    };
-    for i in memchr::memchr2_iter(f.delimiter, b'\n', bytes) {
-        fields.push(&bytes[start..i]);
-        start = i + 1;
-        if bytes[i] == b'\n' {
+    let mut last_date = LastDate::default();
+    let mut at = 0;
+    while at < bytes.len() {
+        let end = if bytes[at] == b'\n' {
             // An empty line is skipped, as the csv crate does.
-            if i > line_start {
-                if let Some(stop) = row(fields, piece, read) {
-                    return Some(stop);
+            at
+        } else {
+            let end = match f.plain_row(bytes, at, read.last_time(), &mut last_date) {
+                Some((t, v, end)) => {
+                    if read.len == 0 {
+                        piece.first = Some((t, piece.lines));
+                    }
+                    read.push(t, v);
+                    end
                 }
+                None => {
+                    let (line, next) = line_at(bytes, at);
+                    // Without quotes or carriage returns every line splits.
+                    split(line, f.delimiter, fields);
+                    if let Some(stop) = parse_line(fields, piece.lines + 1, f, piece, read) {
+                        return Some(stop);
+                    }
+                    next.map_or(bytes.len(), |n| n - 1)
+                }
+            };
+            if read.len as u64 % CANCEL_EVERY == 0 && cancel.load(Ordering::Relaxed) {
+                return Some(Stop::Cancelled);
             }
-            fields.clear();
-            line_start = start;
-            piece.lines += 1;
+            end
+        };
+        if end == bytes.len() {
+            break;
         }
-    }
-    if line_start < bytes.len() {
-        fields.push(&bytes[start..]);
-        return row(fields, piece, read);
+        at = end + 1;
+        piece.lines += 1;
     }
     None
 }
@@ -217,7 +404,7 @@ fn parse_line(
     line: u64,
     f: &RowFormat<'_>,
     piece: &mut Piece,
-    read: &mut Columns,
+    read: &mut Rows,
 ) -> Option<Stop> {
     if fields.len() != f.expected {
         // A lone blank field is a line holding only spaces; the csv crate skips it too.
@@ -260,16 +447,27 @@ fn cut(bytes: &[u8], n: usize) -> Vec<usize> {
     starts
 }
 
-/// Parses a region of whole lines on up to `cuts.threads` threads; the pieces in file order
-/// with where each starts in `region`. Piece `k`'s bars go to `pool[k]` (the pool grows to
-/// the number of pieces; its memory is reused from block to block).
+/// A parsed piece: where it starts in its region, the row its stretch of the columns starts
+/// at, and what parsing it gave with the rows it filled.
+struct Parsed {
+    start: usize,
+    slot: usize,
+    piece: Piece,
+    rows: usize,
+}
+
+/// Parses a region of whole lines on up to `cuts.threads` threads, each piece into its own
+/// stretch of `out` from row `filled` on (as many rows as it has lines; `out` grows to hold
+/// them, `estimate` rows at once the first time); the pieces in file order.
 fn parse_region(
     region: &[u8],
     f: &RowFormat<'_>,
     cuts: Cuts,
     cancel: &AtomicBool,
-    pool: &mut Vec<Columns>,
-) -> std::io::Result<Vec<(usize, Piece)>> {
+    out: &mut Columns,
+    filled: usize,
+    estimate: impl Fn(usize) -> usize,
+) -> std::io::Result<Vec<Parsed>> {
     let n = cuts
         .threads
         .min(region.len() / cuts.min_piece.max(1))
@@ -280,14 +478,37 @@ fn parse_region(
         .enumerate()
         .map(|(k, &s)| (s, starts.get(k + 1).copied().unwrap_or(region.len())))
         .collect();
-    if pool.len() < bounds.len() {
-        pool.resize_with(bounds.len(), Columns::default);
+    // A row per line: the line breaks, and a last line without one.
+    let rooms: Vec<usize> = bounds
+        .iter()
+        .map(|&(s, e)| {
+            let bytes = &region[s..e];
+            let unended = !bytes.is_empty() && bytes.last() != Some(&b'\n');
+            memchr::memchr_iter(b'\n', bytes).count() + usize::from(unended)
+        })
+        .collect();
+    let needed = filled + rooms.iter().sum::<usize>();
+    out.make_room(filled, needed.max(estimate(needed - filled)));
+    let mut slots = Vec::with_capacity(rooms.len());
+    let mut slot = filled;
+    for room in &rooms {
+        slots.push(slot);
+        slot += room;
     }
-    let (own, others) = pool.split_at_mut(1);
+    let mut stretches = out.stretches(filled, &rooms);
+    let parsed = |start: usize, slot: usize, piece: Piece, read: &Rows| Parsed {
+        start,
+        slot,
+        piece,
+        rows: read.len,
+    };
     if bounds.len() == 1 {
-        return Ok(vec![(0, parse_piece(region, f, cancel, &mut own[0]))]);
+        let read = &mut stretches[0];
+        let piece = parse_piece(region, f, cancel, read);
+        return Ok(vec![parsed(0, filled, piece, read)]);
     }
-    std::thread::scope(|scope| {
+    let done = std::thread::scope(|scope| {
+        let (own, others) = stretches.split_at_mut(1);
         let handles: Vec<_> = bounds[1..]
             .iter()
             .zip(others.iter_mut())
@@ -299,16 +520,23 @@ fn parse_region(
             })
             .collect();
         let (s0, e0) = bounds[0];
-        let mut out = vec![(s0, parse_piece(&region[s0..e0], f, cancel, &mut own[0]))];
+        let first = parse_piece(&region[s0..e0], f, cancel, &mut own[0]);
+        let mut done = vec![(s0, first)];
         for (&(s, _), handle) in bounds[1..].iter().zip(handles) {
             // A thread that could not be started is an error like a failed read.
             let piece = handle?
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            out.push((s, piece));
+            done.push((s, piece));
         }
-        Ok(out)
-    })
+        Ok::<_, std::io::Error>(done)
+    })?;
+    Ok(done
+        .into_iter()
+        .zip(slots)
+        .zip(&stretches)
+        .map(|(((start, piece), slot), read)| parsed(start, slot, piece, read))
+        .collect())
 }
 
 /// Progress reports made so far.
@@ -411,14 +639,10 @@ pub(super) fn import<R: Read>(
         }
     };
 
-    let format = RowFormat {
-        layout: &layout,
-        expected,
-        delimiter: detected.delimiter,
-    };
+    let format = RowFormat::new(&layout, expected, detected.delimiter);
+    // The bars: the first `filled` rows of `read`.
     let mut read = Columns::default();
-    // Each piece's bars, reused from block to block (fresh memory costs page faults).
-    let mut pool: Vec<Columns> = Vec::new();
+    let mut filled = 0;
     // Bytes of the input before `buf[0]`.
     let mut before: u64 = 0;
     let mut marks = Marks {
@@ -440,36 +664,39 @@ pub(super) fn import<R: Read>(
             }
         };
         let region = &buf[at..end];
-        let pieces = parse_region(region, &format, cuts, cancel, &mut pool)?;
-        let rows_before = read.len();
-        let region_rows: usize = pool[..pieces.len()].iter().map(Columns::len).sum();
-        if let (0, Some(total)) = (rows_before, total_bytes) {
-            if region_rows > 0 {
-                // Room for the whole file at this region's bytes per row, so the columns are
-                // not copied as they grow.
-                let per_row = region.len() as f64 / region_rows as f64;
-                let rows = (total as f64 / per_row * 1.02) as usize + 1024;
-                read.reserve(rows.min(MAX_RESERVE));
+        // Room for the whole input at this region's bytes per line, the first time.
+        let estimate = |lines: usize| match (filled, total_bytes) {
+            (0, Some(total)) if lines > 0 && !region.is_empty() => {
+                let per_line = region.len() as f64 / lines as f64;
+                ((total as f64 / per_line * 1.02) as usize).min(MAX_RESERVE) + 1024
             }
-        }
+            _ => 0,
+        };
+        let pieces = parse_region(region, &format, cuts, cancel, &mut read, filled, estimate)?;
         // Bytes read so far, for progress reports.
         let bytes = before + end as u64;
-        for ((start, piece), rows) in pieces.into_iter().zip(&pool) {
-            if let (Some(prev), Some((t, l))) = (read.last_time(), piece.first) {
+        for p in pieces {
+            let last = filled.checked_sub(1).map(|i| read.time[i]);
+            if let (Some(prev), Some((t, l))) = (last, p.piece.first) {
                 if let Err((col, reason)) = check_time_order(prev, t) {
-                    report(&mut marks, read.len(), bytes, progress, cancel)?;
+                    report(&mut marks, filled, bytes, progress, cancel)?;
                     return Err(layout.row_error(line + l, col, reason));
                 }
             }
-            read.append(rows);
+            // A piece with blank lines left room unused: close the gap.
+            if p.slot > filled {
+                read.shift(p.slot, p.rows, filled);
+            }
+            filled += p.rows;
             // Progress at each multiple of 65,536 rows passed, also before a bad row.
-            report(&mut marks, read.len(), bytes, progress, cancel)?;
-            match piece.stop {
-                None => line += piece.lines,
+            report(&mut marks, filled, bytes, progress, cancel)?;
+            match p.piece.stop {
+                None => line += p.piece.lines,
                 Some(Stop::Bad(e)) => return Err(e.after_lines(line - 1)),
                 Some(Stop::Cancelled) => return Err(ImportError::Cancelled),
                 Some(Stop::Handover { offset, line: l }) => {
-                    let from = at + start + offset;
+                    let from = at + p.start + offset;
+                    read.truncate(filled);
                     let resume = Resume {
                         layout,
                         expected,
@@ -500,14 +727,15 @@ pub(super) fn import<R: Read>(
         at = 0;
         eof = fill(&mut reader, &mut buf, cuts.block)?;
     }
-    if read.len() == 0 {
+    if filled == 0 {
         return Err(ImportError::Empty);
     }
     progress(ImportProgress {
-        rows: read.len() as u64,
+        rows: filled as u64,
         bytes: before + buf.len() as u64,
         total_bytes,
     });
+    read.truncate(filled);
     read.into_bars()
 }
 
@@ -524,10 +752,17 @@ mod tests {
             .map_err(|e| format!("{e:?}"))
     }
 
+    /// The block reader's result, the same whether the input's size is known beforehand,
+    /// unknown (the columns grow block by block) or understated.
     fn blocks(csv: &[u8], cuts: Cuts) -> Result<Bars, String> {
         let never = AtomicBool::new(false);
-        let total = Some(csv.len() as u64);
-        import(csv, total, &mut |_| {}, &never, cuts).map_err(|e| format!("{e:?}"))
+        let read = |total| import(csv, total, &mut |_| {}, &never, cuts);
+        let got = read(Some(csv.len() as u64)).map_err(|e| format!("{e:?}"));
+        for total in [None, Some(csv.len() as u64 / 3)] {
+            let other = read(total).map_err(|e| format!("{e:?}"));
+            assert_eq!(other, got, "{cuts:?}, size given as {total:?}");
+        }
+        got
     }
 
     /// Cuts that put block and piece boundaries everywhere: tiny blocks, any piece size.
@@ -625,6 +860,42 @@ mod tests {
             }
             let bars = agree(&csv).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(bars.len(), 60);
+        }
+    }
+
+    #[test]
+    fn iso_times_read_the_same_across_days_in_every_form() {
+        let mut rng = Rng(13);
+        let body = rows(&mut rng, 400);
+        let start = chrono::DateTime::from_timestamp(1_709_164_800, 0).unwrap(); // 2024-02-29
+        for (form, step_minutes) in [
+            ("%Y-%m-%dT%H:%M:%SZ", 7),
+            ("%Y-%m-%d %H:%M", 11),
+            ("%Y-%m-%dT%H:%M:%S%.3f+02:00", 13),
+            ("%Y.%m.%d %H:%M:%S", 17),
+            ("%Y-%m-%d", 1440),
+        ] {
+            let mut csv = String::from("Date,Open,High,Low,Close,Volume\n");
+            let mut want = Vec::new();
+            for (i, l) in body.iter().enumerate() {
+                let at = start + chrono::Duration::minutes(step_minutes * i as i64);
+                let rest = l.split_once(',').unwrap().1;
+                let _ = writeln!(csv, "{},{rest}", at.format(form));
+                let offset = if form.ends_with("+02:00") { 7_200_000 } else { 0 };
+                want.push(at.timestamp_millis() - offset);
+            }
+            let bars = agree(&csv).unwrap_or_else(|e| panic!("{form}: {e}"));
+            assert_eq!(bars.time(), &want[..], "{form}");
+            // A day that does not exist, after rows of the same date and of another.
+            for bad in [150, 151, 206] {
+                let mut broken: Vec<String> = csv.lines().map(String::from).collect();
+                broken[bad].replace_range(8..10, "99");
+                let e = agree(&(broken.join("\n") + "\n")).unwrap_err();
+                assert!(
+                    e.contains(&format!("line: {},", bad + 1)) && e.contains("unparseable"),
+                    "{form}: {e}"
+                );
+            }
         }
     }
 
