@@ -881,7 +881,11 @@ mod tests {
                 let at = start + chrono::Duration::minutes(step_minutes * i as i64);
                 let rest = l.split_once(',').unwrap().1;
                 let _ = writeln!(csv, "{},{rest}", at.format(form));
-                let offset = if form.ends_with("+02:00") { 7_200_000 } else { 0 };
+                let offset = if form.ends_with("+02:00") {
+                    7_200_000
+                } else {
+                    0
+                };
                 want.push(at.timestamp_millis() - offset);
             }
             let bars = agree(&csv).unwrap_or_else(|e| panic!("{form}: {e}"));
