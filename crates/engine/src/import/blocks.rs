@@ -257,7 +257,7 @@ impl<'a> RowFormat<'a> {
         let mut i = at;
         let mut v = [0.0f64; 5];
         let (mut time, mut time_of_day) = (&bytes[..0], None);
-        let last = self.roles.len() - 1;
+        let last = self.roles.len().saturating_sub(1);
         for (j, &role) in self.roles.iter().enumerate() {
             let start = i;
             if let Role::Value(k) = role {
