@@ -133,11 +133,26 @@ pub fn run(
     progress: &mut dyn FnMut(f64),
 ) -> Result<BacktestResult, Cancelled> {
     let _spare = crate::eval::SpareBuffers::keep();
-    let mut ev = evaluate_for_orders(plan, bars, cancel, &mut |f| progress(f * 0.8))?;
+    // Crosses and other elementwise steps that only make order signals are computed a chunk
+    // at a time with the signals, never as whole columns.
+    let deferred = crate::fused::deferrable(plan);
+    let mut ev = evaluate_for_orders(plan, bars, &deferred, cancel, &mut |f| progress(f * 0.8))?;
     if cancel.load(Ordering::Relaxed) {
         return Err(Cancelled);
     }
-    let (sim, flags) = crate::feedback::simulate(plan, bars, &mut ev, None);
+    let (sim, flags) = if deferred.contains(&true) {
+        let mut flags = Vec::new();
+        let sim = if crate::fused::deferred_signals(plan, bars, &mut ev, &deferred, &mut flags) {
+            let size_of = |side: Side, _| crate::fused::first_entry_size(plan, side);
+            simulate_core(plan, bars, &flags, &size_of)
+        } else {
+            let size_of = |side: Side, i: usize| entry_size(plan, &ev, side, i);
+            simulate_core(plan, bars, &flags, &size_of)
+        };
+        (sim, flags)
+    } else {
+        crate::feedback::simulate(plan, bars, &mut ev, None)
+    };
     let result = finish(plan, bars, sim, flags);
     progress(1.0);
     Ok(result)

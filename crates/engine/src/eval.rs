@@ -118,19 +118,22 @@ pub fn evaluate<'a>(
 }
 
 /// Like [`evaluate`], but keeps only what a backtest reads afterwards: the order signals and
-/// the inputs of the steps that run bar by bar with the account. Every other series is freed
-/// after its last reader, so a long chain of nodes holds a few series at a time, not one per
-/// node.
+/// the inputs of the steps that run bar by bar with the account or are `deferred` (left out,
+/// to be computed later; `deferred` may be shorter than the steps). Every other series is
+/// freed after its last reader, so a long chain of nodes holds a few series at a time, not
+/// one per node.
 ///
 /// # Errors
 /// [`Cancelled`] when `cancel` is set.
 pub(crate) fn evaluate_for_orders<'a>(
     plan: &Plan,
     bars: &'a Bars,
+    deferred: &[bool],
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(f64),
 ) -> Result<Evaluation<'a>, Cancelled> {
     let dependent = crate::kernels::position::dependent_steps(plan);
+    let is = |flags: &[bool], k: usize| flags.get(k).copied().unwrap_or(false);
     let mut keep = vec![false; plan.slots];
     let mut mark = |s: Slot| {
         if let Some(k) = keep.get_mut(s) {
@@ -144,7 +147,7 @@ pub(crate) fn evaluate_for_orders<'a>(
         mark(s);
     }
     for (k, step) in plan.steps.iter().enumerate() {
-        if dependent.get(k).copied().unwrap_or(false) {
+        if is(&dependent, k) || is(deferred, k) {
             step.op.inputs().into_iter().for_each(&mut mark);
             step.outputs.iter().copied().for_each(&mut mark);
         }
@@ -170,7 +173,19 @@ pub(crate) fn evaluate_for_orders<'a>(
             }
         }
     }
-    evaluate_keeping(plan, bars, cancel, progress, Some(&free_after))
+    let keeping = Keeping {
+        free_after: &free_after,
+        deferred,
+    };
+    evaluate_keeping(plan, bars, cancel, progress, Some(keeping))
+}
+
+/// What [`evaluate_for_orders`] leaves out: the series freed after each step, and the
+/// deferred steps.
+#[derive(Clone, Copy)]
+struct Keeping<'k> {
+    free_after: &'k [Vec<Slot>],
+    deferred: &'k [bool],
 }
 
 fn evaluate_keeping<'a>(
@@ -178,7 +193,7 @@ fn evaluate_keeping<'a>(
     bars: &'a Bars,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(f64),
-    free_after: Option<&[Vec<Slot>]>,
+    keeping: Option<Keeping<'_>>,
 ) -> Result<Evaluation<'a>, Cancelled> {
     let n = bars.len();
     let mut ev = Evaluation {
@@ -192,7 +207,8 @@ fn evaluate_keeping<'a>(
         if cancel.load(Ordering::Relaxed) {
             return Err(Cancelled);
         }
-        if dependent.get(k).copied().unwrap_or(false) {
+        let deferred = keeping.is_some_and(|w| w.deferred.get(k).copied().unwrap_or(false));
+        if dependent.get(k).copied().unwrap_or(false) || deferred {
             continue;
         }
         let values = run_op(&ev, &step.op, bars);
@@ -201,7 +217,8 @@ fn evaluate_keeping<'a>(
                 *s = v;
             }
         }
-        for &slot in free_after.and_then(|f| f.get(k)).into_iter().flatten() {
+        let free = keeping.and_then(|w| w.free_after.get(k));
+        for &slot in free.into_iter().flatten() {
             if let Some(s) = ev.slots.get_mut(slot) {
                 if let SlotValue::Series(v) = std::mem::replace(s, SlotValue::Empty) {
                     recycle(v);

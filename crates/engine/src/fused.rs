@@ -1,8 +1,9 @@
-//! A sweep combination's own nodes computed a chunk of bars at a time.
+//! The elementwise nodes that only make order signals, computed a chunk of bars at a time:
+//! a sweep combination's own nodes, and those of a single backtest.
 //!
 //! In a sweep the indicators are shared between combinations (the node cache); what is left
 //! to each combination is usually elementwise: crosses, comparisons, arithmetic and logic over
-//! the shared series. Computed over the whole series, each of them writes a column as long as
+//! the shared series (in a backtest, over its indicators). Computed over the whole series, each of them writes a column as long as
 //! the data and the order sinks read it back, all from main memory. Here they are computed
 //! for [`CHUNK`] bars at a time into buffers that stay in the core's cache, and turned into
 //! order signals right away; only the signals (one byte per bar) are kept whole. A cross that
@@ -10,10 +11,12 @@
 //! value is computed with the same functions, in the same order, as the whole-series path, so
 //! the signals are the same bits.
 
-use crate::backtest::{ENTER_LONG, ENTER_SHORT, EXIT_LONG, EXIT_SHORT};
-use crate::compile::{Op, Plan, Slot};
+use crate::backtest::{signal_flags, Side, ENTER_LONG, ENTER_SHORT, EXIT_LONG, EXIT_SHORT};
+use crate::bars::Bars;
+use crate::compile::{Op, Plan, Size, Slot};
 use crate::eval::{
-    compare, cross_flags, cross_scan, cross_sides, cross_step, logic, math, not, Evaluation, In,
+    compare, cross_flags, cross_scan, cross_sides, cross_step, logic, math, not, run_op,
+    Evaluation, In,
 };
 
 /// Bars computed at once: a few columns of them fit in a core's level-1 cache.
@@ -184,6 +187,65 @@ pub(crate) fn signals(
         from += len;
     }
     Some(())
+}
+
+/// The steps a backtest can leave to [`signals`]: the elementwise ones whose outputs only
+/// such steps and the order sinks read (none when a step reads the position).
+pub(crate) fn deferrable(plan: &Plan) -> Vec<bool> {
+    let mut deferred = vec![false; plan.steps.len()];
+    if !crate::kernels::position::dependent_steps(plan).is_empty() {
+        return deferred;
+    }
+    // Slots a step that is not deferred reads; steps are in topological order, so going
+    // backwards every reader of a step's outputs has been decided.
+    let mut read_kept = vec![false; plan.slots];
+    for (k, step) in plan.steps.iter().enumerate().rev() {
+        let unread = |s: &Slot| !read_kept.get(*s).copied().unwrap_or(true);
+        deferred[k] = elementwise(&step.op) && step.outputs.iter().all(unread);
+        if !deferred[k] {
+            for s in step.op.inputs() {
+                if let Some(r) = read_kept.get_mut(s) {
+                    *r = true;
+                }
+            }
+        }
+    }
+    deferred
+}
+
+/// The order signals into `flags`, with the `deferred` steps (left out of `ev`) computed by
+/// [`signals`] when it can; otherwise those steps are computed over the whole series into
+/// `ev` and the signals read from it. True when [`signals`] made them: then each side has at
+/// most one entry, and an entry signal is that entry's ([`first_entry_size`]).
+pub(crate) fn deferred_signals<'a>(
+    plan: &Plan,
+    bars: &'a Bars,
+    ev: &mut Evaluation<'a>,
+    deferred: &[bool],
+    flags: &mut Vec<u8>,
+) -> bool {
+    if deferred.contains(&true) && signals(plan, ev, deferred, flags).is_some() {
+        return true;
+    }
+    for (step, _) in plan.steps.iter().zip(deferred).filter(|(_, &d)| d) {
+        let values = run_op(ev, &step.op, bars);
+        for (slot, v) in step.outputs.iter().zip(values) {
+            if let Some(s) = ev.slots.get_mut(*slot) {
+                *s = v;
+            }
+        }
+    }
+    *flags = signal_flags(plan, ev);
+    false
+}
+
+/// The size of the one entry on `side`, for signals made by [`signals`].
+pub(crate) fn first_entry_size(plan: &Plan, side: Side) -> Option<Size> {
+    let entries = match side {
+        Side::Long => &plan.enter_long,
+        Side::Short => &plan.enter_short,
+    };
+    entries.first().map(|e| e.size)
 }
 
 /// True for the operations [`signals`] computes chunk by chunk.

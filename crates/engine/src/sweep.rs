@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::backtest::{self, signal_flags, BacktestResult, EquitySink, Side};
+use crate::backtest::{self, BacktestResult, EquitySink, Side};
 use crate::bars::Bars;
 use crate::compile::{compile_checked, CompileError, Op, Plan};
 use crate::eval::{recycle, run_op, Cancelled, Evaluation, SlotValue};
@@ -792,33 +792,14 @@ fn run_one(
         return Ok((sim.metrics(plan, bars), daily.blocks(&rets)));
     }
     let (mut flags, trades) = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
-    let is_fused = deferred.contains(&true) && {
-        cache
-            .unshared
-            .fetch_add(deferred.iter().filter(|&&d| d).count(), Ordering::Relaxed);
-        crate::fused::signals(plan, &ev, &deferred, &mut flags).is_some()
-    };
-    if !is_fused {
-        // Not fused after all: the deferred steps over the whole series.
-        for (step, _) in plan.steps.iter().zip(&deferred).filter(|(_, &d)| d) {
-            let values = run_op(&ev, &step.op, bars);
-            for (slot, v) in step.outputs.iter().zip(values) {
-                if let Some(s) = ev.slots.get_mut(*slot) {
-                    *s = v;
-                }
-            }
-        }
-        flags = signal_flags(plan, &ev);
-    }
+    cache
+        .unshared
+        .fetch_add(deferred.iter().filter(|&&d| d).count(), Ordering::Relaxed);
+    let is_fused = crate::fused::deferred_signals(plan, bars, &mut ev, &deferred, &mut flags);
     // Plain series: the equity goes through the metrics chunk by chunk and is never held whole.
     let size_of = |side: Side, i: usize| {
         if is_fused {
-            // One entry per side: it is the one that fired.
-            let entries = match side {
-                Side::Long => &plan.enter_long,
-                Side::Short => &plan.enter_short,
-            };
-            entries.first().map(|e| e.size)
+            crate::fused::first_entry_size(plan, side)
         } else {
             backtest::entry_size(plan, &ev, side, i)
         }

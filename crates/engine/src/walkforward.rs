@@ -165,7 +165,7 @@ pub fn run(
         let mut g = graph.clone();
         g.settings.initial_cash = cash;
         let plan = compile_checked(&g, &best.params).map_err(SweepError::from)?;
-        let mut ev = evaluate_for_orders(&plan, &slice, cancel, &mut |_| {})
+        let mut ev = evaluate_for_orders(&plan, &slice, &[], cancel, &mut |_| {})
             .map_err(|_| WalkForwardError::Cancelled)?;
         let (from, to) = (train_end - train_start, test_end - train_start);
         // Trade only inside the window; the window's last bar closes any position.
