@@ -669,19 +669,13 @@ struct FillPrices {
 impl FillPrices {
     fn gather(bars: &Bars, flags: &[u8]) -> Self {
         let (time, open) = (bars.time(), bars.open());
-        // Counted first: growing the vector would copy it, touching twice the memory.
-        let mut fills = Vec::with_capacity(flags.iter().filter(|&&f| f != 0).count());
-        fills.extend(
-            flags
-                .iter()
-                .enumerate()
-                .filter(|&(t, &f)| f != 0 && t + 1 < time.len().min(open.len()))
-                .map(|(t, _)| (t + 1, time[t + 1], open[t + 1])),
-        );
-        FillPrices {
-            bars: fills,
-            next: 0,
-        }
+        let bars = flags
+            .iter()
+            .enumerate()
+            .filter(|&(t, &f)| f != 0 && t + 1 < time.len().min(open.len()))
+            .map(|(t, _)| (t + 1, time[t + 1], open[t + 1]))
+            .collect();
+        FillPrices { bars, next: 0 }
     }
 
     /// The time and open of bar `t` (asked for in increasing `t`).
