@@ -142,14 +142,9 @@ pub fn run(
     }
     let (sim, flags) = if deferred.contains(&true) {
         let mut flags = Vec::new();
-        let sim = if crate::fused::deferred_signals(plan, bars, &mut ev, &deferred, &mut flags) {
-            let size_of = |side: Side, _| crate::fused::first_entry_size(plan, side);
-            simulate_core(plan, bars, &flags, &size_of)
-        } else {
-            let size_of = |side: Side, i: usize| entry_size(plan, &ev, side, i);
-            simulate_core(plan, bars, &flags, &size_of)
-        };
-        (sim, flags)
+        let fused = crate::fused::deferred_signals(plan, bars, &mut ev, &deferred, &mut flags);
+        let size_of = |side: Side, i: usize| crate::fused::entry_size(plan, &ev, fused, side, i);
+        (simulate_core(plan, bars, &flags, &size_of), flags)
     } else {
         crate::feedback::simulate(plan, bars, &mut ev, None)
     };

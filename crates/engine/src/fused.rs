@@ -3,8 +3,9 @@
 //!
 //! In a sweep the indicators are shared between combinations (the node cache); what is left
 //! to each combination is usually elementwise: crosses, comparisons, arithmetic and logic over
-//! the shared series (in a backtest, over its indicators). Computed over the whole series, each of them writes a column as long as
-//! the data and the order sinks read it back, all from main memory. Here they are computed
+//! the shared series (in a backtest, over its indicators). Computed over the whole series,
+//! each of them writes a column as long as the data and the order sinks read it back, all
+//! from main memory. Here they are computed
 //! for [`CHUNK`] bars at a time into buffers that stay in the core's cache, and turned into
 //! order signals right away; only the signals (one byte per bar) are kept whole. A cross that
 //! only feeds orders sets their signal bits straight from the sides of its two series. Every
@@ -216,7 +217,7 @@ pub(crate) fn deferrable(plan: &Plan) -> Vec<bool> {
 /// The order signals into `flags`, with the `deferred` steps (left out of `ev`) computed by
 /// [`signals`] when it can; otherwise those steps are computed over the whole series into
 /// `ev` and the signals read from it. True when [`signals`] made them: then each side has at
-/// most one entry, and an entry signal is that entry's ([`first_entry_size`]).
+/// most one entry, and an entry signal is that entry's ([`entry_size`]).
 pub(crate) fn deferred_signals<'a>(
     plan: &Plan,
     bars: &'a Bars,
@@ -239,8 +240,19 @@ pub(crate) fn deferred_signals<'a>(
     false
 }
 
-/// The size of the one entry on `side`, for signals made by [`signals`].
-pub(crate) fn first_entry_size(plan: &Plan, side: Side) -> Option<Size> {
+/// The size of the entry on `side` that fired at bar `i`, for signals from
+/// [`deferred_signals`] (`fused` is what it returned): with fused signals each side has at
+/// most one entry, and a set entry bit is that entry's.
+pub(crate) fn entry_size(
+    plan: &Plan,
+    ev: &Evaluation<'_>,
+    fused: bool,
+    side: Side,
+    i: usize,
+) -> Option<Size> {
+    if !fused {
+        return crate::backtest::entry_size(plan, ev, side, i);
+    }
     let entries = match side {
         Side::Long => &plan.enter_long,
         Side::Short => &plan.enter_short,

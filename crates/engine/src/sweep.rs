@@ -797,13 +797,7 @@ fn run_one(
         .fetch_add(deferred.iter().filter(|&&d| d).count(), Ordering::Relaxed);
     let is_fused = crate::fused::deferred_signals(plan, bars, &mut ev, &deferred, &mut flags);
     // Plain series: the equity goes through the metrics chunk by chunk and is never held whole.
-    let size_of = |side: Side, i: usize| {
-        if is_fused {
-            crate::fused::first_entry_size(plan, side)
-        } else {
-            backtest::entry_size(plan, &ev, side, i)
-        }
-    };
+    let size_of = |side: Side, i: usize| crate::fused::entry_size(plan, &ev, is_fused, side, i);
     let mut sink = ChunkedEquity {
         buf: Vec::with_capacity(EQUITY_CHUNK),
         pass: EquityPass::new(bars.time(), daily.ends),

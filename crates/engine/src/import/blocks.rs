@@ -302,7 +302,9 @@ impl<'a> RowFormat<'a> {
 }
 
 /// Parses the rows of `bytes` (whole lines) into `read` until the end or the first thing
-/// that stops it.
+/// that stops it. In bytes without quotes or carriage returns (what most files hold) a plain
+/// line is read in one pass ([`RowFormat::plain_row`]); any other line is split into fields
+/// and read by [`parse_line`], or handed over to the csv crate when it needs its reading.
 fn parse_piece(bytes: &[u8], f: &RowFormat<'_>, cancel: &AtomicBool, read: &mut Rows) -> Piece {
     let mut piece = Piece {
         first: None,
@@ -310,91 +312,54 @@ fn parse_piece(bytes: &[u8], f: &RowFormat<'_>, cancel: &AtomicBool, read: &mut 
         stop: None,
     };
     let mut fields: Vec<&[u8]> = Vec::with_capacity(f.expected + 1);
-    if memchr::memchr2(b'"', b'\r', bytes).is_none() {
-        piece.stop = parse_plain(bytes, f, cancel, read, &mut piece, &mut fields);
-        return piece;
-    }
-    let mut at = 0;
-    while at < bytes.len() {
-        let (line, next) = line_at(bytes, at);
-        let here = piece.lines;
-        if !line.is_empty() {
-            if !split(line, f.delimiter, &mut fields) {
-                piece.stop = Some(Stop::Handover {
-                    offset: at,
-                    line: here,
-                });
-                return piece;
-            }
-            if let Some(stop) = parse_line(&fields, here + 1, f, &mut piece, read) {
-                piece.stop = Some(stop);
-                return piece;
-            }
-            let rows = read.len as u64;
-            if rows % CANCEL_EVERY == 0 && cancel.load(Ordering::Relaxed) {
-                piece.stop = Some(Stop::Cancelled);
-                return piece;
-            }
-        }
-        match next {
-            Some(n) => {
-                at = n;
-                piece.lines += 1;
-            }
-            None => break,
-        }
-    }
-    piece
-}
-
-/// [`parse_piece`]'s loop for bytes without quotes or carriage returns (what most files
-/// hold): a plain line is read in one pass ([`RowFormat::plain_row`]), any other is split
-/// into fields and read by [`parse_line`].
-fn parse_plain<'a>(
-    bytes: &'a [u8],
-    f: &RowFormat<'_>,
-    cancel: &AtomicBool,
-    read: &mut Rows,
-    piece: &mut Piece,
-    fields: &mut Vec<&'a [u8]>,
-) -> Option<Stop> {
+    let plain = memchr::memchr2(b'"', b'\r', bytes).is_none();
     let mut last_date = LastDate::default();
     let mut at = 0;
     while at < bytes.len() {
-        let end = if bytes[at] == b'\n' {
-            // An empty line is skipped, as the csv crate does.
-            at
+        let here = piece.lines;
+        let row = if plain && bytes[at] != b'\n' {
+            f.plain_row(bytes, at, read.last_time(), &mut last_date)
         } else {
-            let end = match f.plain_row(bytes, at, read.last_time(), &mut last_date) {
-                Some((t, v, end)) => {
-                    if read.len == 0 {
-                        piece.first = Some((t, piece.lines));
-                    }
-                    read.push(t, v);
-                    end
-                }
-                None => {
-                    let (line, next) = line_at(bytes, at);
-                    // Without quotes or carriage returns every line splits.
-                    split(line, f.delimiter, fields);
-                    if let Some(stop) = parse_line(fields, piece.lines + 1, f, piece, read) {
-                        return Some(stop);
-                    }
-                    next.map_or(bytes.len(), |n| n - 1)
-                }
-            };
-            if read.len as u64 % CANCEL_EVERY == 0 && cancel.load(Ordering::Relaxed) {
-                return Some(Stop::Cancelled);
-            }
-            end
+            None
         };
+        let (end, empty) = match row {
+            Some((t, v, end)) => {
+                if read.len == 0 {
+                    piece.first = Some((t, here));
+                }
+                read.push(t, v);
+                (end, false)
+            }
+            None => {
+                let (line, next) = line_at(bytes, at);
+                // An empty line is skipped, as the csv crate does.
+                if !line.is_empty() {
+                    if !split(line, f.delimiter, &mut fields) {
+                        piece.stop = Some(Stop::Handover {
+                            offset: at,
+                            line: here,
+                        });
+                        return piece;
+                    }
+                    if let Some(stop) = parse_line(&fields, here + 1, f, &mut piece, read) {
+                        piece.stop = Some(stop);
+                        return piece;
+                    }
+                }
+                (next.map_or(bytes.len(), |n| n - 1), line.is_empty())
+            }
+        };
+        if !empty && read.len as u64 % CANCEL_EVERY == 0 && cancel.load(Ordering::Relaxed) {
+            piece.stop = Some(Stop::Cancelled);
+            return piece;
+        }
         if end == bytes.len() {
             break;
         }
         at = end + 1;
         piece.lines += 1;
     }
-    None
+    piece
 }
 
 /// Parses one row's fields into `piece` (`line` counts from 1 at the piece's first line).
