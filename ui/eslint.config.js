@@ -1,5 +1,5 @@
 // ESLint flat config: typescript-eslint recommended, React hooks rules, and the UI's floors
-// (eslint/layers.js: features import only shared/ and ipc/).
+// (eslint/layers.js: features import only common/ and ipc/).
 import js from '@eslint/js';
 import globals from 'globals';
 import reactHooks from 'eslint-plugin-react-hooks';

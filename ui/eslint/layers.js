@@ -1,6 +1,6 @@
 // ESLint rule `stratagraph/layers`: the UI's floors (ui/README.md, "Layers"). Every relative
 // import is resolved to the folder it lands in and checked against what the importing file's
-// floor may see: ipc/ nothing above it, shared/ only ipc/, a feature only itself, shared/, ipc/
+// floor may see: ipc/ nothing above it, common/ only ipc/, a feature only itself, common/, ipc/
 // and test fixtures, app/ everything. Bare package imports are left to `no-restricted-imports`.
 
 import path from 'node:path';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 export const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 
 /**
- * Where a file sits: `ipc`, `shared`, `app`, `fixtures`, `main` (src/main.tsx and src/*.css),
+ * Where a file sits: `ipc`, `common`, `app`, `fixtures`, `main` (src/main.tsx and src/*.css),
  * `feature` (with its name), or `outside` (not under src/).
  */
 export function floorOf(file, src = SRC) {
@@ -19,7 +19,7 @@ export function floorOf(file, src = SRC) {
   // An import may name a folder (`../../ipc` is ipc/index.ts).
   const [top, name] = rel.split(path.sep);
   if (top === 'features') return { floor: 'feature', feature: name };
-  if (top === 'ipc' || top === 'shared' || top === 'app' || top === 'fixtures') {
+  if (top === 'ipc' || top === 'common' || top === 'app' || top === 'fixtures') {
     return { floor: top };
   }
   return name === undefined ? { floor: 'main' } : { floor: 'outside' };
@@ -31,17 +31,17 @@ export function refusal(from, to) {
   switch (from.floor) {
     case 'ipc':
       return to.floor === 'ipc' ? null : 'ui/src/ipc/ imports nothing of the app above it';
-    case 'shared':
-      return to.floor === 'shared' || to.floor === 'ipc'
+    case 'common':
+      return to.floor === 'common' || to.floor === 'ipc'
         ? null
-        : 'ui/src/shared/ is the floor under the features: it imports only shared/ and ipc/';
+        : 'ui/src/common/ is the floor under the features: it imports only common/ and ipc/';
     case 'feature':
       if (to.floor === 'feature' && to.feature === from.feature) return null;
-      if (to.floor === 'shared' || to.floor === 'ipc' || to.floor === 'fixtures') return null;
+      if (to.floor === 'common' || to.floor === 'ipc' || to.floor === 'fixtures') return null;
       if (to.floor === 'feature') {
-        return `features/${from.feature} may not import features/${to.feature}: move what both need to shared/, or let app/ pass it in`;
+        return `features/${from.feature} may not import features/${to.feature}: move what both need to common/, or let app/ pass it in`;
       }
-      return `features/${from.feature} may not import ${to.floor}/: features import only shared/ and ipc/, app/ composes them`;
+      return `features/${from.feature} may not import ${to.floor}/: features import only common/ and ipc/, app/ composes them`;
     case 'fixtures':
       return 'test fixtures import nothing';
     default:
@@ -53,7 +53,7 @@ export function refusal(from, to) {
 export const layersRule = {
   meta: {
     type: 'problem',
-    docs: { description: 'Keep the UI floors: features import only shared/ and ipc/.' },
+    docs: { description: 'Keep the UI floors: features import only common/ and ipc/.' },
     schema: [],
     messages: { refused: '{{why}} (import "{{source}}").' },
   },

@@ -18,12 +18,12 @@ const at = (rel) => path.join(SRC, rel);
 
 tester.run('layers', layersRule, {
   valid: [
-    { filename: at('features/runs/store.ts'), code: "import { useApp } from '../../shared/app';" },
+    { filename: at('features/runs/store.ts'), code: "import { useApp } from '../../common/app';" },
     { filename: at('features/runs/store.ts'), code: "import { api } from '../../ipc';" },
     { filename: at('features/runs/store.ts'), code: "import { sortTrades } from './trades';" },
     { filename: at('features/editor/a/b.ts'), code: "import { x } from '../../editor/store';" },
     { filename: at('features/editor/g.test.ts'), code: "import s from '../../fixtures/s.json';" },
-    { filename: at('shared/format.ts'), code: "import type { Metrics } from '../ipc/types';" },
+    { filename: at('common/format.ts'), code: "import type { Metrics } from '../ipc/types';" },
     { filename: at('app/App.tsx'), code: "import { RunPanel } from '../features/runs/RunPanel';" },
     { filename: at('app/App.tsx'), code: "const v = import('../features/data/DataView');" },
     { filename: at('ipc/index.ts'), code: "export type * from './generated';" },
@@ -57,13 +57,13 @@ tester.run('layers', layersRule, {
       errors: [{ messageId: 'refused' }],
     },
     {
-      filename: at('shared/app.ts'),
+      filename: at('common/app.ts'),
       code: "import { useEditor } from '../features/editor/store';",
-      errors: [{ message: /shared\/ is the floor/ }],
+      errors: [{ message: /common\/ is the floor/ }],
     },
     {
       filename: at('ipc/index.ts'),
-      code: "import { useApp } from '../shared/app';",
+      code: "import { useApp } from '../common/app';",
       errors: [{ messageId: 'refused' }],
     },
   ],

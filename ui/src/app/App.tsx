@@ -20,11 +20,11 @@ import { useResearch } from '../features/research/store';
 import { SyncIndicator } from '../features/settings/SyncIndicator';
 import { api, onBackendEvent, onWindowCloseRequested } from '../ipc';
 import type { Theme } from '../ipc/types';
-import { mayReview, useApp, type View } from '../shared/app';
-import type { GraphViews } from '../shared/graphViews';
-import { useDatasets } from '../shared/datasets';
-import { useInbox } from '../shared/inbox';
-import type { EditorPanel } from '../shared/runHost';
+import { mayReview, useApp, type View } from '../common/app';
+import type { GraphViews } from '../common/graphViews';
+import { useDatasets } from '../common/datasets';
+import { useInbox } from '../common/inbox';
+import type { EditorPanel } from '../common/runHost';
 import { confirmClose, openStrategy } from './actions';
 
 const ResultsView = lazy(() =>

@@ -5,7 +5,7 @@ import { api, dialogs } from '../ipc';
 import { useSession } from '../features/editor/session';
 import { useEditor } from '../features/editor/store';
 import { useRuns } from '../features/runs/store';
-import { useApp } from '../shared/app';
+import { useApp } from '../common/app';
 
 /** Stores the working graph as a draft right away (used before switching or closing). */
 export async function flushDraft(): Promise<void> {

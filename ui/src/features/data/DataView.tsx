@@ -2,8 +2,8 @@
 // progress), and list, rename and delete datasets.
 
 import { useEffect, useState } from 'react';
-import { useDatasets } from '../../shared/datasets';
-import { fmtDate } from '../../shared/format';
+import { useDatasets } from '../../common/datasets';
+import { fmtDate } from '../../common/format';
 import { useData } from './store';
 
 function ImportPanel() {

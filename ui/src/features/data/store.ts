@@ -3,8 +3,8 @@
 import { create } from 'zustand';
 import { api, dialogs } from '../../ipc';
 import type { DatasetPreview, Progress } from '../../ipc/types';
-import { pickPath, useApp } from '../../shared/app';
-import { useDatasets } from '../../shared/datasets';
+import { pickPath, useApp } from '../../common/app';
+import { useDatasets } from '../../common/datasets';
 
 export interface ImportDraft {
   path: string;

@@ -12,7 +12,7 @@ import {
   type ReactFlowState,
 } from '@xyflow/react';
 import { useEffect, useRef } from 'react';
-import { useApp } from '../../shared/app';
+import { useApp } from '../../common/app';
 import type { SgEdge, SgNode } from './graph';
 import { fromMinimap, minimapFrame, toMinimap, type MinimapFrame, type Rect } from './minimap';
 import { CATEGORY_COLOR } from './NodeView';

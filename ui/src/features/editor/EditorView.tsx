@@ -14,8 +14,8 @@ import {
   type ReactFlowState,
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { useApp } from '../../shared/app';
-import type { EditorPanel, RunHost, SavedVersion } from '../../shared/runHost';
+import { useApp } from '../../common/app';
+import type { EditorPanel, RunHost, SavedVersion } from '../../common/runHost';
 import { CanvasMiniMap, MINIMAP_HEIGHT } from './CanvasMiniMap';
 import { nodeTypes } from './NodeView';
 import { edgeTypes } from './EdgeView';
@@ -24,7 +24,7 @@ import { Inspector } from './Inspector';
 import { HelpOverlay, SaveDialog } from './Overlays';
 import { DND_MIME, Palette } from './Palette';
 import { LessonPanel, ParametersPanel, SettingsPanel } from './Panels';
-import { commentFrames } from '../../shared/lesson';
+import { commentFrames } from '../../common/lesson';
 import { ProblemsPanel } from './Problems';
 import { keepInView } from './viewport';
 import { useSession } from './session';

@@ -3,9 +3,9 @@
 
 import { Background, Controls, ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import { useMemo } from 'react';
-import { useApp } from '../../shared/app';
+import { useApp } from '../../common/app';
 import { edgeTypes } from './EdgeView';
-import { fmtBarTime } from '../../shared/format';
+import { fmtBarTime } from '../../common/format';
 import { tradeWords, useExplain } from './explain';
 import { toFlow, type SgEdge, type SgNode } from './graph';
 import { nodeTypes } from './NodeView';

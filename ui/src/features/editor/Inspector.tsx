@@ -2,8 +2,8 @@
 // order sizes, and `$param` bindings to strategy parameters.
 
 import type { NodeSpec, ParamSpec, ParamValue } from '../../ipc/types';
-import { NumberInput } from '../../shared/fields';
-import { lessonMark, type LessonMark } from '../../shared/lesson';
+import { NumberInput } from '../../common/fields';
+import { lessonMark, type LessonMark } from '../../common/lesson';
 import { isBinding, type ParamDecl } from './graph';
 import { useSession } from './session';
 import { useEditor } from './store';

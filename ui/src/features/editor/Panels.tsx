@@ -2,14 +2,14 @@
 // frames of the canvas).
 
 import { useState } from 'react';
-import { NumberInput } from '../../shared/fields';
+import { NumberInput } from '../../common/fields';
 import {
   commentFrames,
   lessonMark,
   markParameter,
   type CommentFrame,
   type LessonMark,
-} from '../../shared/lesson';
+} from '../../common/lesson';
 import type { ParamDecl } from './graph';
 import { useSession } from './session';
 import { useEditor } from './store';

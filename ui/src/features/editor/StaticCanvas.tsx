@@ -4,7 +4,7 @@
 import { Background, Controls, ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import { useMemo } from 'react';
 import { CanvasMiniMap } from './CanvasMiniMap';
-import { diffGraphs, type GraphDiff } from '../../shared/graphDiff';
+import { diffGraphs, type GraphDiff } from '../../common/graphDiff';
 import {
   edgeId,
   toFlow,
@@ -16,7 +16,7 @@ import {
 } from './graph';
 import { formatParam, nodeTypes, type CommentNode } from './NodeView';
 import type { ParamValue } from '../../ipc/types';
-import { commentFrames } from '../../shared/lesson';
+import { commentFrames } from '../../common/lesson';
 
 function staticNode(n: SgNode, diff?: 'added' | 'removed' | 'changed'): SgNode {
   return {

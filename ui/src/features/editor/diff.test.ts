@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import sma from '../../fixtures/sma_crossover.json';
-import { diffGraphs, isEmptyDiff } from '../../shared/graphDiff';
+import { diffGraphs, isEmptyDiff } from '../../common/graphDiff';
 import { parseGraph, type GraphDoc } from './graph';
 
 const base = (): GraphDoc => parseGraph(structuredClone(sma));

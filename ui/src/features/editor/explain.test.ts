@@ -49,7 +49,7 @@ const catalog = [
 
 const { edgeLabels, formatWireValue, roundForLabel, signalBar, tradeWords, useExplain } =
   await import('./explain');
-const { useApp } = await import('../../shared/app');
+const { useApp } = await import('../../common/app');
 const { parseGraph } = await import('./graph');
 
 beforeEach(() => {

@@ -3,11 +3,11 @@
 // which value) are exported for tests; the store holds what the editor shows.
 
 import { create } from 'zustand';
-import { useApp } from '../../shared/app';
+import { useApp } from '../../common/app';
 import { api, toIpcError } from '../../ipc';
 import type { NodeValue } from '../../ipc';
 import type { NodeSpec, PortType, RunDetail, Trade } from '../../ipc/types';
-import { fmtBarTime } from '../../shared/format';
+import { fmtBarTime } from '../../common/format';
 import { edgeId, parseGraph, type GraphDoc } from './graph';
 
 /** The bar whose close made the signal: the bar before the entry fill (fills are next-open). */

@@ -8,9 +8,9 @@ import {
   type GraphEdge,
   type GraphMeta,
   type GraphNode,
-} from '../../shared/graphDoc';
+} from '../../common/graphDoc';
 
-export * from '../../shared/graphDoc';
+export * from '../../common/graphDoc';
 
 /** Data carried by every React Flow node: the document node itself (minus nothing). */
 export interface SgNodeData extends Record<string, unknown> {

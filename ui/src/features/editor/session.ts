@@ -3,10 +3,10 @@
 // restoring and diffing versions.
 
 import { create } from 'zustand';
-import { useApp } from '../../shared/app';
+import { useApp } from '../../common/app';
 import { api } from '../../ipc';
 import type { IpcError, VersionSummary } from '../../ipc/types';
-import { jsonEqual } from '../../shared/graphDiff';
+import { jsonEqual } from '../../common/graphDiff';
 import { parseGraph, type GraphDoc } from './graph';
 import { useEditor } from './store';
 

@@ -32,7 +32,7 @@ import {
   type SgNode,
 } from './graph';
 import { tidyLayout } from './layout';
-import type { CommentFrame } from '../../shared/lesson';
+import type { CommentFrame } from '../../common/lesson';
 
 export type Validator = (doc: GraphDoc) => Promise<Problem[]>;
 

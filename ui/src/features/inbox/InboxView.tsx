@@ -2,8 +2,8 @@
 // unread first, each marked read with a click, or all at once.
 
 import { useEffect } from 'react';
-import { fmtDate } from '../../shared/format';
-import { useInbox } from '../../shared/inbox';
+import { fmtDate } from '../../common/format';
+import { useInbox } from '../../common/inbox';
 
 export function InboxView() {
   const inbox = useInbox((s) => s.inbox);

@@ -3,7 +3,7 @@
 
 import { useEffect, useState } from 'react';
 import type { StrategySummary, Visibility } from '../../ipc/types';
-import { fmtMetric, METRICS } from '../../shared/format';
+import { fmtMetric, METRICS } from '../../common/format';
 import { parseTags, useLibrary } from './store';
 
 const HEADLINE = ['total_return_pct', 'sharpe', 'max_drawdown_pct', 'trades'].map((k) =>

@@ -1,7 +1,7 @@
 // The strategy library: the filtered list and every action on a strategy.
 
 import { create } from 'zustand';
-import { pickPath, useApp } from '../../shared/app';
+import { pickPath, useApp } from '../../common/app';
 import { api, dialogs } from '../../ipc';
 import type { Strategy, StrategyStatus, StrategySummary, Visibility } from '../../ipc/types';
 

@@ -5,8 +5,8 @@
 import { useEffect } from 'react';
 import { onBackendEvent } from '../../ipc';
 import type { PaperRunDetail } from '../../ipc/types';
-import { useDatasets } from '../../shared/datasets';
-import { fmtDate, fmtNum } from '../../shared/format';
+import { useDatasets } from '../../common/datasets';
+import { fmtDate, fmtNum } from '../../common/format';
 import { usePaper } from './store';
 
 function StartForm() {

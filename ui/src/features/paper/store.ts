@@ -12,7 +12,7 @@ import type {
   StrategySummary,
   VersionSummary,
 } from '../../ipc/types';
-import { useApp } from '../../shared/app';
+import { useApp } from '../../common/app';
 
 /** What the start form holds (numbers as typed, checked by the backend). */
 export interface StartForm {

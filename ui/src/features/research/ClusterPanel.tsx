@@ -6,10 +6,10 @@
 import { useState } from 'react';
 import { api } from '../../ipc';
 import type { ClusterScript, ClusterSweepItem } from '../../ipc/types';
-import { errorText, useApp } from '../../shared/app';
-import { NumberInput } from '../../shared/fields';
-import { fmtDateTime } from '../../shared/format';
-import type { RunHost } from '../../shared/runHost';
+import { errorText, useApp } from '../../common/app';
+import { NumberInput } from '../../common/fields';
+import { fmtDateTime } from '../../common/format';
+import type { RunHost } from '../../common/runHost';
 import { sweepInput, type SweepForm } from './sweep';
 import { useResearch } from './store';
 

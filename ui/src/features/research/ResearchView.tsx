@@ -4,9 +4,9 @@
 
 import { useEffect, useRef, useState } from 'react';
 import type { SweepSummary } from '../../ipc/types';
-import { useApp } from '../../shared/app';
-import { fmtDateTime, fmtMetric, fmtNum, METRICS } from '../../shared/format';
-import { svgDataUrl } from '../../shared/svg';
+import { useApp } from '../../common/app';
+import { fmtDateTime, fmtMetric, fmtNum, METRICS } from '../../common/format';
+import { svgDataUrl } from '../../common/svg';
 import { ClusterSweeps } from './ClusterPanel';
 import { cellAt } from './sweep';
 import { useResearch } from './store';

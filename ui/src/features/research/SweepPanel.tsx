@@ -3,11 +3,11 @@
 // walk-forward windows on the same parameter space.
 
 import { useEffect } from 'react';
-import { useApp } from '../../shared/app';
-import { useDatasets } from '../../shared/datasets';
-import { NumberInput } from '../../shared/fields';
-import { METRICS } from '../../shared/format';
-import type { RunHost } from '../../shared/runHost';
+import { useApp } from '../../common/app';
+import { useDatasets } from '../../common/datasets';
+import { NumberInput } from '../../common/fields';
+import { METRICS } from '../../common/format';
+import type { RunHost } from '../../common/runHost';
 import type { SweepForm } from './sweep';
 import { ClusterLauncher } from './ClusterPanel';
 import { useResearch } from './store';

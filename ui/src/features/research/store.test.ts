@@ -31,8 +31,8 @@ vi.mock('../../ipc', () => ({
 }));
 
 const { useResearch, PLAN_DEBOUNCE_MS } = await import('./store');
-const { useDatasets } = await import('../../shared/datasets');
-const { useApp } = await import('../../shared/app');
+const { useDatasets } = await import('../../common/datasets');
+const { useApp } = await import('../../common/app');
 
 const params = [
   { name: 'fast', type: 'int' as const, default: 10, min: 2, max: 200 },

@@ -13,9 +13,9 @@ import type {
   SweepSummary,
   WalkForwardDetail,
 } from '../../ipc/types';
-import { useApp } from '../../shared/app';
-import { useDatasets } from '../../shared/datasets';
-import type { RunHost } from '../../shared/runHost';
+import { useApp } from '../../common/app';
+import { useDatasets } from '../../common/datasets';
+import type { RunHost } from '../../common/runHost';
 import { formFor, sweepInput, type SweepForm } from './sweep';
 
 export const PLAN_DEBOUNCE_MS = 250;

@@ -2,7 +2,7 @@
 // engine's input from the form, and which heatmap cell a click on the picture lands in.
 
 import type { Heatmap, SweepInput } from '../../ipc/types';
-import type { StrategyParameter } from '../../shared/runHost';
+import type { StrategyParameter } from '../../common/runHost';
 
 /** One parameter's row of the form. */
 export interface AxisForm {

@@ -2,7 +2,7 @@
 // return of every month (years down, months across, the year's compounded return at the end).
 
 import type { MonthReturnDto, RunBreakdown, SideStatsDto } from '../../ipc/types';
-import { fmtNum } from '../../shared/format';
+import { fmtNum } from '../../common/format';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 

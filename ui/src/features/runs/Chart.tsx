@@ -3,11 +3,11 @@
 // trade markers.
 
 import { useEffect, useRef, useState } from 'react';
-import { pickPath, useApp } from '../../shared/app';
+import { pickPath, useApp } from '../../common/app';
 import { api, dialogs, toIpcError } from '../../ipc';
 import type { ChartKind, ChartMarker, ChartView } from '../../ipc/types';
-import { fmtNum } from '../../shared/format';
-import { svgDataUrl } from '../../shared/svg';
+import { fmtNum } from '../../common/format';
+import { svgDataUrl } from '../../common/svg';
 import {
   columnAt,
   inPlot,

@@ -3,7 +3,7 @@
 // chart export, and a side-by-side comparison of two runs.
 
 import { useEffect, useState } from 'react';
-import { pickPath, useApp } from '../../shared/app';
+import { pickPath, useApp } from '../../common/app';
 import { api, dialogs, toIpcError } from '../../ipc';
 import type { ExcursionDto, Metrics, RunBreakdown, RunDetail, Trade } from '../../ipc/types';
 import { Chart, type Range } from './Chart';
@@ -18,11 +18,11 @@ import {
   fmtMetric,
   fmtNum,
   METRICS,
-} from '../../shared/format';
+} from '../../common/format';
 import { useRuns } from './store';
-import { svgDataUrl } from '../../shared/svg';
-import { diffGraphs, diffRows, type DiffRow } from '../../shared/graphDiff';
-import { parseGraph } from '../../shared/graphDoc';
+import { svgDataUrl } from '../../common/svg';
+import { diffGraphs, diffRows, type DiffRow } from '../../common/graphDiff';
+import { parseGraph } from '../../common/graphDoc';
 import { sortTrades, tradeWindow, type TradeKey } from './trades';
 
 const TRADE_COLS: [TradeKey, string, boolean][] = [

@@ -5,9 +5,9 @@
 import { useEffect, useState } from 'react';
 import { api, toIpcError, type MonteCarloMethod } from '../../ipc';
 import type { MonteCarloDetail, Robustness } from '../../ipc/types';
-import { NumberInput } from '../../shared/fields';
-import { fmtNum } from '../../shared/format';
-import { svgDataUrl } from '../../shared/svg';
+import { NumberInput } from '../../common/fields';
+import { fmtNum } from '../../common/format';
+import { svgDataUrl } from '../../common/svg';
 
 const pct = (v: number | null | undefined) =>
   typeof v === 'number' ? `${fmtNum(v * 100, 1)}%` : '—';

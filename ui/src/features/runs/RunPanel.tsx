@@ -2,11 +2,11 @@
 // and the headline of the latest result. Local runs are never metered.
 
 import { useEffect } from 'react';
-import { useApp } from '../../shared/app';
-import { useDatasets } from '../../shared/datasets';
-import { NumberInput } from '../../shared/fields';
-import { fmtDate, fmtMetric, METRICS } from '../../shared/format';
-import type { RunHost } from '../../shared/runHost';
+import { useApp } from '../../common/app';
+import { useDatasets } from '../../common/datasets';
+import { NumberInput } from '../../common/fields';
+import { fmtDate, fmtMetric, METRICS } from '../../common/format';
+import type { RunHost } from '../../common/runHost';
 import { Chart } from './Chart';
 import { useRuns } from './store';
 

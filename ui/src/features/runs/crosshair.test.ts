@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { ChartFrame, ChartView, IndicatorInfo } from '../../ipc/types';
-import { fmtBarTime } from '../../shared/format';
+import { fmtBarTime } from '../../common/format';
 import {
   columnAt,
   inPlot,

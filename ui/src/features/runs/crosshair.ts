@@ -3,7 +3,7 @@
 // axis, where each trade marker sits, and the text of the read-out and the tooltips.
 
 import type { ChartFrame, ChartMarker, ChartView, IndicatorInfo } from '../../ipc/types';
-import { fmtBarTime, fmtNum } from '../../shared/format';
+import { fmtBarTime, fmtNum } from '../../common/format';
 
 /** A point in the picture's own pixels (the frame's coordinates). */
 export interface Px {

@@ -18,7 +18,7 @@ vi.mock('../../ipc', () => ({
 }));
 
 const { useRuns } = await import('./store');
-const { useDatasets } = await import('../../shared/datasets');
+const { useDatasets } = await import('../../common/datasets');
 
 beforeEach(() => {
   backend.error = null;

@@ -3,8 +3,8 @@
 
 import { create } from 'zustand';
 import { api } from '../../ipc';
-import { useApp } from '../../shared/app';
-import { useDatasets } from '../../shared/datasets';
+import { useApp } from '../../common/app';
+import { useDatasets } from '../../common/datasets';
 import type { IpcError, Progress, RunCompare, RunDetail, RunSummary } from '../../ipc/types';
 
 interface RunsState {

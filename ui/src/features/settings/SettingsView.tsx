@@ -2,8 +2,8 @@
 // sync with a remote server (see `SyncSection`) and roles on it (`AdminSection`).
 
 import { useEffect, useState } from 'react';
-import { useApp } from '../../shared/app';
-import { fmtDateTime } from '../../shared/format';
+import { useApp } from '../../common/app';
+import { fmtDateTime } from '../../common/format';
 import { useSettings } from './store';
 import { SyncSection } from './SyncSection';
 import { AdminSection } from './AdminSection';

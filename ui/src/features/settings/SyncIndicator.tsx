@@ -2,7 +2,7 @@
 // until a server is configured. Clicking it opens Settings → Sync.
 
 import { useEffect, useState } from 'react';
-import { useApp } from '../../shared/app';
+import { useApp } from '../../common/app';
 import { indicatorText, useSync } from './sync';
 
 export function SyncIndicator() {

@@ -2,7 +2,7 @@
 // last sync, pending changes, conflicts and the last error.
 
 import { useEffect } from 'react';
-import { fmtDateTime } from '../../shared/format';
+import { fmtDateTime } from '../../common/format';
 import { ago, TLS_MODES, useSync, type SyncForm } from './sync';
 
 function Field({

@@ -1,7 +1,7 @@
 // Settings: profile, plan and usage, and the theme.
 
 import { create } from 'zustand';
-import { useApp } from '../../shared/app';
+import { useApp } from '../../common/app';
 import { api } from '../../ipc';
 import type { Profile, Theme } from '../../ipc/types';
 

@@ -1,8 +1,8 @@
 // A lesson's text beside its read-only graph: comment frames and node notes, and the
 // parameters the educator locked or left as exercises.
 
-import type { GraphDoc } from '../../shared/graphDoc';
-import { lessonMark, lessonNotes } from '../../shared/lesson';
+import type { GraphDoc } from '../../common/graphDoc';
+import { lessonMark, lessonNotes } from '../../common/lesson';
 
 export function LessonNotes({ doc }: { doc: GraphDoc }) {
   const notes = lessonNotes(doc);

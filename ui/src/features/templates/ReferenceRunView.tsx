@@ -3,7 +3,7 @@
 // submission may have only the curve the educator's app shared).
 
 import type { ReferenceRun } from '../../ipc/types';
-import { sparkline } from '../../shared/sparkline';
+import { sparkline } from '../../common/sparkline';
 
 const HEADLINE: [string, string, string][] = [
   ['trades', 'Trades', ''],

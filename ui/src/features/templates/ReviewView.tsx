@@ -5,7 +5,7 @@
 
 import { useEffect, useState } from 'react';
 import type { ReviewItem } from '../../ipc/types';
-import type { GraphViews } from '../../shared/graphViews';
+import type { GraphViews } from '../../common/graphViews';
 import { LessonNotes } from './LessonNotes';
 import { CheckList } from './PublishForm';
 import { ReferenceRunView } from './ReferenceRunView';

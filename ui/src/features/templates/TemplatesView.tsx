@@ -4,7 +4,7 @@
 
 import { useEffect } from 'react';
 import type { TemplateItem } from '../../ipc/types';
-import type { GraphViews } from '../../shared/graphViews';
+import type { GraphViews } from '../../common/graphViews';
 import { LessonNotes } from './LessonNotes';
 import { PublishForm } from './PublishForm';
 import { ReferenceRunView } from './ReferenceRunView';

@@ -11,7 +11,7 @@ import type {
   TemplateDetailItem,
   TemplateItem,
 } from '../../ipc/types';
-import { parseGraph, type GraphDoc } from '../../shared/graphDoc';
+import { parseGraph, type GraphDoc } from '../../common/graphDoc';
 
 /** A template opened read-only: its details and the graph its audience sees. */
 export interface TemplatePreview {

@@ -1,5 +1,5 @@
 // Read-only graph views a feature may show without importing the editor: the app passes the
-// editor's canvases down (features import only shared/ and ipc/).
+// editor's canvases down (features import only common/ and ipc/).
 
 import type { ComponentType } from 'react';
 import type { GraphDoc } from './graphDoc';
