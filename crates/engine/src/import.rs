@@ -46,6 +46,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::bars::{check_bar, civil_from_days, BarError, Bars, Column};
 
 mod blocks;
+mod swar;
 
 /// Rows between two progress reports.
 const PROGRESS_EVERY: u64 = 1 << 16;
@@ -1173,6 +1174,63 @@ mod tests {
                 reason,
             }) => (line, column, reason),
             other => panic!("expected a row error, got {other:?}"),
+        }
+    }
+
+    /// Decimals of every length up to 22 digits on each side of the point, with and without
+    /// a sign, followed by what ends a field or by what the fast path leaves to the standard
+    /// library: the same number, read to the same byte, as `f64::from_str` reads the text of
+    /// `-?[0-9]*(\.[0-9]*)?` there, whenever it has 1 to 19 digits whose integer is at most
+    /// 2^53; nothing otherwise.
+    #[test]
+    fn scan_decimal_reads_what_the_standard_library_reads() {
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for case in 0..50_000 {
+            let mut text = String::new();
+            let at = next(3) as usize;
+            text.push_str(&"9,"[..at.min(2)]);
+            text.push_str(&",".repeat(at.saturating_sub(2)));
+            if next(4) == 0 {
+                text.push('-');
+            }
+            let digits = |next: &mut dyn FnMut(u64) -> u64| -> String {
+                // Short runs are what prices are; long ones cross the 8-byte words.
+                let len = if next(3) == 0 { next(23) } else { next(5) };
+                (0..len)
+                    .map(|_| char::from(b'0' + next(10) as u8))
+                    .collect()
+            };
+            let whole = digits(&mut next);
+            text.push_str(&whole);
+            let point = next(3) > 0;
+            let fraction = if point {
+                text.push('.');
+                digits(&mut next)
+            } else {
+                String::new()
+            };
+            text.push_str(&fraction);
+            let end = text.len();
+            // A second point ends the number too.
+            let after = [",", "\n", "e3", "x", "", ".5"];
+            text.push_str(after[next(if point { 6 } else { 5 }) as usize]);
+            let all = format!("{whole}{fraction}");
+            let mantissa = all.parse::<u128>().ok();
+            let want = match mantissa {
+                Some(m) if all.len() <= 19 && m <= 1 << 53 => {
+                    let v = text[at..end].parse::<f64>().unwrap();
+                    Some((v.to_bits(), end))
+                }
+                _ => None,
+            };
+            let got = scan_decimal(text.as_bytes(), at).map(|(v, e)| (v.to_bits(), e));
+            assert_eq!(got, want, "case {case}: {text:?} from {at}");
         }
     }
 

@@ -18,7 +18,7 @@ use std::io::{Cursor, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{
-    import_sequential, scan_decimal, sniff, Columns, FileLayout, ImportError, ImportProgress,
+    import_sequential, scan_decimal, sniff, swar, Columns, FileLayout, ImportError, ImportProgress,
     LastDate, Layout, Resume, BINANCE_COLUMNS, CANCEL_EVERY, PROGRESS_EVERY,
 };
 use crate::bars::{check_bar, check_time_order, values_ok, Bars};
@@ -265,12 +265,7 @@ impl<'a> RowFormat<'a> {
                 v[k] = x;
                 i = end;
             } else {
-                while let Some(&c) = bytes.get(i) {
-                    if c == self.delimiter || c == b'\n' {
-                        break;
-                    }
-                    i += 1;
-                }
+                i = swar::find2(bytes, i, self.delimiter, b'\n');
                 match role {
                     Role::Time => time = &bytes[start..i],
                     Role::TimeOfDay => time_of_day = Some(&bytes[start..i]),
