@@ -10,7 +10,9 @@
 //! order signals right away; only the signals (one byte per bar) are kept whole. A cross that
 //! only feeds orders sets their signal bits straight from the sides of its two series. Every
 //! value is computed with the same functions, in the same order, as the whole-series path, so
-//! the signals are the same bits.
+//! the signals are the same bits. A single backtest also leaves its simple moving averages
+//! here when only such steps read them ([`SmaRun`] carries each from chunk to chunk), so
+//! they too never make whole columns; a sweep shares them between combinations instead.
 
 use crate::backtest::{signal_flags, Side, ENTER_LONG, ENTER_SHORT, EXIT_LONG, EXIT_SHORT};
 use crate::bars::Bars;
@@ -19,6 +21,7 @@ use crate::eval::{
     compare, cross_flags, cross_scan, cross_sides, cross_step, logic, math, not, run_op,
     Evaluation, In,
 };
+use crate::indicators::SmaRun;
 
 /// Bars computed at once: a few columns of them fit in a core's level-1 cache.
 const CHUNK: usize = 2048;
@@ -46,6 +49,8 @@ struct ChunkStep<'a> {
     /// For a cross read only by order sinks, their signal bits: it sets them in the flags
     /// straight from the sides, without a column of its own (0 otherwise).
     direct: u8,
+    /// For a moving average, its run so far over its whole input.
+    sma: Option<(SmaRun, &'a [f64])>,
 }
 
 /// The order signals of `plan` over `ev.len()` bars, written to `flags` (its memory reused),
@@ -77,6 +82,25 @@ pub(crate) fn signals(
         }
     };
     for (step, _) in plan.steps.iter().zip(deferred).filter(|(_, &d)| d) {
+        if let Op::Sma(a, n) = step.op {
+            // A moving average of a whole series (one `deferrable` leaves out of `ev`).
+            let Some(Src::Full(x)) = src(a, &chunk_of) else {
+                return None;
+            };
+            let [out] = step.outputs.as_slice() else {
+                return None;
+            };
+            *chunk_of.get_mut(*out)? = Some(steps.len());
+            steps.push(ChunkStep {
+                op: step.op.clone(),
+                ins: [Src::Full(x), Src::Full(x)],
+                last: 0.0,
+                pair: None,
+                direct: 0,
+                sma: Some((SmaRun::new(n), x)),
+            });
+            continue;
+        }
         // The operations of `elementwise`; any other sends the caller the whole-series way.
         let (a, b) = match step.op {
             Op::CrossAbove(a, b)
@@ -108,6 +132,7 @@ pub(crate) fn signals(
             last: 0.0,
             pair,
             direct: 0,
+            sma: None,
         });
     }
     let mut sinks: Vec<(u8, Src<'_>)> = [
@@ -146,6 +171,10 @@ pub(crate) fn signals(
         for (k, step) in steps.iter_mut().enumerate() {
             let (done, rest) = bufs.split_at_mut(k);
             let out = &mut rest[0][..len];
+            if let Some((run, x)) = &mut step.sma {
+                run.fill(x, out);
+                continue;
+            }
             let [a, b] = step.ins.map(|s| match s {
                 Src::Full(x) => Operand::S(&x[from..from + len]),
                 Src::Scalar(c) => Operand::C(c),
@@ -190,8 +219,9 @@ pub(crate) fn signals(
     Some(())
 }
 
-/// The steps a backtest can leave to [`signals`]: the elementwise ones whose outputs only
-/// such steps and the order sinks read (none when a step reads the position).
+/// The steps a backtest can leave to [`signals`]: the elementwise ones and the simple moving
+/// averages of whole series whose outputs only such steps and the order sinks read (none when
+/// a step reads the position).
 pub(crate) fn deferrable(plan: &Plan) -> Vec<bool> {
     let mut deferred = vec![false; plan.steps.len()];
     if !crate::kernels::position::dependent_steps(plan).is_empty() {
@@ -202,8 +232,10 @@ pub(crate) fn deferrable(plan: &Plan) -> Vec<bool> {
     let mut read_kept = vec![false; plan.slots];
     for (k, step) in plan.steps.iter().enumerate().rev() {
         let unread = |s: &Slot| !read_kept.get(*s).copied().unwrap_or(true);
-        deferred[k] = elementwise(&step.op) && step.outputs.iter().all(unread);
-        if !deferred[k] {
+        let sma = matches!(step.op, Op::Sma(..));
+        deferred[k] = (elementwise(&step.op) || sma) && step.outputs.iter().all(unread);
+        // A moving average left out reads its input whole: that is kept.
+        if !deferred[k] || sma {
             for s in step.op.inputs() {
                 if let Some(r) = read_kept.get_mut(s) {
                     *r = true;

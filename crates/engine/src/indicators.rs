@@ -227,49 +227,83 @@ impl SmaState {
 /// with an exact re-sum every `n` bars (every multiple of `n` >= 64 bars when `n < 64`);
 /// computed as `sum · (1/n)`; bit-identical to [`SmaState`].
 pub fn sma(x: &[f64], n: usize) -> Vec<f64> {
-    // The same floating-point operations as `SmaState::update`, without the ring buffer: blocks
-    // of bars between exact re-sums, the value leaving the window read from `x`.
-    let n = n.max(1);
-    let inv = 1.0 / n as f64;
-    let len = x.len();
-    let block = resum_blocks(n) * n;
-    let mut out = vec![0.0; len];
-    let mut sum = 0.0;
-    let mut valid_from = n - 1;
-    let mut start = 0;
-    while start < len {
-        let end = (start + block).min(len);
-        // Bars before `n` have nothing leaving the window.
-        let split = n.clamp(start, end);
-        for (t, (o, &v)) in (start..).zip(out[start..split].iter_mut().zip(&x[start..split])) {
-            let (z, ok) = clean(v);
-            if !ok {
-                valid_from = t + n;
-            }
-            sum += z - 0.0;
-            *o = if t >= valid_from { sum * inv } else { f64::NAN };
+    let mut out = vec![0.0; x.len()];
+    SmaRun::new(n).fill(x, &mut out);
+    out
+}
+
+/// [`sma`] computed a stretch of bars at a time, in order: the same floating-point
+/// operations as [`SmaState::update`], without the ring buffer (blocks of bars between exact
+/// re-sums, the value leaving the window read from the input).
+pub(crate) struct SmaRun {
+    n: usize,
+    inv: f64,
+    /// Bars between exact re-sums, counted from the first bar.
+    block: usize,
+    sum: f64,
+    valid_from: usize,
+    /// The next bar to compute.
+    next: usize,
+}
+
+impl SmaRun {
+    /// The SMA over `n` bars (0 is treated as 1) from the first bar on.
+    pub(crate) fn new(n: usize) -> Self {
+        let n = n.max(1);
+        SmaRun {
+            n,
+            inv: 1.0 / n as f64,
+            block: resum_blocks(n) * n,
+            sum: 0.0,
+            valid_from: n - 1,
+            next: 0,
         }
-        if split < end {
-            let (o, cur, prev) = (&mut out[split..end], &x[split..end], &x[split - n..end - n]);
-            for (t, ((o, &v), &old)) in (split..).zip(o.iter_mut().zip(cur).zip(prev)) {
+    }
+
+    /// Writes the SMA of the input `x` (all of it, not only this stretch) at the next
+    /// `out.len()` bars to `out`.
+    pub(crate) fn fill(&mut self, x: &[f64], out: &mut [f64]) {
+        let (n, inv, from) = (self.n, self.inv, self.next);
+        let to = (from + out.len()).min(x.len());
+        let (mut sum, mut valid_from) = (self.sum, self.valid_from);
+        let mut start = from;
+        while start < to {
+            let block_end = (start / self.block + 1) * self.block;
+            let end = block_end.min(to);
+            // Bars before `n` have nothing leaving the window.
+            let split = n.clamp(start, end);
+            let o = &mut out[start - from..split - from];
+            for (t, (o, &v)) in (start..).zip(o.iter_mut().zip(&x[start..split])) {
                 let (z, ok) = clean(v);
                 if !ok {
                     valid_from = t + n;
                 }
-                sum += z - clean(old).0;
+                sum += z - 0.0;
                 *o = if t >= valid_from { sum * inv } else { f64::NAN };
             }
-        }
-        if end - start == block {
-            // The block's last bar re-sums its window exactly, as the state does.
-            sum = window_sum(&x[end - n..end]);
-            if end > valid_from {
-                out[end - 1] = sum * inv;
+            if split < end {
+                let o = &mut out[split - from..end - from];
+                let (cur, prev) = (&x[split..end], &x[split - n..end - n]);
+                for (t, ((o, &v), &old)) in (split..).zip(o.iter_mut().zip(cur).zip(prev)) {
+                    let (z, ok) = clean(v);
+                    if !ok {
+                        valid_from = t + n;
+                    }
+                    sum += z - clean(old).0;
+                    *o = if t >= valid_from { sum * inv } else { f64::NAN };
+                }
             }
+            if end == block_end {
+                // The block's last bar re-sums its window exactly, as the state does.
+                sum = window_sum(&x[end - n..end]);
+                if end > valid_from {
+                    out[end - 1 - from] = sum * inv;
+                }
+            }
+            start = end;
         }
-        start = end;
+        (self.sum, self.valid_from, self.next) = (sum, valid_from, to);
     }
-    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1252,6 +1286,28 @@ mod tests {
 
     fn same_bits(a: &[f64], b: &[f64]) -> bool {
         a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+    }
+
+    /// A backtest computes its moving averages a chunk at a time: cut anywhere, across the
+    /// re-sum blocks and the gaps, they are the same bits as the SMA state's, bar by bar.
+    #[test]
+    fn sma_in_stretches_is_the_state_bar_by_bar() {
+        let mut r = Rng(11);
+        for (seed, n) in [(1, 1), (2, 3), (3, 20), (4, 64), (5, 100), (6, 700)] {
+            let x = &ohlcv_with_gaps(5_000, seed)[2];
+            let mut state = SmaState::new(n);
+            let want: Vec<f64> = x.iter().map(|&v| state.update(v)).collect();
+            let mut run = SmaRun::new(n);
+            let mut got = Vec::new();
+            while got.len() < x.len() {
+                let mut out = vec![0.0; 1 + (r.next() * 900.0) as usize];
+                run.fill(x, &mut out);
+                out.truncate(x.len() - got.len());
+                got.extend(out);
+            }
+            assert!(same_bits(&got, &want), "n = {n}");
+            assert!(same_bits(&sma(x, n), &want), "n = {n}, whole");
+        }
     }
 
     fn leading_nans(x: &[f64]) -> usize {
