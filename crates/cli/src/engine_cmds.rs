@@ -66,7 +66,8 @@ pub struct BacktestArgs {
     #[arg(long)]
     pub json: bool,
     /// With `--json`: keep every Nth bar of the equity curve (and always the last); 0 leaves
-    /// the curve out. Metrics and the hash are computed from every bar either way.
+    /// the curve out, and the run never holds it whole. Metrics and the hash are computed
+    /// from every bar either way.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub equity_every: usize,
     /// Record the run in the database (`--db`) against the LATEST saved version of this
@@ -534,16 +535,35 @@ fn fmt_opt(v: Option<f64>, unit: &str) -> String {
 
 /// Runs `stratagraph backtest` (without `--save`; see `store_cmds::backtest_saved`).
 pub fn backtest(a: &BacktestArgs) -> Result<ExitCode, String> {
-    let (_, r, bars) = run_backtest(a)?;
-    print_result(a, &r, &bars, None, None)?;
+    if a.json && a.equity_every > 0 {
+        let (_, r, bars) = run_backtest(a)?;
+        print_result(a, &r, &bars, None, None, None)?;
+    } else {
+        // Nothing prints the curve: it is never held whole.
+        let prepared = prepare_backtest(a)?;
+        let bars = load_bars(&a.data)?;
+        let never = AtomicBool::new(false);
+        let (r, rets) = backtest::run_without_curve(&prepared.plan, &bars, &never, &mut |_| {})
+            .map_err(|_| "the backtest was cancelled".to_string())?;
+        print_result(a, &r, &bars, None, None, Some(&rets))?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 /// The robustness keys of a backtest's JSON: `deflated_sharpe` and `probabilistic_sharpe`
 /// (docs/robustness.md) with the `trials` they count: the strategy's trial ledger for a saved
-/// run, else this run alone (then the DSR is the PSR against 0).
-pub fn robustness_json(r: &BacktestResult, bars: &Bars, trials: Option<&Trials>) -> Value {
-    let stats = ReturnStats::of_equity(bars.time(), &r.equity);
+/// run, else this run alone (then the DSR is the PSR against 0). The statistics come from
+/// `daily_returns` when given (a run without its curve), else from the result's equity.
+pub fn robustness_json(
+    r: &BacktestResult,
+    bars: &Bars,
+    trials: Option<&Trials>,
+    daily_returns: Option<&[f64]>,
+) -> Value {
+    let stats = match daily_returns {
+        Some(rets) => ReturnStats::of(rets),
+        None => ReturnStats::of_equity(bars.time(), &r.equity),
+    };
     let trials = trials
         .copied()
         .unwrap_or_else(|| Trials::of([stats.map(|s| s.sharpe)]));
@@ -559,7 +579,7 @@ pub fn robustness_json(r: &BacktestResult, bars: &Bars, trials: Option<&Trials>)
 
 /// Prints a backtest's result as `--json` asks: the summary or the JSON document, with the
 /// id of the stored run when there is one (`"run_id"` in the document) and the robustness
-/// keys of [`robustness_json`].
+/// keys of [`robustness_json`] (from `daily_returns` for a run without its curve).
 ///
 /// # Errors
 ///
@@ -570,6 +590,7 @@ pub fn print_result(
     bars: &Bars,
     run_id: Option<&str>,
     trials: Option<&Trials>,
+    daily_returns: Option<&[f64]>,
 ) -> Result<(), String> {
     let mut w = BufWriter::with_capacity(1 << 20, io::stdout().lock());
     let res = if a.json {
@@ -580,7 +601,7 @@ pub fn print_result(
         if let Some(id) = run_id {
             doc.insert("run_id".to_string(), Value::String(id.to_string()));
         }
-        if let Value::Object(extra) = robustness_json(r, bars, trials) {
+        if let Value::Object(extra) = robustness_json(r, bars, trials, daily_returns) {
             doc.extend(extra);
         }
         write_result_doc(&mut w, &doc, r, bars, a.equity_every).and_then(|_| writeln!(w))
@@ -760,7 +781,7 @@ mod tests {
             for every in [1, 7, 131_072, 0, 1_000_000] {
                 let mut doc = result_json(&r, bars, every);
                 if let (Some(map), Value::Object(extra)) =
-                    (doc.as_object_mut(), robustness_json(&r, bars, None))
+                    (doc.as_object_mut(), robustness_json(&r, bars, None, None))
                 {
                     map.insert("run_id".into(), Value::String("r1".into()));
                     map.extend(extra);

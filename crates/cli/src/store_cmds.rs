@@ -529,7 +529,7 @@ pub fn backtest_saved(db: Option<&Path>, a: &BacktestArgs, key: &str) -> Result<
             db,
             |store| async move { run.record(&store).await },
         )?;
-    engine_cmds::print_result(a, &r, &bars, Some(&run_id.to_string()), Some(&trials))?;
+    engine_cmds::print_result(a, &r, &bars, Some(&run_id.to_string()), Some(&trials), None)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::bars::Bars;
 use crate::compile::{Plan, Size, Stops};
 use crate::eval::{evaluate_for_orders, Cancelled, Evaluation};
-use crate::metrics::{self, Metrics};
+use crate::metrics::{self, EquityPass, Metrics};
 
 /// Signal bit: an entry-long order fired at this bar's close.
 pub const ENTER_LONG: u8 = 1;
@@ -132,25 +132,90 @@ pub fn run(
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(f64),
 ) -> Result<BacktestResult, Cancelled> {
+    run_with(
+        plan,
+        bars,
+        cancel,
+        progress,
+        |flags, size_of| {
+            let sim = simulate_core(plan, bars, &flags, size_of);
+            finish(plan, bars, sim, flags)
+        },
+        |sim, flags| finish(plan, bars, sim, flags),
+    )
+}
+
+/// [`run`] without the equity curve, which is never held whole: the result's `equity` is
+/// empty, and the daily returns its metrics were computed from come with it (for the
+/// robustness statistics). The metrics, trades and hash are [`run`]'s.
+///
+/// # Errors
+/// [`Cancelled`] when `cancel` is set during the run.
+pub fn run_without_curve(
+    plan: &Plan,
+    bars: &Bars,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(f64),
+) -> Result<(BacktestResult, Vec<f64>), Cancelled> {
+    let ends = crate::robust::returns::day_ends(bars.time());
+    let result = |metrics, run: Run, signals| BacktestResult {
+        metrics,
+        trades: run.trades,
+        open_trade: run.open_trade,
+        equity: Vec::new(),
+        signals,
+        params: plan.params.clone(),
+        hash: result_hash(plan, bars),
+    };
+    run_with(
+        plan,
+        bars,
+        cancel,
+        progress,
+        |flags, size_of| {
+            let (m, rets, run) =
+                simulate_to_metrics(plan, bars, &flags, size_of, &ends, Vec::new());
+            (result(m, run, flags), rets)
+        },
+        |sim, flags| {
+            let rets = crate::robust::returns::daily_returns(&sim.equity, &ends);
+            let mut r = finish(plan, bars, sim, flags);
+            r.equity = Vec::new();
+            (r, rets)
+        },
+    )
+}
+
+/// The run shared by [`run`] and [`run_without_curve`]: the plan evaluated for its orders,
+/// then `signalled` with the order signals and entry sizes when they do not depend on the
+/// position, else `fed_back` with the simulation that computed them bar by bar.
+fn run_with<T>(
+    plan: &Plan,
+    bars: &Bars,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(f64),
+    signalled: impl FnOnce(Vec<u8>, &dyn Fn(Side, usize) -> Option<Size>) -> T,
+    fed_back: impl FnOnce(Simulation, Vec<u8>) -> T,
+) -> Result<T, Cancelled> {
     let _spare = crate::eval::SpareBuffers::keep();
-    // Crosses and other elementwise steps that only make order signals are computed a chunk
-    // at a time with the signals, never as whole columns.
+    // Crosses, moving averages and other steps that only make order signals are computed a
+    // chunk at a time with the signals, never as whole columns.
     let deferred = crate::fused::deferrable(plan);
     let mut ev = evaluate_for_orders(plan, bars, &deferred, cancel, &mut |f| progress(f * 0.8))?;
     if cancel.load(Ordering::Relaxed) {
         return Err(Cancelled);
     }
-    let (sim, flags) = if deferred.contains(&true) {
+    let out = if deferred.contains(&true) {
         let mut flags = Vec::new();
         let fused = crate::fused::deferred_signals(plan, bars, &mut ev, &deferred, &mut flags);
         let size_of = |side: Side, i: usize| crate::fused::entry_size(plan, &ev, fused, side, i);
-        (simulate_core(plan, bars, &flags, &size_of), flags)
+        signalled(flags, &size_of)
     } else {
-        crate::feedback::simulate(plan, bars, &mut ev, None)
+        let (sim, flags) = crate::feedback::simulate(plan, bars, &mut ev, None);
+        fed_back(sim, flags)
     };
-    let result = finish(plan, bars, sim, flags);
     progress(1.0);
-    Ok(result)
+    Ok(out)
 }
 
 /// The size of the first entry node on `side` that fired at bar `i`.
@@ -752,6 +817,89 @@ pub(crate) fn simulate_into<S: EquitySink>(
         trades,
         open_trade,
     }
+}
+
+/// Bars of equity a run without its curve holds at once (32 KiB: it stays in the core's cache).
+const EQUITY_CHUNK: usize = 4096;
+
+/// Equity handed to the metrics' pass in chunks of [`EQUITY_CHUNK`] bars.
+struct ChunkedEquity<'a> {
+    buf: Vec<f64>,
+    pass: EquityPass<'a>,
+}
+
+impl ChunkedEquity<'_> {
+    fn flush(&mut self) {
+        self.pass.feed(&self.buf);
+        self.buf.clear();
+    }
+
+    /// Room left in the chunk, flushing a full one first.
+    #[inline]
+    fn room(&mut self) -> usize {
+        if self.buf.len() == EQUITY_CHUNK {
+            self.flush();
+        }
+        EQUITY_CHUNK - self.buf.len()
+    }
+}
+
+impl EquitySink for ChunkedEquity<'_> {
+    #[inline]
+    fn push(&mut self, e: f64) {
+        self.room();
+        self.buf.push(e);
+    }
+    fn marked(&mut self, cash: f64, d: f64, units: f64, mut close: &[f64]) {
+        while !close.is_empty() {
+            let (now, rest) = close.split_at(self.room().min(close.len()));
+            self.buf.extend(now.iter().map(|&c| cash + d * units * c));
+            close = rest;
+        }
+    }
+    fn flat(&mut self, cash: f64, bars: usize) {
+        if bars > 0 {
+            self.flush();
+            self.pass.feed_flat(cash, bars);
+        }
+    }
+}
+
+/// [`simulate_into`] with the equity going through the metrics chunk by chunk, never held
+/// whole: the metrics, the daily returns (the bars' day `ends`) and the run.
+pub(crate) fn simulate_to_metrics(
+    plan: &Plan,
+    bars: &Bars,
+    flags: &[u8],
+    size_of: &dyn Fn(Side, usize) -> Option<Size>,
+    ends: &[usize],
+    trades: Vec<Trade>,
+) -> (Metrics, Vec<f64>, Run) {
+    let mut sink = ChunkedEquity {
+        buf: Vec::with_capacity(EQUITY_CHUNK),
+        pass: EquityPass::new(bars.time(), ends),
+    };
+    let run = simulate_into(plan, bars, flags, size_of, &mut sink, trades);
+    sink.flush();
+    let pass = sink.pass;
+    let rets = metrics::returns_of_closes(pass.closes());
+    let inputs = metrics::Inputs {
+        time: bars.time(),
+        close: bars.close(),
+        equity: &[],
+        initial: plan.settings.initial_cash,
+        bars_in_market: run.book.bars_in_market,
+        periods_per_year: plan.settings.periods_per_year,
+    };
+    let m = metrics::from_pass(
+        &inputs,
+        &pass,
+        &rets,
+        &run.trades,
+        run.open_trade.is_some(),
+        run.book.commissions,
+    );
+    (m, rets, run)
 }
 
 fn simulate(

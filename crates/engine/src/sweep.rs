@@ -14,13 +14,13 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::backtest::{self, BacktestResult, EquitySink, Side};
+use crate::backtest::{self, BacktestResult, Side};
 use crate::bars::Bars;
 use crate::compile::{compile_checked, CompileError, Op, Plan};
 use crate::eval::{recycle, run_op, Cancelled, Evaluation, SlotValue};
 use crate::graph::{DeclType, Graph};
 use crate::kernels::position::dependent_steps;
-use crate::metrics::{self, EquityPass, Metrics};
+use crate::metrics::{self, Metrics};
 use crate::robust::returns::{block_moments, daily_returns, day_ends};
 use crate::robust::{Moments, Pbo, PboError};
 use crate::synth::SplitMix64;
@@ -798,30 +798,8 @@ fn run_one(
     let is_fused = crate::fused::deferred_signals(plan, bars, &mut ev, &deferred, &mut flags);
     // Plain series: the equity goes through the metrics chunk by chunk and is never held whole.
     let size_of = |side: Side, i: usize| crate::fused::entry_size(plan, &ev, is_fused, side, i);
-    let mut sink = ChunkedEquity {
-        buf: Vec::with_capacity(EQUITY_CHUNK),
-        pass: EquityPass::new(bars.time(), daily.ends),
-    };
-    let run = backtest::simulate_into(plan, bars, &flags, &size_of, &mut sink, trades);
-    sink.flush();
-    let pass = sink.pass;
-    let rets = metrics::returns_of_closes(pass.closes());
-    let inputs = metrics::Inputs {
-        time: bars.time(),
-        close: bars.close(),
-        equity: &[],
-        initial: plan.settings.initial_cash,
-        bars_in_market: run.book.bars_in_market,
-        periods_per_year: plan.settings.periods_per_year,
-    };
-    let m = metrics::from_pass(
-        &inputs,
-        &pass,
-        &rets,
-        &run.trades,
-        run.open_trade.is_some(),
-        run.book.commissions,
-    );
+    let (m, rets, run) =
+        backtest::simulate_to_metrics(plan, bars, &flags, &size_of, daily.ends, trades);
     // The next combination on this thread reuses these buffers.
     SCRATCH.with(|s| *s.borrow_mut() = (flags, run.trades));
     for v in ev.slots {
@@ -853,52 +831,6 @@ thread_local! {
     /// A sweep thread's signals and trades buffers, reused from combination to combination.
     static SCRATCH: std::cell::RefCell<(Vec<u8>, Vec<backtest::Trade>)> =
         const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
-}
-
-/// Bars of equity a sweep's combination holds at once (32 KiB: it stays in the core's cache).
-const EQUITY_CHUNK: usize = 4096;
-
-/// Equity handed to the metrics' pass in chunks of [`EQUITY_CHUNK`] bars.
-struct ChunkedEquity<'a> {
-    buf: Vec<f64>,
-    pass: EquityPass<'a>,
-}
-
-impl ChunkedEquity<'_> {
-    fn flush(&mut self) {
-        self.pass.feed(&self.buf);
-        self.buf.clear();
-    }
-
-    /// Room left in the chunk, flushing a full one first.
-    #[inline]
-    fn room(&mut self) -> usize {
-        if self.buf.len() == EQUITY_CHUNK {
-            self.flush();
-        }
-        EQUITY_CHUNK - self.buf.len()
-    }
-}
-
-impl EquitySink for ChunkedEquity<'_> {
-    #[inline]
-    fn push(&mut self, e: f64) {
-        self.room();
-        self.buf.push(e);
-    }
-    fn marked(&mut self, cash: f64, d: f64, units: f64, mut close: &[f64]) {
-        while !close.is_empty() {
-            let (now, rest) = close.split_at(self.room().min(close.len()));
-            self.buf.extend(now.iter().map(|&c| cash + d * units * c));
-            close = rest;
-        }
-    }
-    fn flat(&mut self, cash: f64, bars: usize) {
-        if bars > 0 {
-            self.flush();
-            self.pass.feed_flat(cash, bars);
-        }
-    }
 }
 
 /// The Probability of Backtest Overfitting of a sweep run with [`SweepConfig::pbo_blocks`]

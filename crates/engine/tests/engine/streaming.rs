@@ -1,12 +1,17 @@
 //! Streaming execution equals batch execution: same signals, trades and equity, bit for bit,
 //! for every example and for random valid graphs, including across a save/restore of the state.
+//! A batch run without its curve has the same metrics, trades and hash, and the daily returns
+//! of the curve it did not keep.
 
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use serde_json::Value;
-use stratagraph_engine::backtest::{backtest, Trade};
+use std::sync::atomic::AtomicBool;
+
+use stratagraph_engine::backtest::{backtest, run_without_curve, Trade};
 use stratagraph_engine::compile::{compile_json, Plan};
+use stratagraph_engine::robust::returns::{daily_returns, day_ends};
 use stratagraph_engine::stream::{Bar, Stream, StreamState};
 use stratagraph_engine::synth::{random_walk, SynthConfig};
 use stratagraph_engine::Bars;
@@ -50,6 +55,20 @@ fn assert_same(plan: &Plan, bars: &Bars, restore_at: usize) -> Result<(), TestCa
     prop_assert_eq!(&batch.trades, &trades);
     let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     prop_assert_eq!(bits(&batch.equity), bits(&equity));
+    let (lean, rets) = run_without_curve(plan, bars, &AtomicBool::new(false), &mut |_| {})
+        .map_err(|_| TestCaseError::fail("cancelled"))?;
+    prop_assert!(lean.equity.is_empty());
+    prop_assert_eq!(&lean.signals, &batch.signals);
+    prop_assert_eq!(&lean.trades, &batch.trades);
+    prop_assert_eq!(&lean.open_trade, &batch.open_trade);
+    prop_assert_eq!(&lean.hash, &batch.hash);
+    // Metrics that are NaN compare by their JSON (null), the rest exactly.
+    prop_assert_eq!(
+        serde_json::to_string(&lean.metrics).unwrap(),
+        serde_json::to_string(&batch.metrics).unwrap()
+    );
+    let want = daily_returns(&batch.equity, &day_ends(bars.time()));
+    prop_assert_eq!(bits(&rets), bits(&want));
     Ok(())
 }
 
