@@ -819,7 +819,8 @@ pub(crate) fn simulate_into<S: EquitySink>(
     }
 }
 
-/// Bars of equity a run without its curve holds at once (32 KiB: it stays in the core's cache).
+/// Bars of equity held at once by a run that does not keep its curve (a sweep's combination,
+/// a backtest without its curve): 32 KiB, which stays in the core's cache.
 const EQUITY_CHUNK: usize = 4096;
 
 /// Equity handed to the metrics' pass in chunks of [`EQUITY_CHUNK`] bars.

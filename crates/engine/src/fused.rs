@@ -55,8 +55,8 @@ struct ChunkStep<'a> {
 
 /// The order signals of `plan` over `ev.len()` bars, written to `flags` (its memory reused),
 /// when every step left out of `ev` (`deferred[k]` true: computed here, not before) is
-/// elementwise and each side has at most one entry; `None` otherwise, and the caller takes the
-/// whole-series path.
+/// elementwise or a simple moving average of a whole series, and each side has at most one
+/// entry; `None` otherwise, and the caller takes the whole-series path.
 pub(crate) fn signals(
     plan: &Plan,
     ev: &Evaluation<'_>,
