@@ -717,24 +717,6 @@ pub(crate) fn simulate_core(
     }
 }
 
-/// The first bar at or after `from` whose signal byte is set, read 8 bytes at a time (most
-/// bars have none).
-#[inline]
-fn next_signal(flags: &[u8], from: usize) -> Option<usize> {
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    let mut t = from;
-    while let Some(word) = flags.get(t..t + 8) {
-        let w = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
-        // The high bit of each byte that is not zero.
-        let set = (((w & LOW7) + LOW7) | w) & !LOW7;
-        if set != 0 {
-            return Some(t + (set.trailing_zeros() / 8) as usize);
-        }
-        t += 8;
-    }
-    flags.get(t..)?.iter().position(|&f| f != 0).map(|k| t + k)
-}
-
 /// The time and open of every bar after a signal (where orders fill), read in one pass before
 /// the simulation: the reads, each likely a cache miss, then overlap instead of each stalling
 /// a fill.
@@ -750,7 +732,7 @@ impl FillPrices {
         let end = time.len().min(open.len());
         let mut bars = Vec::new();
         let mut t = 0;
-        while let Some(k) = next_signal(flags, t) {
+        while let Some(k) = crate::swar::first_nonzero(flags, t) {
             if k + 1 >= end {
                 break;
             }
@@ -813,7 +795,7 @@ pub(crate) fn simulate_into<S: EquitySink>(
         sink.push(book.mark(close[t]));
         t += 1;
         if book.pending == 0 && !book.watching() && t < n {
-            let end = next_signal(&flags[..n], t).unwrap_or(n);
+            let end = crate::swar::first_nonzero(&flags[..n], t).unwrap_or(n);
             match &book.position {
                 Some(p) => {
                     sink.marked(book.cash, p.side.dir(), p.units, &close[t..end]);
@@ -998,24 +980,6 @@ pub fn result_hash(plan: &Plan, bars: &Bars) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn next_signal_finds_the_first_set_byte_from_anywhere() {
-        let mut flags = vec![0u8; 70];
-        for (k, v) in [(3, 1), (8, 128), (9, 255), (31, 2), (64, 4), (69, 9)] {
-            flags[k] = v;
-        }
-        for from in 0..=flags.len() + 1 {
-            let want = flags
-                .iter()
-                .enumerate()
-                .skip(from)
-                .find(|(_, &f)| f != 0)
-                .map(|(k, _)| k);
-            assert_eq!(next_signal(&flags, from), want, "from {from}");
-        }
-        assert_eq!(next_signal(&[], 0), None);
-    }
 
     #[test]
     fn floor_div_is_exact() {

@@ -46,7 +46,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::bars::{check_bar, civil_from_days, BarError, Bars, Column};
 
 mod blocks;
-mod swar;
 
 /// Rows between two progress reports.
 const PROGRESS_EVERY: u64 = 1 << 16;

@@ -25,6 +25,7 @@ pub mod paper;
 pub mod robust;
 pub mod shard;
 pub mod stream;
+mod swar;
 pub mod sweep;
 pub mod validate;
 pub mod walkforward;

@@ -18,10 +18,11 @@ use std::io::{Cursor, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{
-    import_sequential, scan_decimal, sniff, swar, Columns, FileLayout, ImportError, ImportProgress,
+    import_sequential, scan_decimal, sniff, Columns, FileLayout, ImportError, ImportProgress,
     LastDate, Layout, Resume, BINANCE_COLUMNS, CANCEL_EVERY, PROGRESS_EVERY,
 };
 use crate::bars::{check_bar, check_time_order, values_ok, Bars};
+use crate::swar;
 
 /// A UTF-8 byte order mark (the csv crate skips one at the start of the input; so do we).
 const BOM: &[u8] = b"\xef\xbb\xbf";

@@ -1,6 +1,6 @@
 //! Eight bytes at a time in a `u64` ("SIMD within a register"): where a field of a CSV line
-//! ends, found without a branch per byte. Lanes never carry into each other, so each byte's
-//! answer is its own.
+//! ends, where the next order signal is, found without a branch per byte. Lanes never carry
+//! into each other, so each byte's answer is its own.
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -29,7 +29,7 @@ fn zero_bytes(x: u64) -> u64 {
 /// Where the first `x` or `y` at or after `b[i]` is, `b.len()` when there is none. Neither
 /// may be zero (the bytes past the end read as zeros).
 #[inline(always)]
-pub(super) fn find2(b: &[u8], mut i: usize, x: u8, y: u8) -> usize {
+pub(crate) fn find2(b: &[u8], mut i: usize, x: u8, y: u8) -> usize {
     let (xs, ys) = (ONES * u64::from(x), ONES * u64::from(y));
     while i < b.len() {
         let w = word(b, i);
@@ -40,6 +40,20 @@ pub(super) fn find2(b: &[u8], mut i: usize, x: u8, y: u8) -> usize {
         i += 8;
     }
     b.len()
+}
+
+/// Where the first byte that is not zero at or after `b[i]` is, `None` when there is none.
+#[inline(always)]
+pub(crate) fn first_nonzero(b: &[u8], mut i: usize) -> Option<usize> {
+    while i < b.len() {
+        // The bytes past the end read as zeros.
+        let set = !zero_bytes(word(b, i)) & HIGHS;
+        if set != 0 {
+            return Some(i + (set.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -59,5 +73,23 @@ mod tests {
                 assert_eq!(find2(line, i, x, y), want, "from {i} for {x} {y}");
             }
         }
+    }
+
+    #[test]
+    fn first_nonzero_finds_the_first_set_byte_from_anywhere() {
+        let mut flags = vec![0u8; 70];
+        for (k, v) in [(3, 1), (8, 128), (9, 255), (31, 2), (64, 4), (69, 9)] {
+            flags[k] = v;
+        }
+        for from in 0..=flags.len() + 1 {
+            let want = flags
+                .iter()
+                .enumerate()
+                .skip(from)
+                .find(|(_, &f)| f != 0)
+                .map(|(k, _)| k);
+            assert_eq!(first_nonzero(&flags, from), want, "from {from}");
+        }
+        assert_eq!(first_nonzero(&[], 0), None);
     }
 }
