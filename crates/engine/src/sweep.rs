@@ -3,9 +3,10 @@
 //! Each distinct node instance (an operation with the same parameters over the same inputs)
 //! is computed once for the whole sweep and shared between combinations through a cache with
 //! a memory budget; combinations run in an order that keeps shared nodes hot (the parameter
-//! with the most distinct values varies slowest). Per combination only metrics are kept, so
-//! memory stays bounded however many combinations run. Rows are identical, bit for bit,
-//! whatever the thread count.
+//! with the most distinct values varies slowest), and a node no combination still to run uses
+//! is dropped before the next is computed, which reuses its memory. Per combination only
+//! metrics are kept, so memory stays bounded however many combinations run. Rows are
+//! identical, bit for bit, whatever the thread count.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -453,6 +454,8 @@ struct NodeCache {
     uses_at: HashMap<usize, Vec<usize>>,
     /// Position in the execution order of the combination being started last.
     position: AtomicUsize,
+    /// Positions in the execution order of the combinations running now.
+    running: Mutex<Vec<usize>>,
     computed: AtomicUsize,
     recomputed: AtomicUsize,
     unshared: AtomicUsize,
@@ -477,6 +480,7 @@ impl NodeCache {
             .value
             .get_or_init(|| {
                 fresh = true;
+                self.drop_unused(key);
                 let v = compute();
                 entry
                     .bytes
@@ -499,12 +503,49 @@ impl NodeCache {
         value
     }
 
-    /// Position of the next combination (from the one running now on) that uses `key`.
+    /// Takes the next position of the execution order from `next` and marks it running (under
+    /// one lock, so [`NodeCache::drop_unused`] never misses a combination about to start).
+    fn start(&self, next: &AtomicUsize) -> usize {
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        let position = next.fetch_add(1, Ordering::Relaxed);
+        self.position.fetch_max(position, Ordering::Relaxed);
+        running.push(position);
+        position
+    }
+
+    /// The combination at `position` of the execution order is done.
+    fn finish(&self, position: usize) {
+        self.running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|&p| p != position);
+    }
+
+    /// Position of the next combination (from the one started last on) that uses `key`.
     fn next_use(&self, key: usize) -> usize {
-        let now = self.position.load(Ordering::Relaxed);
+        self.next_use_from(key, self.position.load(Ordering::Relaxed))
+    }
+
+    /// Position of the first combination from position `now` on that uses `key`.
+    fn next_use_from(&self, key: usize, now: usize) -> usize {
         let uses = self.uses_at.get(&key).map_or(&[][..], Vec::as_slice);
         let i = uses.partition_point(|&p| p < now);
         uses.get(i).copied().unwrap_or(usize::MAX)
+    }
+
+    /// Drops the computed entries (but `keep`) that no combination running or still to run
+    /// uses, whatever the budget: the node computed next reuses their memory instead of
+    /// touching new pages.
+    fn drop_unused(&self, keep: usize) {
+        let oldest = {
+            let running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+            running.iter().min().copied()
+        };
+        let Some(oldest) = oldest else { return };
+        let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        map.retain(|&k, e| {
+            k == keep || e.value.get().is_none() || self.next_use_from(k, oldest) != usize::MAX
+        });
     }
 
     fn evict(&self, keep: usize) {
@@ -590,6 +631,7 @@ pub(crate) fn run_plans(
         budget: config.cache_bytes,
         uses_at,
         position: AtomicUsize::new(0),
+        running: Mutex::new(Vec::new()),
         computed: AtomicUsize::new(0),
         recomputed: AtomicUsize::new(0),
         unshared: AtomicUsize::new(0),
@@ -613,13 +655,12 @@ pub(crate) fn run_plans(
         if cancel.load(Ordering::Relaxed) {
             break;
         }
-        let k = next.fetch_add(1, Ordering::Relaxed);
+        let k = cache.start(&next);
         let Some(&i) = order.get(k) else { break };
-        cache.position.fetch_max(k, Ordering::Relaxed);
         let shared = |key: usize| uses.get(&key).is_some_and(|&n| n > 1);
-        let Ok((metrics, blocks)) =
-            run_one(&plans[i], bars, &keys[i], &shared, &cache, cancel, &daily)
-        else {
+        let one = run_one(&plans[i], bars, &keys[i], &shared, &cache, cancel, &daily);
+        cache.finish(k);
+        let Ok((metrics, blocks)) = one else {
             break;
         };
         let row = Row {
@@ -908,4 +949,57 @@ pub fn sort_rows(rows: &mut [Row], name: &str) -> Result<(), SweepError> {
 pub fn rerun(graph: &Graph, bars: &Bars, row: &Row) -> Result<BacktestResult, SweepError> {
     let plan = crate::compile::compile(graph, &row.params)?;
     Ok(backtest::backtest(&plan, bars))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache(uses_at: &[(usize, &[usize])]) -> NodeCache {
+        NodeCache {
+            entries: Mutex::new(HashMap::new()),
+            budget: usize::MAX,
+            uses_at: uses_at.iter().map(|&(k, at)| (k, at.to_vec())).collect(),
+            position: AtomicUsize::new(0),
+            running: Mutex::new(Vec::new()),
+            computed: AtomicUsize::new(0),
+            recomputed: AtomicUsize::new(0),
+            unshared: AtomicUsize::new(0),
+            ever: Mutex::new(Default::default()),
+        }
+    }
+
+    fn held(c: &NodeCache) -> Vec<usize> {
+        let mut keys: Vec<usize> = c.entries.lock().unwrap().keys().copied().collect();
+        keys.sort_unstable();
+        keys
+    }
+
+    #[test]
+    fn a_node_no_running_or_later_combination_uses_is_dropped_before_the_next_is_computed() {
+        // Node 1 serves positions 0 and 1, node 2 positions 1 and 3, node 3 positions 2 and 3.
+        let c = cache(&[(1, &[0, 1]), (2, &[1, 3]), (3, &[2, 3])]);
+        let next = AtomicUsize::new(0);
+        let column = || vec![vec![0.0; 4]];
+        assert_eq!(c.start(&next), 0);
+        c.get(1, column);
+        c.finish(0);
+        assert_eq!(c.start(&next), 1);
+        c.get(1, column);
+        c.get(2, column);
+        // Position 1 still runs on another thread while position 2 starts: node 1 stays.
+        assert_eq!(c.start(&next), 2);
+        c.get(3, column);
+        assert_eq!(held(&c), [1, 2, 3]);
+        c.finish(1);
+        c.finish(2);
+        assert_eq!(c.start(&next), 3);
+        c.get(2, column);
+        assert_eq!(held(&c), [1, 2, 3], "nothing new computed, nothing dropped");
+        // A node computed now drops node 1, which no combination from position 3 on uses.
+        c.get(4, column);
+        assert_eq!(held(&c), [2, 3, 4]);
+        assert_eq!(c.computed.load(Ordering::Relaxed), 4);
+        assert_eq!(c.recomputed.load(Ordering::Relaxed), 0);
+    }
 }
