@@ -504,13 +504,17 @@ impl NodeCache {
     }
 
     /// Takes the next position of the execution order from `next` and marks it running (under
-    /// one lock, so [`NodeCache::drop_unused`] never misses a combination about to start).
-    fn start(&self, next: &AtomicUsize) -> usize {
+    /// one lock, so [`NodeCache::drop_unused`] never misses a combination about to start);
+    /// `None` past the last of `total` positions.
+    fn start(&self, next: &AtomicUsize, total: usize) -> Option<usize> {
         let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
         let position = next.fetch_add(1, Ordering::Relaxed);
+        if position >= total {
+            return None;
+        }
         self.position.fetch_max(position, Ordering::Relaxed);
         running.push(position);
-        position
+        Some(position)
     }
 
     /// The combination at `position` of the execution order is done.
@@ -655,7 +659,9 @@ pub(crate) fn run_plans(
         if cancel.load(Ordering::Relaxed) {
             break;
         }
-        let k = cache.start(&next);
+        let Some(k) = cache.start(&next, order.len()) else {
+            break;
+        };
         let Some(&i) = order.get(k) else { break };
         let shared = |key: usize| uses.get(&key).is_some_and(|&n| n > 1);
         let one = run_one(&plans[i], bars, &keys[i], &shared, &cache, cancel, &daily);
@@ -981,19 +987,19 @@ mod tests {
         let c = cache(&[(1, &[0, 1]), (2, &[1, 3]), (3, &[2, 3])]);
         let next = AtomicUsize::new(0);
         let column = || vec![vec![0.0; 4]];
-        assert_eq!(c.start(&next), 0);
+        assert_eq!(c.start(&next, 4), Some(0));
         c.get(1, column);
         c.finish(0);
-        assert_eq!(c.start(&next), 1);
+        assert_eq!(c.start(&next, 4), Some(1));
         c.get(1, column);
         c.get(2, column);
         // Position 1 still runs on another thread while position 2 starts: node 1 stays.
-        assert_eq!(c.start(&next), 2);
+        assert_eq!(c.start(&next, 4), Some(2));
         c.get(3, column);
         assert_eq!(held(&c), [1, 2, 3]);
         c.finish(1);
         c.finish(2);
-        assert_eq!(c.start(&next), 3);
+        assert_eq!(c.start(&next, 4), Some(3));
         c.get(2, column);
         assert_eq!(held(&c), [1, 2, 3], "nothing new computed, nothing dropped");
         // A node computed now drops node 1, which no combination from position 3 on uses.
@@ -1001,5 +1007,8 @@ mod tests {
         assert_eq!(held(&c), [2, 3, 4]);
         assert_eq!(c.computed.load(Ordering::Relaxed), 4);
         assert_eq!(c.recomputed.load(Ordering::Relaxed), 0);
+        c.finish(3);
+        assert_eq!(c.start(&next, 4), None, "past the last position");
+        assert!(c.running.lock().unwrap().is_empty());
     }
 }
