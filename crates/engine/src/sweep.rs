@@ -463,6 +463,21 @@ struct NodeCache {
 }
 
 impl NodeCache {
+    /// An empty cache of at most `budget` bytes for keys used at the positions `uses_at`.
+    fn new(budget: usize, uses_at: HashMap<usize, Vec<usize>>) -> Self {
+        NodeCache {
+            entries: Mutex::new(HashMap::new()),
+            budget,
+            uses_at,
+            position: AtomicUsize::new(0),
+            running: Mutex::new(Vec::new()),
+            computed: AtomicUsize::new(0),
+            recomputed: AtomicUsize::new(0),
+            unshared: AtomicUsize::new(0),
+            ever: Mutex::new(Default::default()),
+        }
+    }
+
     fn get(&self, key: usize, compute: impl FnOnce() -> Vec<Vec<f64>>) -> Shared {
         let entry = {
             let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
@@ -630,17 +645,7 @@ pub(crate) fn run_plans(
             }
         }
     }
-    let cache = NodeCache {
-        entries: Mutex::new(HashMap::new()),
-        budget: config.cache_bytes,
-        uses_at,
-        position: AtomicUsize::new(0),
-        running: Mutex::new(Vec::new()),
-        computed: AtomicUsize::new(0),
-        recomputed: AtomicUsize::new(0),
-        unshared: AtomicUsize::new(0),
-        ever: Mutex::new(Default::default()),
-    };
+    let cache = NodeCache::new(config.cache_bytes, uses_at);
     let threads = match config.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -962,17 +967,8 @@ mod tests {
     use super::*;
 
     fn cache(uses_at: &[(usize, &[usize])]) -> NodeCache {
-        NodeCache {
-            entries: Mutex::new(HashMap::new()),
-            budget: usize::MAX,
-            uses_at: uses_at.iter().map(|&(k, at)| (k, at.to_vec())).collect(),
-            position: AtomicUsize::new(0),
-            running: Mutex::new(Vec::new()),
-            computed: AtomicUsize::new(0),
-            recomputed: AtomicUsize::new(0),
-            unshared: AtomicUsize::new(0),
-            ever: Mutex::new(Default::default()),
-        }
+        let uses_at = uses_at.iter().map(|&(k, at)| (k, at.to_vec())).collect();
+        NodeCache::new(usize::MAX, uses_at)
     }
 
     fn held(c: &NodeCache) -> Vec<usize> {
